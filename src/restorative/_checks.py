@@ -1,0 +1,79 @@
+"""attrs validators that turn malformed input into `restorative.errors.InvalidInput`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .errors import InvalidInput
+
+
+def check_id(_: Any, attribute: Any, value: object) -> None:
+    """An id is a non-empty string without surrounding whitespace."""
+    if not isinstance(value, str) or not value or value != value.strip():
+        raise InvalidInput(
+            f"{attribute.name} must be a non-empty string without surrounding spaces, got {value!r}",
+            field=attribute.name,
+        )
+
+
+def check_optional_id(_: Any, attribute: Any, value: object) -> None:
+    """`None` or an id."""
+    if value is not None:
+        check_id(_, attribute, value)
+
+
+def check_ids(_: Any, attribute: Any, value: object) -> None:
+    """A tuple of distinct ids."""
+    if not isinstance(value, tuple):
+        raise InvalidInput(f"{attribute.name} must be a tuple of ids, got {value!r}", field=attribute.name)
+    for item in value:
+        check_id(_, attribute, item)
+    if len(set(value)) != len(value):
+        raise InvalidInput(f"{attribute.name} lists an id twice: {value!r}", field=attribute.name)
+
+
+def check_aware(_: Any, attribute: Any, value: object) -> None:
+    """A timestamp must be a timezone-aware datetime; the engine never guesses a zone."""
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"{attribute.name} must be a datetime, got {value!r}", field=attribute.name)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            f"{attribute.name} must be timezone-aware (e.g. datetime(..., tzinfo=UTC)), got {value!r}",
+            field=attribute.name,
+        )
+
+
+def check_optional_aware(_: Any, attribute: Any, value: object) -> None:
+    """`None` or a timezone-aware datetime."""
+    if value is not None:
+        check_aware(_, attribute, value)
+
+
+def check_non_negative(_: Any, attribute: Any, value: object) -> None:
+    """An int of zero or more."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInput(f"{attribute.name} must be an integer >= 0, got {value!r}", field=attribute.name)
+
+
+def check_positive(_: Any, attribute: Any, value: object) -> None:
+    """An int of one or more."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput(f"{attribute.name} must be an integer >= 1, got {value!r}", field=attribute.name)
+
+
+def check_type(*types: type) -> Any:
+    """A validator that the value is an instance of one of `types`."""
+    names = " or ".join(t.__name__ for t in types)
+
+    def check(_: Any, attribute: Any, value: object) -> None:
+        if not isinstance(value, types):
+            raise InvalidInput(f"{attribute.name} must be {names}, got {value!r}", field=attribute.name)
+
+    return check
+
+
+def check_text(_: Any, attribute: Any, value: object) -> None:
+    """A string (may be empty)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{attribute.name} must be a string, got {value!r}", field=attribute.name)

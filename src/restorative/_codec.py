@@ -1,0 +1,169 @@
+"""JSON for every value, command and event, with cattrs.
+
+Commands and events are tagged by their class name under ``"type"`` and carry the
+schema version under ``"schema"``. Timestamps are ISO 8601 strings with their offset;
+enums are their string values; tuples are lists. Decoding is strict: unknown types,
+unknown or missing fields, wrong types and naive timestamps raise
+`restorative.errors.DecodeError` with the path to the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.strategies import configure_tagged_union
+
+from ._commands import COMMAND_TYPES, Command
+from ._events import EVENT_TYPES, Event
+from .errors import DecodeError, InvalidInput, RestorativeError
+
+SCHEMA_VERSION = 1
+"""The version of the JSON layout written today; older layouts are upcast on load."""
+
+T = TypeVar("T")
+
+_converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 string, got {value!r}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp {value!r} has no UTC offset")
+    return parsed
+
+
+def _structure_date(value: Any, _: type) -> date:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 date, got {value!r}")
+    return date.fromisoformat(value)
+
+
+def _strict(kind: type) -> Any:
+    def structure(value: Any, _: type) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {value!r}")
+        return value
+
+    return structure
+
+
+_converter.register_unstructure_hook(datetime, datetime.isoformat)
+_converter.register_structure_hook(datetime, _structure_datetime)
+_converter.register_unstructure_hook(date, date.isoformat)
+_converter.register_structure_hook(date, _structure_date)
+for _kind in (str, int, bool):
+    _converter.register_structure_hook(_kind, _strict(_kind))
+
+configure_tagged_union(Command, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
+configure_tagged_union(Event, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
+
+_TAGGED: dict[type[Any], Any] = {cls: Command for cls in COMMAND_TYPES} | {cls: Event for cls in EVENT_TYPES}
+_EVENT_NAMES = frozenset(cls.__name__ for cls in EVENT_TYPES)
+_COMMAND_NAMES = frozenset(cls.__name__ for cls in COMMAND_TYPES)
+
+
+def to_data(value: Any) -> Any:
+    """Turn a value, command or event into JSON-compatible data (dicts, lists, strings, numbers).
+
+    Commands and events gain ``"type"`` and ``"schema"`` keys.
+    """
+    union = _TAGGED.get(type(value))
+    if union is None:
+        return _converter.unstructure(value)
+    data = _converter.unstructure(value, union)
+    data["schema"] = SCHEMA_VERSION
+    return data
+
+
+def to_json(value: Any) -> str:
+    """Encode a value, command or event as compact JSON text."""
+    return json.dumps(to_data(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
+    if names is not None:
+        if not isinstance(data, dict):
+            raise DecodeError(f"expected an object, got {type(data).__name__}")
+        tag = data.get("type")
+        if tag not in names:
+            raise DecodeError(f"unknown type {tag!r}; expected one of {', '.join(sorted(names))}", path="$.type")
+        data = dict(data)
+        schema = data.pop("schema", None)
+        if schema != SCHEMA_VERSION:
+            raise DecodeError(
+                f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema"
+            )
+    try:
+        return _converter.structure(data, cls)
+    except RestorativeError as error:
+        raise DecodeError(str(error)) from error
+    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
+        messages = cattrs.transform_error(error, format_exception=_format)
+        raise DecodeError("; ".join(messages)) from error
+
+
+def _format(exc: BaseException, kind: type | None) -> str:
+    if isinstance(exc, InvalidInput):
+        return str(exc)
+    if isinstance(exc, (TypeError, ValueError)) and exc.args and not isinstance(exc, KeyError):
+        return f"{cattrs.v.format_exception(exc, kind)}: {exc.args[0]}"
+    return cattrs.v.format_exception(exc, kind)
+
+
+def from_data(data: Any, cls: type[T]) -> T:
+    """Decode JSON-compatible data into a value of class `cls`.
+
+    Raises:
+        DecodeError: the data does not make a valid `cls`.
+    """
+    names = frozenset({cls.__name__}) if cls in _TAGGED else None
+    if names is not None:
+        event: T = _decode(data, _TAGGED[cls], names)
+        if type(event) is not cls:
+            raise DecodeError(f"expected {cls.__name__}", path="$.type")
+        return event
+    result: T = _decode(data, cls, None)
+    return result
+
+
+def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Decode JSON text into a value of class `cls`.
+
+    Raises:
+        DecodeError: the text is not JSON or not a valid `cls`.
+    """
+    return from_data(_parse(text), cls)
+
+
+def event_from_data(data: Any) -> Event:
+    """Decode JSON-compatible data into whichever event its ``"type"`` names."""
+    result: Event = _decode(data, Event, _EVENT_NAMES)
+    return result
+
+
+def event_from_json(text: str | bytes) -> Event:
+    """Decode JSON text into whichever event its ``"type"`` names."""
+    return event_from_data(_parse(text))
+
+
+def command_from_data(data: Any) -> Command:
+    """Decode JSON-compatible data into whichever command its ``"type"`` names."""
+    result: Command = _decode(data, Command, _COMMAND_NAMES)
+    return result
+
+
+def command_from_json(text: str | bytes) -> Command:
+    """Decode JSON text into whichever command its ``"type"`` names."""
+    return command_from_data(_parse(text))
+
+
+def _parse(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError) as error:
+        raise DecodeError(f"not JSON: {error}") from error

@@ -1,0 +1,68 @@
+"""The `Policy` value: every period, age and flag that is practice or choice."""
+
+from __future__ import annotations
+
+import enum
+import functools
+
+from attrs import field, frozen
+
+from ._checks import check_non_negative, check_positive
+
+
+class Continuation(enum.Enum):
+    """What happens to the case when one party withdraws before the agreement binds (R13)."""
+
+    DIALOGUE_REMAINS = "dialogue_remains"
+    """Go on without the party while a dialogue remains: in a criminal case at least
+    one harmed and one responsible party, in a civil case at least two parties."""
+    ANY_WITHDRAWAL_ENDS = "any_withdrawal_ends"
+    """Any withdrawal before the agreement binds ends the case as ``withdrawn``."""
+
+
+@frozen(kw_only=True)
+class Policy:
+    """The rules of practice a case runs under; a case records the policy it was opened with.
+
+    Every field is a default of the Norwegian Mediation Service's practice or a product
+    choice (DESIGN.md §1.3), never law: another jurisdiction or a later practice builds
+    its own `Policy` instead of changing the library.
+
+    Args:
+        name: a label for reports and logs.
+        criminal_cooling_off_days: days an agreement in a criminal case waits before it
+            binds (0 means it binds when signed).
+        civil_cooling_off_days: the period used when the parties to a civil case choose one.
+        civil_cooling_off_by_default: whether a civil agreement has a cooling-off period
+            when the parties say nothing.
+        age_of_majority: below this age (on the day of referral) a party is a minor.
+        civil_dispensation_age: from this age, in a civil case, staff may dispense with
+            the guardians' consent and signature (R3).
+        preparatory_talks_required: whether each party needs a preparatory talk before
+            a meeting is scheduled (R6).
+        max_mediators: the most mediators per meeting (R5).
+        longest_item_deadline_days: the latest an agreement item may fall due, counted
+            from the agreement, or ``None`` for no limit (R9).
+        continuation: what one party's withdrawal does to the case (R13).
+    """
+
+    name: str = "custom"
+    criminal_cooling_off_days: int = field(default=14, validator=check_non_negative)
+    civil_cooling_off_days: int = field(default=14, validator=check_non_negative)
+    civil_cooling_off_by_default: bool = False
+    age_of_majority: int = field(default=18, validator=check_positive)
+    civil_dispensation_age: int = field(default=15, validator=check_positive)
+    preparatory_talks_required: bool = True
+    max_mediators: int = field(default=2, validator=check_positive)
+    longest_item_deadline_days: int | None = None
+    continuation: Continuation = Continuation.DIALOGUE_REMAINS
+
+    @staticmethod
+    def norway() -> Policy:
+        """The Norwegian Mediation Service's practice, the default of every case."""
+        return _norway()
+
+
+@functools.cache
+def _norway() -> Policy:
+    return Policy(name="norway")

@@ -1,0 +1,423 @@
+"""The rules of the process, each with a stable id, its source, and its predicates.
+
+`RULES` is the catalogue that errors, tests and docs cite. The predicates below are
+pure functions of a case (and its `Policy`); the decider calls them and raises
+`restorative.errors.RuleViolation` with the rule's id when one says no.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from attrs import frozen
+
+from ._lifecycle import Stage
+from ._policy import Continuation
+from ._values import (
+    Agreement,
+    Case,
+    CaseKind,
+    Exemption,
+    ItemStatus,
+    Participant,
+    ParticipantRole,
+    Party,
+    ReferralSource,
+    Role,
+)
+
+
+class Source(enum.Enum):
+    """The kind of source a rule rests on (DESIGN.md §1)."""
+
+    SEED = "seed"
+    """The Mediation Service's own description of the restorative process."""
+    LAW = "law"
+    """The Mediation Service Act (konfliktrådsloven) or the Criminal Procedure Act."""
+    PRACTICE = "practice"
+    """What the service says it does; the details live in `Policy`."""
+    CHOICE = "choice"
+    """A product decision where no source rules; the details live in `Policy`."""
+
+
+@frozen(kw_only=True)
+class Rule:
+    """A rule of the process.
+
+    Args:
+        id: the stable id cited by errors and tests, e.g. ``"R8"``.
+        text: the rule in one or two sentences.
+        sources: the kinds of source it rests on.
+        reference: where to read more (a section of law or DESIGN.md).
+    """
+
+    id: str
+    text: str
+    sources: tuple[Source, ...]
+    reference: str
+
+
+_L, _P, _C, _S = Source.LAW, Source.PRACTICE, Source.CHOICE, Source.SEED
+
+RULES: Mapping[str, Rule] = MappingProxyType(
+    {
+        rule.id: rule
+        for rule in (
+            Rule(
+                id="R1",
+                text="Every party still in the case, or a minor party's guardian, may withdraw in every "
+                "active stage; a withdrawal is never refused for a process reason.",
+                sources=(_S,),
+                reference="seed; DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R2",
+                text="Final stages are absorbing: no command changes them.",
+                sources=(_C,),
+                reference="DESIGN.md §1.2",
+            ),
+            Rule(
+                id="R3",
+                text="A party consents only once informed, with consent given and not withdrawn, and for a "
+                "minor with every guardian's consent or (civil, at the dispensation age) a staff dispensation.",
+                sources=(_L, _P),
+                reference="strpl § 71 a; UN Basic Principles 2002/12",
+            ),
+            Rule(
+                id="R4",
+                text="Preparation starts only when every party consents; a criminal case also needs the "
+                "responsible party's recorded admission of the facts.",
+                sources=(_L, _P),
+                reference="strpl § 71 a; konfliktrådsloven § 11",
+            ),
+            Rule(
+                id="R5",
+                text="A meeting needs one to policy.max_mediators assigned mediators, none with a declared "
+                "conflict of interest towards anyone in the case.",
+                sources=(_S, _P, _C),
+                reference="seed; DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R6",
+                text="A meeting is scheduled only after a preparatory talk with every party, when the policy "
+                "requires them.",
+                sources=(_P,),
+                reference="DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R7",
+                text="Attendees are parties, assigned mediators, or participants agreed by every party; "
+                "support persons are disclosed to the other side; lawyers, representatives and remote "
+                "attendance need a staff exemption.",
+                sources=(_S, _P),
+                reference="seed; DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R8",
+                text="A meeting is held only if everyone present is on the agreed list and has agreed to keep "
+                "confidentiality.",
+                sources=(_S, _L),
+                reference="seed; konfliktrådsloven § 9",
+            ),
+            Rule(
+                id="R9",
+                text="An agreement follows a held meeting; each item has a responsible party in the case and a "
+                "deadline after the agreement, within the policy's longest deadline.",
+                sources=(_L, _P),
+                reference="konfliktrådsloven § 1; DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R10",
+                text="An agreement binds once signed by every party, a guardian of each minor party (unless "
+                "dispensed) and a mediator, and after the cooling-off period with no withdrawal.",
+                sources=(_P,),
+                reference="DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R11",
+                text="A case is fulfilled when every item is; breached when an item is reported breached, "
+                "passes its deadline open, or its party withdraws after binding.",
+                sources=(_P,),
+                reference="DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R12",
+                text="A criminal referrer gets the agreement when it binds, the fulfilment status at the end, "
+                "and a return on withdrawal, no agreement or breach; the police get the agreement and the "
+                "fulfilment status of civil cases they referred. Reports never hold meeting content.",
+                sources=(_P, _L),
+                reference="konfliktrådsloven § 9; DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R13",
+                text="A withdrawal before the meeting's agreement ends the case as withdrawn unless a dialogue "
+                "remains (policy.continuation).",
+                sources=(_C,),
+                reference="DESIGN.md §1.1",
+            ),
+            Rule(
+                id="R14",
+                text="A party acts only for itself, a guardian only for its ward, staff only on assigned cases, "
+                "a mediator only on cases they mediate.",
+                sources=(_S, _L),
+                reference="konfliktrådsloven § 9",
+            ),
+            Rule(
+                id="R15",
+                text="The event log is append-only, the case is a pure fold of its events, and time never goes "
+                "backwards.",
+                sources=(_C,),
+                reference="DESIGN.md §2",
+            ),
+            Rule(
+                id="R16",
+                text="A refused command changes nothing.",
+                sources=(_C,),
+                reference="DESIGN.md §2",
+            ),
+            Rule(
+                id="R17",
+                text="Only a civil case may be declined as unsuitable; the service does not overrule the "
+                "prosecution's call on a criminal case.",
+                sources=(_L, _P),
+                reference="konfliktrådsloven § 1",
+            ),
+            Rule(
+                id="R18",
+                text="A referral fits its kind: criminal cases come from the prosecution or a court and name "
+                "a harmed and a responsible party; civil cases come from the parties, a public agency or the "
+                "police; every case starts with at least two parties.",
+                sources=(_L, _P),
+                reference="strpl § 71 a; konfliktrådsloven § 1",
+            ),
+        )
+    }
+)
+"""Every rule by id; ids are stable and only ever added."""
+
+CRIMINAL_SOURCES = frozenset({ReferralSource.PROSECUTION, ReferralSource.COURT})
+"""Who may refer a criminal case (R18)."""
+CIVIL_SOURCES = frozenset({ReferralSource.PARTIES, ReferralSource.PUBLIC_AGENCY, ReferralSource.POLICE})
+"""Who may refer a civil case (R18)."""
+SUPPORT_ROLES_NEEDING_EXEMPTION: Mapping[ParticipantRole, Exemption] = MappingProxyType(
+    {ParticipantRole.LAWYER: Exemption.LAWYER, ParticipantRole.REPRESENTATIVE: Exemption.REPRESENTATIVE}
+)
+"""Participant roles that R7 refuses unless staff recorded the matching exemption."""
+
+
+# --- R3 ---------------------------------------------------------------------------
+
+
+def guardian_consent_settled(party: Party) -> bool:
+    """R3: a minor's guardians all consented, or staff dispensed with it; adults need nothing."""
+    if not party.minor or party.dispensed:
+        return True
+    return bool(party.guardians) and len(party.guardian_consents) == len(party.guardians)
+
+
+def consenting(party: Party) -> bool:
+    """R3: informed, consent given and not withdrawn, and guardian consent settled."""
+    return party.informed and party.consented and not party.withdrawn and guardian_consent_settled(party)
+
+
+def may_dispense(case: Case, party: Party) -> str | None:
+    """R3: why staff may not dispense with this party's guardian consent, or ``None`` if they may."""
+    if case.kind is not CaseKind.CIVIL:
+        return "guardian consent can be dispensed with only in a civil case"
+    if not party.minor:
+        return f"{party.id} is not a minor"
+    age = party.age_on(case.referral.received_at.date())
+    if age is None:
+        return f"record {party.id}'s birth date: the dispensation depends on age"
+    if age < case.policy.civil_dispensation_age:
+        return f"{party.id} was {age} at referral, under the dispensation age {case.policy.civil_dispensation_age}"
+    return None
+
+
+# --- R4 ---------------------------------------------------------------------------
+
+
+def preparation_blockers(case: Case) -> list[str]:
+    """R4: what still stands between the case and preparation (empty when nothing does)."""
+    blockers = [f"{p.id} {_missing_consent(p)}" for p in case.active_parties if not consenting(p)]
+    if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
+        blockers.append("the referral records no admission of the facts by the responsible party")
+    return blockers
+
+
+def _missing_consent(party: Party) -> str:
+    if not party.informed:
+        return "has not been informed about the process"
+    if not party.consented:
+        return "has not consented"
+    return "lacks guardian consent (or a staff dispensation)"
+
+
+# --- R5 ---------------------------------------------------------------------------
+
+
+def conflicted(case: Case, mediator: str) -> str | None:
+    """R5: whom this mediator has a declared conflict of interest towards, if anyone."""
+    for who, towards in case.conflicts:
+        if who == mediator:
+            return towards
+    return None
+
+
+def people(case: Case) -> frozenset[str]:
+    """Everyone a case knows by id: parties, guardians, participants, mediators, staff."""
+    ids: set[str] = set(case.mediators) | set(case.staff)
+    for party in case.parties:
+        ids.add(party.id)
+        ids.update(party.guardians)
+    ids.update(p.id for p in case.participants)
+    return frozenset(ids)
+
+
+# --- R7 ---------------------------------------------------------------------------
+
+
+def participant(case: Case, person: str) -> Participant | None:
+    """The participant with this id, or ``None``."""
+    for p in case.participants:
+        if p.id == person:
+            return p
+    return None
+
+
+def has_exemption(case: Case, party: str, exemption: Exemption) -> bool:
+    """R7: whether staff recorded this exemption for this party."""
+    return (party, exemption) in case.exemptions
+
+
+def attendee_problem(case: Case, person: str) -> str | None:
+    """R7: why `person` may not attend the meeting, or ``None`` if they may."""
+    party = case.party(person)
+    if party is not None:
+        return f"{person} has withdrawn" if party.withdrawn else None
+    if person in case.mediators:
+        return None
+    p = participant(case, person)
+    if p is None:
+        return f"{person} is neither a party, an assigned mediator nor a proposed participant"
+    needed = SUPPORT_ROLES_NEEDING_EXEMPTION.get(p.role)
+    if needed is not None and (p.accompanies is None or not has_exemption(case, p.accompanies, needed)):
+        return f"{person} is a {p.role.value}; staff must record an exemption first"
+    if p.role is ParticipantRole.SUPPORT and not p.disclosed:
+        return f"support person {person} has not been disclosed to the other side"
+    missing = [q.id for q in case.active_parties if q.id not in p.approved_by]
+    if missing:
+        return f"{person} is not yet agreed by {', '.join(missing)}"
+    return None
+
+
+# --- R9 ---------------------------------------------------------------------------
+
+
+def latest_deadline(case: Case, at: datetime) -> datetime | None:
+    """R9: the latest deadline an item recorded at `at` may have, or ``None`` for no limit."""
+    days = case.policy.longest_item_deadline_days
+    return None if days is None else at + timedelta(days=days)
+
+
+def cooling_off_days(case: Case, chosen: bool | None) -> int:
+    """R10: the cooling-off period of an agreement recorded now (0 for none)."""
+    policy = case.policy
+    if case.kind is CaseKind.CRIMINAL:
+        return policy.criminal_cooling_off_days
+    wanted = policy.civil_cooling_off_by_default if chosen is None else chosen
+    return policy.civil_cooling_off_days if wanted else 0
+
+
+# --- R10 --------------------------------------------------------------------------
+
+
+def missing_signatures(case: Case, agreement: Agreement) -> list[str]:
+    """R10: who still has to sign (a guardian or mediator slot is named by its options)."""
+    signed = set(agreement.signatures)
+    missing = [p.id for p in case.active_parties if p.id not in signed]
+    for p in case.active_parties:
+        if p.minor and not p.dispensed and not signed.intersection(p.guardians):
+            missing.append("a guardian of " + p.id)
+    if not signed.intersection(case.mediators):
+        missing.append("a mediator")
+    return missing
+
+
+def may_sign(case: Case, signer: str) -> bool:
+    """R10: whether `signer` is someone whose signature the agreement takes."""
+    if signer in case.mediators:
+        return True
+    for p in case.active_parties:
+        if p.id == signer or (p.minor and signer in p.guardians):
+            return True
+    return False
+
+
+# --- R11 --------------------------------------------------------------------------
+
+
+def overdue_items(agreement: Agreement, at: datetime) -> list[str]:
+    """R11: the ids of open items whose deadline passed before `at`."""
+    return [i.id for i in agreement.items if i.status is ItemStatus.OPEN and i.deadline < at]
+
+
+# --- R12 --------------------------------------------------------------------------
+
+
+def reports_returns(case: Case) -> bool:
+    """R12: whether the referrer gets returns for new assessment (criminal referrers do)."""
+    return case.referral.source in CRIMINAL_SOURCES
+
+
+def reports_agreement(case: Case) -> bool:
+    """R12: whether the referrer gets the agreement and fulfilment status (criminal, or police)."""
+    return case.referral.source in CRIMINAL_SOURCES or case.referral.source is ReferralSource.POLICE
+
+
+# --- R13 --------------------------------------------------------------------------
+
+
+def dialogue_remains(case: Case, parties: Iterable[Party]) -> bool:
+    """R13: whether these remaining parties still make a dialogue under the case's policy."""
+    if case.policy.continuation is Continuation.ANY_WITHDRAWAL_ENDS:
+        return False
+    remaining = list(parties)
+    if case.kind is CaseKind.CRIMINAL:
+        roles = {p.role for p in remaining}
+        return Role.HARMED in roles and Role.RESPONSIBLE in roles
+    return len(remaining) >= 2
+
+
+WITHDRAWAL_CONTINUES_IN: frozenset[Stage] = frozenset(
+    {Stage.REFERRED, Stage.CONSENT, Stage.PREPARATION, Stage.MEETING}
+)
+"""R13, R10: stages in which the case may go on without a withdrawn party. From the
+agreement on, a withdrawal keeps the agreement from binding, so the case ends."""
+
+
+# --- R18 --------------------------------------------------------------------------
+
+
+def referral_problem(kind: CaseKind, source: ReferralSource, parties: tuple[Party, ...]) -> str | None:
+    """R18: why a referral does not fit its kind, or ``None``."""
+    if len(parties) < 2:
+        return "a case needs at least two parties"
+    if kind is CaseKind.CRIMINAL:
+        if source not in CRIMINAL_SOURCES:
+            return f"a criminal case is referred by the prosecution or a court, not {source.value}"
+        roles = {p.role for p in parties}
+        if Role.PARTY in roles:
+            return "parties to a criminal case are harmed or responsible"
+        if roles != {Role.HARMED, Role.RESPONSIBLE}:
+            return "a criminal case needs at least one harmed and one responsible party"
+    elif source not in CIVIL_SOURCES:
+        return f"a civil case is referred by the parties, a public agency or the police, not {source.value}"
+    for party in parties:
+        overlap = set(party.guardians) & {p.id for p in parties}
+        if overlap:
+            return f"{party.id} names a party as guardian: {', '.join(sorted(overlap))}"
+    return None

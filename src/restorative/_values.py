@@ -1,0 +1,369 @@
+"""The values of a case: parties, participants, referral, agreement, meeting, report, case.
+
+All values are frozen, slotted and keyword-only; collections are tuples. Change a
+value with `attrs.evolve`; the decider does that for you.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import NewType
+
+from attrs import field, frozen
+
+from ._checks import (
+    check_aware,
+    check_id,
+    check_ids,
+    check_optional_aware,
+    check_text,
+    check_type,
+)
+from ._lifecycle import Stage
+from ._policy import Policy
+
+CaseId = NewType("CaseId", str)
+"""The id of a case, chosen by the case system."""
+PartyId = NewType("PartyId", str)
+"""The id of a party within its case."""
+PersonId = NewType("PersonId", str)
+"""The id of anyone else: guardian, participant, mediator or staff member."""
+
+
+class CaseKind(enum.Enum):
+    """Whether a case came from a criminal matter or a civil conflict."""
+
+    CRIMINAL = "criminal"
+    CIVIL = "civil"
+
+
+class Role(enum.Enum):
+    """A party's role in the case."""
+
+    HARMED = "harmed"
+    RESPONSIBLE = "responsible"
+    PARTY = "party"
+    """A party to a civil conflict, neither harmed nor responsible by definition."""
+
+
+class ReferralSource(enum.Enum):
+    """Who referred the case (law § 1, strpl § 71 a; R18)."""
+
+    PROSECUTION = "prosecution"
+    COURT = "court"
+    PARTIES = "parties"
+    PUBLIC_AGENCY = "public_agency"
+    POLICE = "police"
+    """Civil referral by the police: an offender under 15 or a dropped case."""
+
+
+class ParticipantRole(enum.Enum):
+    """Why a participant attends; lawyers and representatives need an exemption (R7)."""
+
+    SUPPORT = "support"
+    GUARDIAN = "guardian"
+    INTERPRETER = "interpreter"
+    OTHER = "other"
+    LAWYER = "lawyer"
+    REPRESENTATIVE = "representative"
+
+
+class Exemption(enum.Enum):
+    """An exception to R7 that staff may record for one party."""
+
+    LAWYER = "lawyer"
+    REPRESENTATIVE = "representative"
+    REMOTE_ATTENDANCE = "remote_attendance"
+
+
+class MeetingKind(enum.Enum):
+    """The kinds of meeting the service holds (law § 1)."""
+
+    MEDIATION = "mediation"
+    LARGE_GROUP = "large_group"
+    """A *stormøte*: a meeting with a wider circle around the parties."""
+    FOLLOW_UP = "follow_up"
+
+
+class TalkChannel(enum.Enum):
+    """How a preparatory talk took place."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class ItemKind(enum.Enum):
+    """What an agreement item asks of its responsible party."""
+
+    APOLOGY = "apology"
+    COMPENSATION = "compensation"
+    WORK = "work"
+    FUTURE_CONDUCT = "future_conduct"
+    OTHER = "other"
+
+
+class ItemStatus(enum.Enum):
+    """Where an agreement item stands in follow-up."""
+
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    BREACHED = "breached"
+
+
+class ActorKind(enum.Enum):
+    """In which capacity an actor issues a command (R14)."""
+
+    PARTY = "party"
+    GUARDIAN = "guardian"
+    PARTICIPANT = "participant"
+    MEDIATOR = "mediator"
+    STAFF = "staff"
+
+
+class ReportKind(enum.Enum):
+    """What a report to the referrer is (R12)."""
+
+    AGREEMENT = "agreement"
+    """A copy of the agreement once it binds."""
+    FULFILMENT = "fulfilment"
+    """Whether a bound agreement was fulfilled, at its end."""
+    RETURN = "return"
+    """The case goes back to the referrer for a new assessment."""
+
+
+class Outcome(enum.Enum):
+    """How a case ended, as a report states it; never an admission of guilt."""
+
+    FULFILLED = "fulfilled"
+    BREACHED = "breached"
+    WITHDRAWN = "withdrawn"
+    NO_AGREEMENT = "no_agreement"
+    DECLINED = "declined"
+
+
+@frozen(kw_only=True)
+class Actor:
+    """Who issues a command, and in which capacity (R14)."""
+
+    id: str = field(validator=check_id)
+    kind: ActorKind = field(validator=check_type(ActorKind))
+
+
+@frozen(kw_only=True)
+class Party:
+    """A party to the case and how far they have come.
+
+    Args:
+        id: the party's id, unique in the case.
+        role: harmed, responsible, or a party to a civil conflict.
+        minor: whether the party is a minor; derived from `birth_date` at referral when given.
+        birth_date: optional; with it, minority is decided by the policy's age of majority.
+        guardians: the ids of the guardians of a minor (R3, R10).
+        informed: told what the process is (R3).
+        consented: gave consent and did not withdraw (R3).
+        guardian_consents: the guardians who consented (R3).
+        dispensed: staff dispensed with guardian consent (civil, R3).
+        prepared: had a preparatory talk (R6).
+        withdrawn: withdrew from the case (R1).
+    """
+
+    id: PartyId = field(validator=check_id)
+    role: Role = field(validator=check_type(Role))
+    minor: bool = field(default=False, validator=check_type(bool))
+    birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
+    guardians: tuple[PersonId, ...] = field(default=(), validator=check_ids)
+    informed: bool = False
+    consented: bool = False
+    guardian_consents: tuple[PersonId, ...] = ()
+    dispensed: bool = False
+    prepared: bool = False
+    withdrawn: bool = False
+
+    def age_on(self, day: date) -> int | None:
+        """The party's age in whole years on `day`, or ``None`` without a birth date."""
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@frozen(kw_only=True)
+class Participant:
+    """Someone other than a party or mediator who would attend the meeting (R7).
+
+    Args:
+        id: the person's id.
+        role: support person, guardian, interpreter, other (lawyer and representative
+            only with an exemption).
+        accompanies: the party they come with, if any.
+        disclosed: the other side has been told they will attend.
+        approved_by: the parties who agreed to their attendance.
+    """
+
+    id: PersonId = field(validator=check_id)
+    role: ParticipantRole = field(validator=check_type(ParticipantRole))
+    accompanies: PartyId | None = field(default=None, validator=check_type(str, type(None)))
+    disclosed: bool = False
+    approved_by: tuple[PartyId, ...] = ()
+
+
+@frozen(kw_only=True)
+class Referral:
+    """How the case came to the service.
+
+    Args:
+        source: who referred it.
+        kind: criminal or civil.
+        received_at: when the service received it.
+        admission_of_facts: for a criminal case, whether the responsible party's
+            admission of the facts is recorded (R4).
+        reference: the referrer's own reference, if any.
+        linked_case: an earlier case this one follows on from.
+    """
+
+    source: ReferralSource = field(validator=check_type(ReferralSource))
+    kind: CaseKind = field(validator=check_type(CaseKind))
+    received_at: datetime = field(validator=check_aware)
+    admission_of_facts: bool = field(default=False, validator=check_type(bool))
+    reference: str = field(default="", validator=check_text)
+    linked_case: CaseId | None = field(default=None, validator=check_type(str, type(None)))
+
+
+@frozen(kw_only=True)
+class Item:
+    """One undertaking in an agreement (R9, R11).
+
+    Args:
+        id: the item's id, unique in the agreement.
+        kind: apology, compensation, work, future conduct or other.
+        description: the agreed text; it is part of the agreement the referrer may see.
+        responsible: the party who undertakes it.
+        deadline: when it must be done.
+        status: open, fulfilled or breached.
+    """
+
+    id: str = field(validator=check_id)
+    kind: ItemKind = field(validator=check_type(ItemKind))
+    description: str = field(validator=check_text)
+    responsible: PartyId = field(validator=check_id)
+    deadline: datetime = field(validator=check_aware)
+    status: ItemStatus = ItemStatus.OPEN
+
+
+@frozen(kw_only=True)
+class Agreement:
+    """The agreement reached in a meeting (R9, R10).
+
+    Args:
+        items: what the parties undertook.
+        made_at: when it was recorded.
+        cooling_off_days: the cooling-off period chosen for it (0 for none).
+        signatures: who has signed so far.
+        cooling_off_ends: when the cooling-off period ends, once fully signed.
+        bound_at: when it became binding.
+    """
+
+    items: tuple[Item, ...]
+    made_at: datetime = field(validator=check_aware)
+    cooling_off_days: int = 0
+    signatures: tuple[str, ...] = ()
+    cooling_off_ends: datetime | None = field(default=None, validator=check_optional_aware)
+    bound_at: datetime | None = field(default=None, validator=check_optional_aware)
+
+
+@frozen(kw_only=True)
+class Meeting:
+    """A scheduled meeting and who was agreed to attend it (R7, R8).
+
+    Args:
+        kind: mediation, large group (*stormøte*) or follow-up.
+        starts_at: when it is scheduled.
+        attendees: everyone agreed to attend: parties, mediators, participants.
+        remote: parties exempted to attend other than in person.
+        held_at: when it took place, once held.
+    """
+
+    kind: MeetingKind
+    starts_at: datetime
+    attendees: tuple[str, ...]
+    remote: tuple[PartyId, ...] = ()
+    held_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class Report:
+    """A report to the referrer: outcomes and agreement text only, never meeting content (R12).
+
+    Args:
+        recipient: the referrer it goes to.
+        kind: a copy of the agreement, the fulfilment status, or a return for new assessment.
+        outcome: how the case ended, when it has ended.
+        agreement: the agreement (items and their status), when there is one.
+    """
+
+    recipient: ReferralSource
+    kind: ReportKind
+    outcome: Outcome | None = None
+    agreement: Agreement | None = None
+
+
+@frozen(kw_only=True)
+class Case:
+    """A mediation case: a pure fold of its events (R15). Build one with the decider.
+
+    Args:
+        id: the case id.
+        referral: how it came to the service.
+        policy: the policy it was opened under.
+        stage: where it stands.
+        parties: the parties, in referral order.
+        participants: everyone else proposed to attend.
+        mediators: the assigned mediators.
+        conflicts: ``(mediator, person)`` pairs with a declared conflict of interest (R5).
+        staff: the staff assigned to the case (R14).
+        exemptions: ``(party, exemption)`` pairs recorded by staff (R7).
+        confidential: everyone who agreed to keep confidentiality (R8).
+        meeting: the scheduled or held meeting, if any.
+        meetings_held: how many meetings took place.
+        adjournments: how many meetings were adjourned.
+        agreement: the agreement, once recorded.
+        version: the number of events folded into the case.
+        updated_at: the time of the last event (R15: never goes backwards).
+    """
+
+    id: CaseId
+    referral: Referral
+    policy: Policy
+    stage: Stage
+    parties: tuple[Party, ...]
+    participants: tuple[Participant, ...] = ()
+    mediators: tuple[PersonId, ...] = ()
+    conflicts: tuple[tuple[PersonId, str], ...] = ()
+    staff: tuple[PersonId, ...] = ()
+    exemptions: tuple[tuple[PartyId, Exemption], ...] = ()
+    confidential: tuple[str, ...] = ()
+    meeting: Meeting | None = None
+    meetings_held: int = 0
+    adjournments: int = 0
+    agreement: Agreement | None = None
+    version: int = 0
+    updated_at: datetime
+
+    @property
+    def kind(self) -> CaseKind:
+        """Criminal or civil, as referred."""
+        return self.referral.kind
+
+    def party(self, party_id: str) -> Party | None:
+        """The party with this id, or ``None``."""
+        for party in self.parties:
+            if party.id == party_id:
+                return party
+        return None
+
+    @property
+    def active_parties(self) -> tuple[Party, ...]:
+        """The parties who have not withdrawn."""
+        return tuple(p for p in self.parties if not p.withdrawn)

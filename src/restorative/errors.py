@@ -1,0 +1,123 @@
+"""Every error that restorative raises, under one root.
+
+The tree::
+
+    RestorativeError                 base of everything below
+    ├── InvalidInput                 malformed input: empty id, naive datetime,
+    │   │                            wrong type, unknown party or person
+    │   └── DecodeError              JSON or data the codec cannot turn into a value
+    └── Refused                      a well-formed command the case will not take;
+        ├── StageError               the command is not possible in this stage
+        ├── RuleViolation            a rule (R1-R18) refuses it now
+        └── NotPermitted             the actor may not issue it (R14)
+
+Every `Refused` leaves the case exactly as it was (R16).
+Each error carries its facts as attributes, and its message says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class RestorativeError(Exception):
+    """Base class of every error raised by restorative."""
+
+
+class InvalidInput(RestorativeError, ValueError):
+    """A value or command is malformed: fix the input and send it again.
+
+    Attributes:
+        field: the name of the offending field, when one is known.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DecodeError(InvalidInput):
+    """Data could not be decoded into a restorative value.
+
+    Attributes:
+        path: where in the data the problem is, e.g. ``$.referral.received_at``.
+    """
+
+    def __init__(self, message: str, *, path: str = "$") -> None:
+        super().__init__(f"cannot decode {path}: {message}", field=path)
+        self.path = path
+
+
+class Refused(RestorativeError):
+    """A well-formed command that the case refuses; nothing was changed (R16).
+
+    Attributes:
+        rule: the id of the rule that refused it (``"R14"``), or ``None`` for a stage error.
+        stage: the stage the case was in, as its string value.
+        hint: what must happen first, in words a caseworker can act on.
+    """
+
+    def __init__(self, message: str, *, rule: str | None, stage: str, hint: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.stage = stage
+        self.hint = hint
+
+
+class StageError(Refused):
+    """The command is not possible in the case's current stage.
+
+    Attributes:
+        command: the name of the refused command.
+        possible: the names of the commands the stage does take.
+    """
+
+    def __init__(self, command: str, stage: str, possible: Iterable[str]) -> None:
+        self.command = command
+        self.possible = tuple(sorted(possible))
+        rule = "R2" if not self.possible else None
+        if self.possible:
+            hint = "commands possible now: " + ", ".join(self.possible)
+        else:
+            hint = "the case is closed; open a new case linked to this one"
+        super().__init__(
+            f"{command} is not possible in stage {stage}: {hint}",
+            rule=rule,
+            stage=stage,
+            hint=hint,
+        )
+
+
+class RuleViolation(Refused):
+    """A rule refuses the command now; its hint says what must happen first."""
+
+    def __init__(self, rule: str, stage: str, hint: str) -> None:
+        super().__init__(f"{rule} refused in stage {stage}: {hint}", rule=rule, stage=stage, hint=hint)
+
+
+class NotPermitted(Refused):
+    """The actor may not issue this command on this case (R14).
+
+    Attributes:
+        actor: the id of the actor who tried.
+    """
+
+    def __init__(self, actor: str, stage: str, hint: str) -> None:
+        self.actor = actor
+        super().__init__(
+            f"R14 refused in stage {stage}: {actor} is not permitted: {hint}",
+            rule="R14",
+            stage=stage,
+            hint=hint,
+        )
+
+
+__all__ = [
+    "DecodeError",
+    "InvalidInput",
+    "NotPermitted",
+    "Refused",
+    "RestorativeError",
+    "RuleViolation",
+    "StageError",
+]
