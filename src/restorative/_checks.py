@@ -62,6 +62,12 @@ def check_positive(_: Any, attribute: Any, value: object) -> None:
         raise InvalidInput(f"{attribute.name} must be an integer >= 1, got {value!r}", field=attribute.name)
 
 
+def check_optional_positive(_: Any, attribute: Any, value: object) -> None:
+    """`None` or an int of one or more."""
+    if value is not None:
+        check_positive(_, attribute, value)
+
+
 def check_type(*types: type) -> Any:
     """A validator that the value is an instance of one of `types`."""
     names = " or ".join(t.__name__ for t in types)

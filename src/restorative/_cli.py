@@ -38,7 +38,7 @@ def _diagram(_: argparse.Namespace) -> int:
 def _rules(_: argparse.Namespace) -> int:
     for rule in RULES.values():
         sources = ", ".join(s.value for s in rule.sources)
-        print(f"{rule.id:<4} {rule.text} [{sources}; {rule.reference}]")
+        print(f"{rule.id:<4} {rule.text}\n     sources: {sources} (see {rule.reference})")
     return 0
 
 

@@ -104,7 +104,8 @@ def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
         raise DecodeError(str(error)) from error
     except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
         messages = cattrs.transform_error(error, format_exception=_format)
-        raise DecodeError("; ".join(messages)) from error
+        where = messages[0].rpartition(" @ ")[2] if messages and " @ " in messages[0] else "$"
+        raise DecodeError("; ".join(messages), path=where) from error
 
 
 def _format(exc: BaseException, kind: type | None) -> str:

@@ -113,6 +113,13 @@ class DeclareConflict(_Command):
 
 
 @frozen(kw_only=True)
+class RecordAdmission(_Command):
+    """Record that the responsible party admits the facts of a criminal case (staff; R4)."""
+
+    trigger: ClassVar[str] = "record_admission"
+
+
+@frozen(kw_only=True)
 class InformParty(_Command):
     """Record that a party was told what the process is (mediator or staff; R3)."""
 
@@ -299,6 +306,7 @@ Command = (
     | AssignMediator
     | ReleaseMediator
     | DeclareConflict
+    | RecordAdmission
     | InformParty
     | GiveConsent
     | GiveGuardianConsent

@@ -29,6 +29,7 @@ from ._rules import (
     consenting,
     cooling_off_days,
     dialogue_remains,
+    guardian_problem,
     has_exemption,
     latest_deadline,
     may_dispense,
@@ -77,17 +78,17 @@ _POSSIBLE: dict[Stage, tuple[str, ...]] = {
 
 
 def _refuse(case: Case, rule: str, hint: str) -> RuleViolation:
-    return RuleViolation(rule, case.stage.value, hint)
+    return RuleViolation(rule, case.stage, hint)
 
 
 def _staff(case: Case, actor: Actor) -> None:
     if actor.kind is not ActorKind.STAFF or actor.id not in case.staff:
-        raise NotPermitted(actor.id, case.stage.value, "only staff assigned to the case may do this")
+        raise NotPermitted(actor.id, case.stage, "only staff assigned to the case may do this")
 
 
 def _mediator(case: Case, actor: Actor) -> None:
     if actor.kind is not ActorKind.MEDIATOR or actor.id not in case.mediators:
-        raise NotPermitted(actor.id, case.stage.value, "only a mediator assigned to the case may do this")
+        raise NotPermitted(actor.id, case.stage, "only a mediator assigned to the case may do this")
 
 
 def _mediator_or_staff(case: Case, actor: Actor) -> None:
@@ -95,7 +96,7 @@ def _mediator_or_staff(case: Case, actor: Actor) -> None:
         return
     if actor.kind is ActorKind.MEDIATOR and actor.id in case.mediators:
         return
-    raise NotPermitted(actor.id, case.stage.value, "only the case's mediators or assigned staff may do this")
+    raise NotPermitted(actor.id, case.stage, "only the case's mediators or assigned staff may do this")
 
 
 def _party(case: Case, party_id: str) -> Party:
@@ -116,7 +117,7 @@ def _active_party(case: Case, party_id: str) -> Party:
 def _as_party(case: Case, actor: Actor, party_id: str) -> Party:
     party = _party(case, party_id)
     if actor.kind is not ActorKind.PARTY or actor.id != party_id:
-        raise NotPermitted(actor.id, case.stage.value, f"only {party_id} may do this for themself")
+        raise NotPermitted(actor.id, case.stage, f"only {party_id} may do this for themself")
     if party.withdrawn:
         raise _refuse(case, "R1", f"{party_id} has withdrawn from the case and takes no further part")
     return party
@@ -127,23 +128,27 @@ def _as_party(case: Case, actor: Actor, party_id: str) -> Party:
 
 def _refer(command: c.ReferCase) -> tuple[Event, ...]:
     if command.actor.kind is not ActorKind.STAFF:
-        raise NotPermitted(command.actor.id, Stage.REFERRED.value, "only staff open cases from a referral")
+        raise NotPermitted(command.actor.id, Stage.REFERRED, "only staff open cases from a referral")
     referral = command.referral
     problem = referral_problem(referral.kind, referral.source, command.parties)
     if problem is not None:
-        raise RuleViolation("R18", Stage.REFERRED.value, problem)
+        raise RuleViolation("R18", Stage.REFERRED, problem)
     if command.at < referral.received_at:
-        raise RuleViolation("R15", Stage.REFERRED.value, "a case cannot be opened before its referral was received")
+        raise RuleViolation("R15", Stage.REFERRED, "a case cannot be opened before its referral was received")
     staff_id = command.actor.id
     taken = {p.id for p in command.parties} | {g for p in command.parties for g in p.guardians}
     if staff_id in taken:
-        raise NotPermitted(staff_id, Stage.REFERRED.value, "staff may not act on a case in which they take part")
+        raise NotPermitted(staff_id, Stage.REFERRED, "staff may not act on a case in which they take part")
     day = referral.received_at.date()
     parties = []
     for p in command.parties:
         age = p.age_on(day)
         minor = p.minor if age is None else age < command.policy.age_of_majority
-        parties.append(Party(id=p.id, role=p.role, minor=minor, birth_date=p.birth_date, guardians=p.guardians))
+        party = Party(id=p.id, role=p.role, minor=minor, birth_date=p.birth_date, guardians=p.guardians)
+        problem = guardian_problem(referral.kind, party, age, command.policy)
+        if problem is not None:
+            raise RuleViolation("R18", Stage.REFERRED, problem)
+        parties.append(party)
     return (
         e.CaseReferred(
             actor=command.actor,
@@ -206,7 +211,7 @@ def _declare_conflict(case: Case, command: c.DeclareConflict) -> tuple[Event, ..
     if actor.kind is ActorKind.MEDIATOR:
         _mediator(case, actor)
         if actor.id != command.mediator_id:
-            raise NotPermitted(actor.id, case.stage.value, "a mediator declares only their own conflicts")
+            raise NotPermitted(actor.id, case.stage, "a mediator declares only their own conflicts")
     else:
         _staff(case, actor)
     if command.towards not in people(case) or command.towards in case.mediators or command.towards in case.staff:
@@ -216,6 +221,15 @@ def _declare_conflict(case: Case, command: c.DeclareConflict) -> tuple[Event, ..
     return (
         e.ConflictDeclared(actor=actor, at=command.at, mediator_id=command.mediator_id, towards=command.towards),
     )
+
+
+def _record_admission(case: Case, command: c.RecordAdmission) -> tuple[Event, ...]:
+    _staff(case, command.actor)
+    if case.kind is not CaseKind.CRIMINAL:
+        raise _refuse(case, "R4", "an admission of the facts belongs to a criminal case")
+    if case.referral.admission_of_facts:
+        raise _refuse(case, "R4", "the admission of the facts is already recorded")
+    return (e.AdmissionRecorded(actor=command.actor, at=command.at),)
 
 
 def _inform_party(case: Case, command: c.InformParty) -> tuple[Event, ...]:
@@ -239,7 +253,7 @@ def _give_guardian_consent(case: Case, command: c.GiveGuardianConsent) -> tuple[
     party = _active_party(case, command.party_id)
     actor = command.actor
     if actor.kind is not ActorKind.GUARDIAN or actor.id not in party.guardians:
-        raise NotPermitted(actor.id, case.stage.value, f"only a guardian of {party.id} consents for them")
+        raise NotPermitted(actor.id, case.stage, f"only a guardian of {party.id} consents for them")
     if not party.minor:
         raise _refuse(case, "R3", f"{party.id} is not a minor and consents for themself")
     if not party.informed:
@@ -290,7 +304,7 @@ def _propose(case: Case, command: c.ProposeParticipant) -> tuple[Event, ...]:
         if accompanies is None:
             accompanies = party.id
         elif accompanies != party.id:
-            raise NotPermitted(actor.id, case.stage.value, "a party proposes only people who come with them")
+            raise NotPermitted(actor.id, case.stage, "a party proposes only people who come with them")
     else:
         _mediator_or_staff(case, actor)
         if accompanies is not None:
@@ -397,7 +411,7 @@ def _agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> tuple
         raise InvalidInput(f"{person!r} takes no part in case {case.id}", field="person_id")
     recording_mediator = actor.kind is ActorKind.MEDIATOR and actor.id in case.mediators
     if actor.id != person and not recording_mediator:
-        raise NotPermitted(actor.id, case.stage.value, "people agree to confidentiality for themselves, or a mediator records it")
+        raise NotPermitted(actor.id, case.stage, "people agree to confidentiality for themselves, or a mediator records it")
     if actor.id == person and actor.kind is ActorKind.PARTY:
         _as_party(case, actor, person)
     if person in case.confidential:
@@ -415,6 +429,9 @@ def _hold_meeting(case: Case, command: c.HoldMeeting) -> tuple[Event, ...]:
         raise _refuse(case, "R8", f"the meeting is scheduled for {meeting.starts_at.isoformat()}")
     attendees = set(meeting.attendees)
     for person in command.present:
+        party = case.party(person)
+        if party is not None and party.withdrawn:
+            raise _refuse(case, "R8", f"{person} has withdrawn from the case and may not be present")
         if person not in attendees:
             raise _refuse(case, "R8", f"{person} was not on the agreed attendee list; they may not be present")
         if person not in case.confidential:
@@ -482,12 +499,17 @@ def _sign(case: Case, command: c.SignAgreement) -> tuple[Event, ...]:
     agreement = case.agreement
     assert agreement is not None  # the agreement stage is entered only by recording one
     if actor.id != signer:
-        raise NotPermitted(actor.id, case.stage.value, "everyone signs for themselves")
+        raise NotPermitted(actor.id, case.stage, "everyone signs for themselves")
     if actor.kind is ActorKind.PARTY:
         _as_party(case, actor, signer)
     elif actor.kind is ActorKind.MEDIATOR:
         _mediator(case, actor)
-    if not may_sign(case, signer) or actor.kind not in _SIGNER_KINDS:
+    elif actor.kind is ActorKind.GUARDIAN:
+        if not any(p.minor and signer in p.guardians for p in case.active_parties):
+            raise NotPermitted(actor.id, case.stage, "a guardian signs only for a minor party still in the case")
+    else:
+        raise _refuse(case, "R10", "the agreement is signed by the parties, guardians of minor parties and a mediator")
+    if not may_sign(case, signer):
         raise _refuse(case, "R10", f"{signer} is not a party, a guardian of a minor party, or a mediator of the case")
     if signer in agreement.signatures:
         raise _refuse(case, "R10", f"{signer} has already signed")
@@ -500,9 +522,6 @@ def _sign(case: Case, command: c.SignAgreement) -> tuple[Event, ...]:
         else:
             _bind(case, command, events, signed)
     return tuple(events)
-
-
-_SIGNER_KINDS = frozenset({ActorKind.PARTY, ActorKind.GUARDIAN, ActorKind.MEDIATOR})
 
 
 def _bind(case: Case, command: Command, events: list[Event], agreement: Agreement) -> None:
@@ -540,7 +559,7 @@ def _report_item(case: Case, command: c.ReportItem) -> tuple[Event, ...]:
     if actor.kind is ActorKind.PARTY:
         party = _as_party(case, actor, actor.id)
         if case.kind is CaseKind.CRIMINAL and party.role is not Role.HARMED:
-            raise NotPermitted(actor.id, case.stage.value, "in a criminal case the harmed party reports fulfilment")
+            raise NotPermitted(actor.id, case.stage, "in a criminal case the harmed party reports fulfilment")
     else:
         _staff(case, actor)
     agreement = case.agreement
@@ -589,7 +608,7 @@ def _withdraw(case: Case, command: c.Withdraw) -> tuple[Event, ...]:
     if actor.kind is ActorKind.GUARDIAN and actor.id in party.guardians:
         pass
     elif actor.kind is not ActorKind.PARTY or actor.id != party.id:
-        raise NotPermitted(actor.id, case.stage.value, f"only {party.id} or their guardian may withdraw them")
+        raise NotPermitted(actor.id, case.stage, f"only {party.id} or their guardian may withdraw them")
     if party.withdrawn:
         raise _refuse(case, "R1", f"{party.id} has already withdrawn")
     events: list[Event] = [e.PartyWithdrew(actor=actor, at=command.at, party_id=party.id)]
@@ -635,6 +654,7 @@ _DECIDE: dict[type[Any], Callable[[Case, Any], tuple[Event, ...]]] = {
     c.AssignMediator: _assign_mediator,
     c.ReleaseMediator: _release_mediator,
     c.DeclareConflict: _declare_conflict,
+    c.RecordAdmission: _record_admission,
     c.InformParty: _inform_party,
     c.GiveConsent: _give_consent,
     c.GiveGuardianConsent: _give_guardian_consent,
@@ -678,13 +698,13 @@ def decide(case: Case | None, command: Command) -> tuple[Event, ...]:
     if case is None:
         if type(command) is c.ReferCase:
             return _refer(command)
-        raise StageError(type(command).__name__, "none (no case yet)", ("ReferCase",))
+        raise StageError(type(command).__name__, None, ("ReferCase",))
     stage = case.stage
     if command.trigger not in TAKES[stage]:
-        raise StageError(type(command).__name__, stage.value, _POSSIBLE[stage])
+        raise StageError(type(command).__name__, stage, _POSSIBLE[stage])
     if command.at < case.updated_at:
         raise RuleViolation(
-            "R15", stage.value, f"time never goes backwards: the case's last event was at {case.updated_at.isoformat()}"
+            "R15", stage, f"time never goes backwards: the case's last event was at {case.updated_at.isoformat()}"
         )
     return _DECIDE[type(command)](case, command)
 
@@ -723,6 +743,7 @@ _EVOLVE: dict[type[Any], Callable[[Case, Any], dict[str, Any]]] = {
     e.MediatorAssigned: lambda case, ev: {"mediators": (*case.mediators, ev.mediator_id)},
     e.MediatorReleased: lambda case, ev: {"mediators": tuple(m for m in case.mediators if m != ev.mediator_id)},
     e.ConflictDeclared: lambda case, ev: {"conflicts": (*case.conflicts, (ev.mediator_id, ev.towards))},
+    e.AdmissionRecorded: lambda case, ev: {"referral": replace(case.referral, admission_of_facts=True)},
     e.PartyInformed: lambda case, ev: {"parties": _replace_party(case, ev.party_id, informed=True)},
     e.ConsentGiven: lambda case, ev: {"parties": _replace_party(case, ev.party_id, consented=True)},
     e.GuardianConsentGiven: lambda case, ev: {
@@ -810,7 +831,7 @@ def evolve(case: Case | None, event: Event) -> Case:
             changes["stage"] = MOVES[(trigger, case.stage)]
         except KeyError:
             raise InvalidInput(
-                f"{type(event).__name__} cannot happen in stage {case.stage.value} (case {case.id})"
+                f"{type(event).__name__} cannot happen in stage {case.stage} (case {case.id})"
             ) from None
     changes["version"] = case.version + 1
     changes["updated_at"] = event.at
@@ -927,6 +948,7 @@ _STAFF_ONLY = frozenset({ActorKind.STAFF})
 _MEDIATOR_ONLY = frozenset({ActorKind.MEDIATOR})
 _MEDIATOR_OR_STAFF = frozenset({ActorKind.MEDIATOR, ActorKind.STAFF})
 _CAPACITY: dict[type[Any], frozenset[ActorKind]] = {
+    c.RecordAdmission: _STAFF_ONLY,
     c.AssignStaff: _STAFF_ONLY,
     c.AssignMediator: _STAFF_ONLY,
     c.ReleaseMediator: _STAFF_ONLY,
@@ -960,11 +982,13 @@ def _capable(case: Case, actor: Actor, cls: type[Command]) -> bool:
 def _candidates(case: Case, actor: Actor, cls: type[Command], at: datetime) -> list[Command] | None:
     """The concrete commands the actor's identity implies, or ``None`` when more input is needed."""
     base = {"actor": actor, "at": at}
-    if cls in (c.AcceptCase, c.DeclineCase, c.StartPreparation, c.AdjournMeeting, c.RecordNoAgreement,
+    if cls in (c.AcceptCase, c.DeclineCase, c.RecordAdmission, c.StartPreparation, c.AdjournMeeting, c.RecordNoAgreement,
                c.EndCoolingOff, c.CheckDeadlines):
         return [cls(**base)]
     if cls is c.GiveConsent:
         return [c.GiveConsent(**base, party_id=actor.id)]
+    if cls is c.ReportItem and case.agreement is not None:
+        return [c.ReportItem(**base, item_id=i.id, fulfilled=True) for i in case.agreement.items]
     if cls is c.SignAgreement:
         return [c.SignAgreement(**base, signer_id=actor.id)]
     if cls is c.AgreeConfidentiality and actor.kind is not ActorKind.MEDIATOR:

@@ -90,6 +90,11 @@ class ConflictDeclared(_Event):
 
 
 @frozen(kw_only=True)
+class AdmissionRecorded(_Event):
+    """The responsible party's admission of the facts was recorded."""
+
+
+@frozen(kw_only=True)
 class PartyInformed(_Event):
     """A party was told what the process is."""
 
@@ -292,6 +297,7 @@ Event = (
     | MediatorAssigned
     | MediatorReleased
     | ConflictDeclared
+    | AdmissionRecorded
     | PartyInformed
     | ConsentGiven
     | GuardianConsentGiven

@@ -84,6 +84,7 @@ _TABLE: tuple[tuple[str, list[Stage], Stage | None], ...] = (
     ("assign_mediator", _UP_TO_MEETING, None),
     ("release_mediator", _UP_TO_MEETING, None),
     ("declare_conflict", _UP_TO_MEETING, None),
+    ("record_admission", [_S.REFERRED, _S.CONSENT], None),
     ("inform_party", [_S.REFERRED, _S.CONSENT], None),
     ("give_consent", [_S.CONSENT], None),
     ("give_guardian_consent", [_S.CONSENT], None),

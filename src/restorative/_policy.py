@@ -7,7 +7,8 @@ import functools
 
 from attrs import field, frozen
 
-from ._checks import check_non_negative, check_positive
+from ._checks import check_non_negative, check_optional_positive, check_positive, check_type
+from .errors import InvalidInput
 
 
 class Continuation(enum.Enum):
@@ -46,16 +47,24 @@ class Policy:
         continuation: what one party's withdrawal does to the case (R13).
     """
 
-    name: str = "custom"
+    name: str = field(default="custom", validator=check_type(str))
     criminal_cooling_off_days: int = field(default=14, validator=check_non_negative)
     civil_cooling_off_days: int = field(default=14, validator=check_non_negative)
-    civil_cooling_off_by_default: bool = False
+    civil_cooling_off_by_default: bool = field(default=False, validator=check_type(bool))
     age_of_majority: int = field(default=18, validator=check_positive)
     civil_dispensation_age: int = field(default=15, validator=check_positive)
-    preparatory_talks_required: bool = True
+    preparatory_talks_required: bool = field(default=True, validator=check_type(bool))
     max_mediators: int = field(default=2, validator=check_positive)
-    longest_item_deadline_days: int | None = None
-    continuation: Continuation = Continuation.DIALOGUE_REMAINS
+    longest_item_deadline_days: int | None = field(default=None, validator=check_optional_positive)
+    continuation: Continuation = field(default=Continuation.DIALOGUE_REMAINS, validator=check_type(Continuation))
+
+    def __attrs_post_init__(self) -> None:
+        if self.civil_dispensation_age > self.age_of_majority:
+            raise InvalidInput(
+                f"civil_dispensation_age ({self.civil_dispensation_age}) cannot exceed "
+                f"age_of_majority ({self.age_of_majority})",
+                field="civil_dispensation_age",
+            )
 
     @staticmethod
     def norway() -> Policy:

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from attrs import frozen
 
 from ._lifecycle import Stage
-from ._policy import Continuation
+from ._policy import Continuation, Policy
 from ._values import (
     Agreement,
     Case,
@@ -71,7 +71,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="Every party still in the case, or a minor party's guardian, may withdraw in every "
                 "active stage; a withdrawal is never refused for a process reason.",
                 sources=(_S,),
-                reference="seed; DESIGN.md §1.1",
+                reference="DESIGN.md §1.1",
             ),
             Rule(
                 id="R2",
@@ -98,7 +98,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="A meeting needs one to policy.max_mediators assigned mediators, none with a declared "
                 "conflict of interest towards anyone in the case.",
                 sources=(_S, _P, _C),
-                reference="seed; DESIGN.md §1.1",
+                reference="DESIGN.md §1.1",
             ),
             Rule(
                 id="R6",
@@ -113,14 +113,14 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "support persons are disclosed to the other side; lawyers, representatives and remote "
                 "attendance need a staff exemption.",
                 sources=(_S, _P),
-                reference="seed; DESIGN.md §1.1",
+                reference="DESIGN.md §1.1",
             ),
             Rule(
                 id="R8",
                 text="A meeting is held only if everyone present is on the agreed list and has agreed to keep "
                 "confidentiality.",
                 sources=(_S, _L),
-                reference="seed; konfliktrådsloven § 9",
+                reference="konfliktrådsloven § 9",
             ),
             Rule(
                 id="R9",
@@ -189,7 +189,8 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 id="R18",
                 text="A referral fits its kind: criminal cases come from the prosecution or a court and name "
                 "a harmed and a responsible party; civil cases come from the parties, a public agency or the "
-                "police; every case starts with at least two parties.",
+                "police; every case starts with at least two parties, and every minor party has a guardian "
+                "unless a civil dispensation is possible.",
                 sources=(_L, _P),
                 reference="strpl § 71 a; konfliktrådsloven § 1",
             ),
@@ -244,7 +245,7 @@ def preparation_blockers(case: Case) -> list[str]:
     """R4: what still stands between the case and preparation (empty when nothing does)."""
     blockers = [f"{p.id} {_missing_consent(p)}" for p in case.active_parties if not consenting(p)]
     if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
-        blockers.append("the referral records no admission of the facts by the responsible party")
+        blockers.append("no admission of the facts by the responsible party is recorded (RecordAdmission)")
     return blockers
 
 
@@ -416,8 +417,18 @@ def referral_problem(kind: CaseKind, source: ReferralSource, parties: tuple[Part
             return "a criminal case needs at least one harmed and one responsible party"
     elif source not in CIVIL_SOURCES:
         return f"a civil case is referred by the parties, a public agency or the police, not {source.value}"
+    ids = {p.id for p in parties}
     for party in parties:
-        overlap = set(party.guardians) & {p.id for p in parties}
+        overlap = set(party.guardians) & ids
         if overlap:
             return f"{party.id} names a party as guardian: {', '.join(sorted(overlap))}"
     return None
+
+
+def guardian_problem(kind: CaseKind, party: Party, age: int | None, policy: Policy) -> str | None:
+    """R18: why a minor party could never consent as referred (no guardian, no dispensation), or ``None``."""
+    if not party.minor or party.guardians:
+        return None
+    if kind is CaseKind.CIVIL and age is not None and age >= policy.civil_dispensation_age:
+        return None
+    return f"{party.id} is a minor: name their guardians in the referral"

@@ -23,6 +23,7 @@ _SAY: dict[type[Any], Callable[[Any], str]] = {
     e.MediatorAssigned: lambda ev: f"mediator {ev.mediator_id} assigned",
     e.MediatorReleased: lambda ev: f"mediator {ev.mediator_id} released",
     e.ConflictDeclared: lambda ev: f"mediator {ev.mediator_id} declared a conflict of interest towards {ev.towards}",
+    e.AdmissionRecorded: lambda ev: "admission of the facts recorded",
     e.PartyInformed: lambda ev: f"{ev.party_id} informed about the process",
     e.ConsentGiven: lambda ev: f"{ev.party_id} consented",
     e.GuardianConsentGiven: lambda ev: f"guardian {ev.guardian_id} consented for {ev.party_id}",

@@ -18,6 +18,10 @@ Each error carries its facts as attributes, and its message says what to do.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._lifecycle import Stage
 
 
 class RestorativeError(Exception):
@@ -53,11 +57,11 @@ class Refused(RestorativeError):
 
     Attributes:
         rule: the id of the rule that refused it (``"R14"``), or ``None`` for a stage error.
-        stage: the stage the case was in, as its string value.
+        stage: the stage the case was in, or ``None`` when there was no case yet.
         hint: what must happen first, in words a caseworker can act on.
     """
 
-    def __init__(self, message: str, *, rule: str | None, stage: str, hint: str) -> None:
+    def __init__(self, message: str, *, rule: str | None, stage: Stage | None, hint: str) -> None:
         super().__init__(message)
         self.rule = rule
         self.stage = stage
@@ -72,7 +76,7 @@ class StageError(Refused):
         possible: the names of the commands the stage does take.
     """
 
-    def __init__(self, command: str, stage: str, possible: Iterable[str]) -> None:
+    def __init__(self, command: str, stage: Stage | None, possible: Iterable[str]) -> None:
         self.command = command
         self.possible = tuple(sorted(possible))
         rule = "R2" if not self.possible else None
@@ -81,7 +85,7 @@ class StageError(Refused):
         else:
             hint = "the case is closed; open a new case linked to this one"
         super().__init__(
-            f"{command} is not possible in stage {stage}: {hint}",
+            f"{command} is not possible in stage {_name(stage)}: {hint}",
             rule=rule,
             stage=stage,
             hint=hint,
@@ -91,8 +95,8 @@ class StageError(Refused):
 class RuleViolation(Refused):
     """A rule refuses the command now; its hint says what must happen first."""
 
-    def __init__(self, rule: str, stage: str, hint: str) -> None:
-        super().__init__(f"{rule} refused in stage {stage}: {hint}", rule=rule, stage=stage, hint=hint)
+    def __init__(self, rule: str, stage: Stage | None, hint: str) -> None:
+        super().__init__(f"{rule} refused in stage {_name(stage)}: {hint}", rule=rule, stage=stage, hint=hint)
 
 
 class NotPermitted(Refused):
@@ -102,14 +106,18 @@ class NotPermitted(Refused):
         actor: the id of the actor who tried.
     """
 
-    def __init__(self, actor: str, stage: str, hint: str) -> None:
+    def __init__(self, actor: str, stage: Stage | None, hint: str) -> None:
         self.actor = actor
         super().__init__(
-            f"R14 refused in stage {stage}: {actor} is not permitted: {hint}",
+            f"R14 refused in stage {_name(stage)}: {actor} is not permitted: {hint}",
             rule="R14",
             stage=stage,
             hint=hint,
         )
+
+
+def _name(stage: Stage | None) -> str:
+    return "(no case yet)" if stage is None else stage.value
 
 
 __all__ = [
