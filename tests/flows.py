@@ -130,7 +130,9 @@ class Flow:
         return self
 
     def schedule(self, attendees: tuple[str, ...] | None = None) -> Flow:
-        self.do(r.ScheduleMeeting, MEDIATOR, starts_at=self.now + timedelta(days=7), attendees=attendees or self.attendees())
+        self.do(
+            r.ScheduleMeeting, MEDIATOR, starts_at=self.now + timedelta(days=7), attendees=attendees or self.attendees()
+        )
         self.now += timedelta(days=7)
         return self
 
@@ -197,4 +199,6 @@ def minor(party_id: str, role: r.Role, *, guardians: tuple[str, ...] = (), age: 
     if age is None:
         return r.Party(id=r.PartyId(party_id), role=role, minor=True, guardians=tuple(r.PersonId(g) for g in guardians))
     born = date(T0.year - age, 1, 1)
-    return r.Party(id=r.PartyId(party_id), role=role, birth_date=born, guardians=tuple(r.PersonId(g) for g in guardians))
+    return r.Party(
+        id=r.PartyId(party_id), role=role, birth_date=born, guardians=tuple(r.PersonId(g) for g in guardians)
+    )

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
-from hypothesis import event
+from hypothesis import event as note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -27,7 +27,16 @@ STAFF = ("staff-1", "staff-2")
 STRANGERS = ("stranger", "med-x")
 SUPPORTERS = ("friend-a", "friend-b", "lawyer-c", "interp-d")
 
-ACTIVE_ORDER = {"accept": 1, "prepare": 2, "schedule": 3, "agree": 4, "cool_off": 5, "bind": 6, "fulfil": 7, "breach": 7}
+ACTIVE_ORDER = {
+    "accept": 1,
+    "prepare": 2,
+    "schedule": 3,
+    "agree": 4,
+    "cool_off": 5,
+    "bind": 6,
+    "fulfil": 7,
+    "breach": 7,
+}
 
 POLICIES = st.sampled_from(
     [
@@ -51,12 +60,20 @@ def referrals(draw: st.DrawFn) -> tuple[r.Referral, tuple[r.Party, ...], r.Polic
     if kind is r.CaseKind.CRIMINAL:
         source = draw(st.sampled_from([r.ReferralSource.PROSECUTION, r.ReferralSource.COURT]))
     else:
-        source = draw(st.sampled_from([r.ReferralSource.PARTIES, r.ReferralSource.PUBLIC_AGENCY, r.ReferralSource.POLICE]))
+        source = draw(
+            st.sampled_from([r.ReferralSource.PARTIES, r.ReferralSource.PUBLIC_AGENCY, r.ReferralSource.POLICE])
+        )
     count = draw(st.integers(2, 4))
     parties = []
     for n in range(count):
         if kind is r.CaseKind.CRIMINAL:
-            role = r.Role.HARMED if n == 0 else r.Role.RESPONSIBLE if n == 1 else draw(st.sampled_from([r.Role.HARMED, r.Role.RESPONSIBLE]))
+            role = (
+                r.Role.HARMED
+                if n == 0
+                else r.Role.RESPONSIBLE
+                if n == 1
+                else draw(st.sampled_from([r.Role.HARMED, r.Role.RESPONSIBLE]))
+            )
         else:
             role = r.Role.PARTY
         age = draw(st.sampled_from([None, 13, 15, 16, 17, 30]))
@@ -139,8 +156,8 @@ def _plausible(case: r.Case, at: datetime) -> list[Any]:
                     actor=r.Actor(id=p.id, kind=r.ActorKind.PARTY), at=at, participant_id=participant.id, party_id=p.id
                 )
             )
-    for m in mediators:
-        out.append(r.SignAgreement(actor=m, at=at, signer_id=m.id))
+    for mediator in mediators:
+        out.append(r.SignAgreement(actor=mediator, at=at, signer_id=mediator.id))
     active = [p.id for p in case.active_parties]
     agreed = [q.id for q in case.participants if rules.attendee_problem(case, q.id) is None]
     out.append(r.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*active, med.id)))
@@ -149,7 +166,7 @@ def _plausible(case: r.Case, at: datetime) -> list[Any]:
         for person in case.meeting.attendees:
             out.append(r.AgreeConfidentiality(actor=med, at=at, person_id=person))
         out.append(r.HoldMeeting(actor=med, at=at, present=case.meeting.attendees))
-        out.append(r.HoldMeeting(actor=med, at=at, present=tuple(active) + (med.id,)))
+        out.append(r.HoldMeeting(actor=med, at=at, present=(*tuple(active), med.id)))
     responsible = [p for p in case.active_parties if p.role is not r.Role.HARMED] or list(case.active_parties)
     if responsible:
         items = tuple(
@@ -236,7 +253,9 @@ class CaseMachine(RuleBasedStateMachine):
             if self.live.stage.is_final:
                 return
             self.now += timedelta(hours=data.draw(st.integers(0, 30)))
-            options = [c for c in _plausible(self.live, self.now) if not isinstance(c, ENDINGS) and _accepted(self.live, c)]
+            options = [
+                c for c in _plausible(self.live, self.now) if not isinstance(c, ENDINGS) and _accepted(self.live, c)
+            ]
             if not options:
                 return
             assert self._send(data.draw(st.sampled_from(options)))
@@ -356,9 +375,9 @@ class CaseMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         if self.case is not None:
-            event(f"final stage reached: {self.case.stage.value}")
+            note(f"final stage reached: {self.case.stage.value}")
             deepest = max((ACTIVE_ORDER.get(e.trigger or "", 0) for e in self.events), default=0)
-            event(f"deepest move: {deepest}")
+            note(f"deepest move: {deepest}")
 
     @invariant()
     def replay_equals_live_case(self) -> None:  # R15

@@ -8,7 +8,7 @@ from typing import Any
 from .errors import InvalidInput
 
 
-def check_id(_: Any, attribute: Any, value: object) -> None:
+def check_id(_: Any, attribute: Any, value: Any) -> None:
     """An id is a non-empty string without surrounding whitespace."""
     if not isinstance(value, str) or not value or value != value.strip():
         raise InvalidInput(
@@ -17,13 +17,13 @@ def check_id(_: Any, attribute: Any, value: object) -> None:
         )
 
 
-def check_optional_id(_: Any, attribute: Any, value: object) -> None:
+def check_optional_id(_: Any, attribute: Any, value: Any) -> None:
     """`None` or an id."""
     if value is not None:
         check_id(_, attribute, value)
 
 
-def check_ids(_: Any, attribute: Any, value: object) -> None:
+def check_ids(_: Any, attribute: Any, value: Any) -> None:
     """A tuple of distinct ids."""
     if not isinstance(value, tuple):
         raise InvalidInput(f"{attribute.name} must be a tuple of ids, got {value!r}", field=attribute.name)
@@ -33,7 +33,7 @@ def check_ids(_: Any, attribute: Any, value: object) -> None:
         raise InvalidInput(f"{attribute.name} lists an id twice: {value!r}", field=attribute.name)
 
 
-def check_aware(_: Any, attribute: Any, value: object) -> None:
+def check_aware(_: Any, attribute: Any, value: Any) -> None:
     """A timestamp must be a timezone-aware datetime; the engine never guesses a zone."""
     if not isinstance(value, datetime):
         raise InvalidInput(f"{attribute.name} must be a datetime, got {value!r}", field=attribute.name)
@@ -44,25 +44,25 @@ def check_aware(_: Any, attribute: Any, value: object) -> None:
         )
 
 
-def check_optional_aware(_: Any, attribute: Any, value: object) -> None:
+def check_optional_aware(_: Any, attribute: Any, value: Any) -> None:
     """`None` or a timezone-aware datetime."""
     if value is not None:
         check_aware(_, attribute, value)
 
 
-def check_non_negative(_: Any, attribute: Any, value: object) -> None:
+def check_non_negative(_: Any, attribute: Any, value: Any) -> None:
     """An int of zero or more."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInput(f"{attribute.name} must be an integer >= 0, got {value!r}", field=attribute.name)
 
 
-def check_positive(_: Any, attribute: Any, value: object) -> None:
+def check_positive(_: Any, attribute: Any, value: Any) -> None:
     """An int of one or more."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InvalidInput(f"{attribute.name} must be an integer >= 1, got {value!r}", field=attribute.name)
 
 
-def check_optional_positive(_: Any, attribute: Any, value: object) -> None:
+def check_optional_positive(_: Any, attribute: Any, value: Any) -> None:
     """`None` or an int of one or more."""
     if value is not None:
         check_positive(_, attribute, value)
@@ -72,14 +72,14 @@ def check_type(*types: type) -> Any:
     """A validator that the value is an instance of one of `types`."""
     names = " or ".join(t.__name__ for t in types)
 
-    def check(_: Any, attribute: Any, value: object) -> None:
+    def check(_: Any, attribute: Any, value: Any) -> None:
         if not isinstance(value, types):
             raise InvalidInput(f"{attribute.name} must be {names}, got {value!r}", field=attribute.name)
 
     return check
 
 
-def check_text(_: Any, attribute: Any, value: object) -> None:
+def check_text(_: Any, attribute: Any, value: Any) -> None:
     """A string (may be empty)."""
     if not isinstance(value, str):
         raise InvalidInput(f"{attribute.name} must be a string, got {value!r}", field=attribute.name)

@@ -14,7 +14,7 @@ from ._rules import RULES
 from ._timeline import timeline
 
 
-def _demo(_: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     stories = (
         ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case),
         ("A case in which a party withdraws during preparation", withdrawn_case),

@@ -18,6 +18,7 @@ from cattrs.strategies import configure_tagged_union
 
 from ._commands import COMMAND_TYPES, Command
 from ._events import EVENT_TYPES, Event
+from ._values import Progress
 from .errors import DecodeError, InvalidInput, RestorativeError
 
 SCHEMA_VERSION = 1
@@ -56,13 +57,33 @@ _converter.register_unstructure_hook(datetime, datetime.isoformat)
 _converter.register_structure_hook(datetime, _structure_datetime)
 _converter.register_unstructure_hook(date, date.isoformat)
 _converter.register_structure_hook(date, _structure_date)
+
+
+def _unstructure_progress(value: Progress) -> list[str]:
+    return [flag.name.lower() for flag in Progress if flag in value and flag.name]
+
+
+def _structure_progress(value: Any, _: type) -> Progress:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of progress flags, got {value!r}")
+    result = Progress(0)
+    for name in value:
+        if not isinstance(name, str) or name.upper() not in Progress.__members__:
+            known = ", ".join(flag.lower() for flag in Progress.__members__)
+            raise ValueError(f"unknown progress flag {name!r}; known: {known}")
+        result |= Progress[name.upper()]
+    return result
+
+
+_converter.register_unstructure_hook(Progress, _unstructure_progress)
+_converter.register_structure_hook(Progress, _structure_progress)
 for _kind in (str, int, bool):
     _converter.register_structure_hook(_kind, _strict(_kind))
 
 configure_tagged_union(Command, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
 configure_tagged_union(Event, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
 
-_TAGGED: dict[type[Any], Any] = {cls: Command for cls in COMMAND_TYPES} | {cls: Event for cls in EVENT_TYPES}
+_TAGGED: dict[type[Any], Any] = dict.fromkeys(COMMAND_TYPES, Command) | dict.fromkeys(EVENT_TYPES, Event)
 _EVENT_NAMES = frozenset(cls.__name__ for cls in EVENT_TYPES)
 _COMMAND_NAMES = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 
@@ -95,9 +116,7 @@ def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
         data = dict(data)
         schema = data.pop("schema", None)
         if schema != SCHEMA_VERSION:
-            raise DecodeError(
-                f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema"
-            )
+            raise DecodeError(f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema")
     try:
         return _converter.structure(data, cls)
     except RestorativeError as error:

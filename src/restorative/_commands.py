@@ -9,7 +9,7 @@ Malformed input raises `restorative.errors.InvalidInput` when the command is bui
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from attrs import field, frozen
 
@@ -30,7 +30,7 @@ from ._values import (
 )
 
 
-def _check_parties(_: object, attribute: object, value: object) -> None:
+def _check_parties(_: Any, attribute: Any, value: Any) -> None:
     check_type(tuple)(_, attribute, value)
     assert isinstance(value, tuple)
     for party in value:
@@ -38,7 +38,7 @@ def _check_parties(_: object, attribute: object, value: object) -> None:
     check_ids(_, attribute, tuple(p.id for p in value))
 
 
-def _check_items(_: object, attribute: object, value: object) -> None:
+def _check_items(_: Any, attribute: Any, value: Any) -> None:
     check_type(tuple)(_, attribute, value)
     assert isinstance(value, tuple)
     for item in value:
@@ -46,14 +46,14 @@ def _check_items(_: object, attribute: object, value: object) -> None:
     check_ids(_, attribute, tuple(i.id for i in value))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class _Command:
     trigger: ClassVar[str]
     actor: Actor = field(validator=check_type(Actor))
     at: datetime = field(validator=check_aware)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ReferCase(_Command):
     """Open a case from a referral (staff; the issuing staff member is assigned to it)."""
 
@@ -64,14 +64,14 @@ class ReferCase(_Command):
     policy: Policy = field(factory=Policy.norway, validator=check_type(Policy))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AcceptCase(_Command):
     """Accept the referral and start gathering consent (staff)."""
 
     trigger: ClassVar[str] = "accept"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class DeclineCase(_Command):
     """Decline a civil case as unsuitable (staff; R17)."""
 
@@ -79,7 +79,7 @@ class DeclineCase(_Command):
     reason: str = field(default="", validator=check_type(str))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AssignStaff(_Command):
     """Assign another staff member to the case (staff)."""
 
@@ -87,7 +87,7 @@ class AssignStaff(_Command):
     staff_id: PersonId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AssignMediator(_Command):
     """Assign a mediator to the case (staff; R5)."""
 
@@ -95,7 +95,7 @@ class AssignMediator(_Command):
     mediator_id: PersonId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ReleaseMediator(_Command):
     """Release an assigned mediator from the case (staff)."""
 
@@ -103,7 +103,7 @@ class ReleaseMediator(_Command):
     mediator_id: PersonId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class DeclareConflict(_Command):
     """Record a mediator's conflict of interest towards someone in the case (mediator or staff; R5)."""
 
@@ -112,14 +112,14 @@ class DeclareConflict(_Command):
     towards: str = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class RecordAdmission(_Command):
     """Record that the responsible party admits the facts of a criminal case (staff; R4)."""
 
     trigger: ClassVar[str] = "record_admission"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class InformParty(_Command):
     """Record that a party was told what the process is (mediator or staff; R3)."""
 
@@ -127,7 +127,7 @@ class InformParty(_Command):
     party_id: PartyId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class GiveConsent(_Command):
     """A party consents to take part (the party; R3)."""
 
@@ -135,7 +135,7 @@ class GiveConsent(_Command):
     party_id: PartyId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class GiveGuardianConsent(_Command):
     """A guardian consents for their minor ward (the guardian; R3)."""
 
@@ -143,7 +143,7 @@ class GiveGuardianConsent(_Command):
     party_id: PartyId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class DispenseGuardianConsent(_Command):
     """Record staff's finding that a civil minor's guardian consent is not needed (staff; R3)."""
 
@@ -151,14 +151,14 @@ class DispenseGuardianConsent(_Command):
     party_id: PartyId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class StartPreparation(_Command):
     """Move the case into preparation once everyone consents (staff or mediator; R4)."""
 
     trigger: ClassVar[str] = "prepare"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class HoldPreparatoryTalk(_Command):
     """Record a preparatory talk with a party (mediator; R6)."""
 
@@ -167,7 +167,7 @@ class HoldPreparatoryTalk(_Command):
     channel: TalkChannel = field(default=TalkChannel.IN_PERSON, validator=check_type(TalkChannel))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class GrantExemption(_Command):
     """Record an exemption from the in-person, no-lawyer rule for a party (staff; R7)."""
 
@@ -176,7 +176,7 @@ class GrantExemption(_Command):
     exemption: Exemption = field(validator=check_type(Exemption))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ProposeParticipant(_Command):
     """Propose someone to attend the meeting (a party for its companion, or a mediator or staff; R7)."""
 
@@ -186,7 +186,7 @@ class ProposeParticipant(_Command):
     accompanies: PartyId | None = field(default=None, validator=check_optional_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class DiscloseParticipant(_Command):
     """Record that the other side was told a participant will attend (mediator or staff; R7)."""
 
@@ -194,7 +194,7 @@ class DiscloseParticipant(_Command):
     participant_id: PersonId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ApproveParticipant(_Command):
     """A party agrees that a participant may attend (the party; R7)."""
 
@@ -203,7 +203,7 @@ class ApproveParticipant(_Command):
     party_id: PartyId = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ScheduleMeeting(_Command):
     """Schedule the meeting with its agreed attendees (mediator or staff; R5, R6, R7)."""
 
@@ -214,7 +214,7 @@ class ScheduleMeeting(_Command):
     remote: tuple[PartyId, ...] = field(default=(), validator=check_ids)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AgreeConfidentiality(_Command):
     """Record that a person agreed to keep confidentiality (the person, or a mediator recording it; R8)."""
 
@@ -222,7 +222,7 @@ class AgreeConfidentiality(_Command):
     person_id: str = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class HoldMeeting(_Command):
     """Record that the meeting took place with these people present (mediator; R8)."""
 
@@ -230,14 +230,14 @@ class HoldMeeting(_Command):
     present: tuple[str, ...] = field(validator=check_ids)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AdjournMeeting(_Command):
     """Adjourn the meeting for another one; the case goes back to preparation (mediator)."""
 
     trigger: ClassVar[str] = "adjourn"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class RecordAgreement(_Command):
     """Record the agreement reached in the held meeting (mediator; R9).
 
@@ -252,14 +252,14 @@ class RecordAgreement(_Command):
     cooling_off: bool | None = field(default=None, validator=check_type(bool, type(None)))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class RecordNoAgreement(_Command):
     """Record that the meeting ended without an agreement (mediator)."""
 
     trigger: ClassVar[str] = "fail"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class SignAgreement(_Command):
     """Sign the agreement (a party, a guardian of a minor party, or a mediator; R10)."""
 
@@ -267,14 +267,14 @@ class SignAgreement(_Command):
     signer_id: str = field(validator=check_id)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class EndCoolingOff(_Command):
     """End the cooling-off period once it has passed; the agreement binds (staff or mediator; R10)."""
 
     trigger: ClassVar[str] = "end_cooling_off"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ReportItem(_Command):
     """Report whether an agreement item was fulfilled (the harmed party, a civil party, or staff; R11)."""
 
@@ -283,14 +283,14 @@ class ReportItem(_Command):
     fulfilled: bool = field(validator=check_type(bool))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CheckDeadlines(_Command):
     """Mark items whose deadline has passed unfulfilled as breached (staff; R11)."""
 
     trigger: ClassVar[str] = "check_deadlines"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Withdraw(_Command):
     """A party withdraws, or a guardian withdraws their ward (R1); never refused for a rule reason."""
 

@@ -8,7 +8,6 @@ produced. A refused command changes nothing (R16): nothing is mutated anywhere.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -26,7 +25,6 @@ from ._rules import (
     WITHDRAWAL_CONTINUES_IN,
     attendee_problem,
     conflicted,
-    consenting,
     cooling_off_days,
     dialogue_remains,
     guardian_problem,
@@ -56,6 +54,7 @@ from ._values import (
     Participant,
     ParticipantRole,
     Party,
+    Progress,
     Report,
     ReportKind,
     Role,
@@ -215,12 +214,12 @@ def _declare_conflict(case: Case, command: c.DeclareConflict) -> tuple[Event, ..
     else:
         _staff(case, actor)
     if command.towards not in people(case) or command.towards in case.mediators or command.towards in case.staff:
-        raise InvalidInput(f"{command.towards!r} is not a party, guardian or participant of case {case.id}", field="towards")
+        raise InvalidInput(
+            f"{command.towards!r} is not a party, guardian or participant of case {case.id}", field="towards"
+        )
     if (command.mediator_id, command.towards) in case.conflicts:
         raise _refuse(case, "R5", "this conflict of interest is already recorded")
-    return (
-        e.ConflictDeclared(actor=actor, at=command.at, mediator_id=command.mediator_id, towards=command.towards),
-    )
+    return (e.ConflictDeclared(actor=actor, at=command.at, mediator_id=command.mediator_id, towards=command.towards),)
 
 
 def _record_admission(case: Case, command: c.RecordAdmission) -> tuple[Event, ...]:
@@ -338,7 +337,9 @@ def _propose(case: Case, command: c.ProposeParticipant) -> tuple[Event, ...]:
 def _proposed(case: Case, person: str) -> Participant:
     p = participant(case, person)
     if p is None:
-        raise InvalidInput(f"{person!r} has not been proposed as a participant in case {case.id}", field="participant_id")
+        raise InvalidInput(
+            f"{person!r} has not been proposed as a participant in case {case.id}", field="participant_id"
+        )
     return p
 
 
@@ -411,7 +412,9 @@ def _agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> tuple
         raise InvalidInput(f"{person!r} takes no part in case {case.id}", field="person_id")
     recording_mediator = actor.kind is ActorKind.MEDIATOR and actor.id in case.mediators
     if actor.id != person and not recording_mediator:
-        raise NotPermitted(actor.id, case.stage, "people agree to confidentiality for themselves, or a mediator records it")
+        raise NotPermitted(
+            actor.id, case.stage, "people agree to confidentiality for themselves, or a mediator records it"
+        )
     if actor.id == person and actor.kind is ActorKind.PARTY:
         _as_party(case, actor, person)
     if person in case.confidential:
@@ -533,7 +536,8 @@ def _bind(case: Case, command: Command, events: list[Event], agreement: Agreemen
 def _end_cooling_off(case: Case, command: c.EndCoolingOff) -> tuple[Event, ...]:
     _mediator_or_staff(case, command.actor)
     agreement = case.agreement
-    assert agreement is not None and agreement.cooling_off_ends is not None
+    assert agreement is not None
+    assert agreement.cooling_off_ends is not None
     if command.at < agreement.cooling_off_ends:
         raise _refuse(case, "R10", f"the cooling-off period runs until {agreement.cooling_off_ends.isoformat()}")
     events: list[Event] = []
@@ -712,18 +716,21 @@ def decide(case: Case | None, command: Command) -> tuple[Event, ...]:
 # --- evolve ----------------------------------------------------------------------
 
 
-def _replace_party(case: Case, party_id: str, **changes: Any) -> tuple[Party, ...]:
-    return tuple(replace(p, **changes) if p.id == party_id else p for p in case.parties)
+_NO_PROGRESS = Progress(0)
 
 
-def _replace_participant(case: Case, person: str, change: Callable[[Participant], Participant]) -> tuple[Participant, ...]:
+def _mark(case: Case, party_id: str, add: Progress, remove: Progress = _NO_PROGRESS) -> tuple[Party, ...]:
+    return tuple(replace(p, progress=(p.progress | add) & ~remove) if p.id == party_id else p for p in case.parties)
+
+
+def _replace_participant(
+    case: Case, person: str, change: Callable[[Participant], Participant]
+) -> tuple[Participant, ...]:
     return tuple(change(p) if p.id == person else p for p in case.participants)
 
 
 def _set_items(agreement: Agreement, ids: set[str], status: ItemStatus) -> Agreement:
-    return replace(
-        agreement, items=tuple(replace(i, status=status) if i.id in ids else i for i in agreement.items)
-    )
+    return replace(agreement, items=tuple(replace(i, status=status) if i.id in ids else i for i in agreement.items))
 
 
 def _agreement(case: Case) -> Agreement:
@@ -744,20 +751,23 @@ _EVOLVE: dict[type[Any], Callable[[Case, Any], dict[str, Any]]] = {
     e.MediatorReleased: lambda case, ev: {"mediators": tuple(m for m in case.mediators if m != ev.mediator_id)},
     e.ConflictDeclared: lambda case, ev: {"conflicts": (*case.conflicts, (ev.mediator_id, ev.towards))},
     e.AdmissionRecorded: lambda case, ev: {"referral": replace(case.referral, admission_of_facts=True)},
-    e.PartyInformed: lambda case, ev: {"parties": _replace_party(case, ev.party_id, informed=True)},
-    e.ConsentGiven: lambda case, ev: {"parties": _replace_party(case, ev.party_id, consented=True)},
+    e.PartyInformed: lambda case, ev: {"parties": _mark(case, ev.party_id, Progress.INFORMED)},
+    e.ConsentGiven: lambda case, ev: {"parties": _mark(case, ev.party_id, Progress.CONSENTED)},
     e.GuardianConsentGiven: lambda case, ev: {
         "parties": tuple(
             replace(p, guardian_consents=(*p.guardian_consents, ev.guardian_id)) if p.id == ev.party_id else p
             for p in case.parties
         )
     },
-    e.GuardianConsentDispensed: lambda case, ev: {"parties": _replace_party(case, ev.party_id, dispensed=True)},
+    e.GuardianConsentDispensed: lambda case, ev: {"parties": _mark(case, ev.party_id, Progress.DISPENSED)},
     e.PreparationStarted: lambda case, ev: {},
-    e.PreparatoryTalkHeld: lambda case, ev: {"parties": _replace_party(case, ev.party_id, prepared=True)},
+    e.PreparatoryTalkHeld: lambda case, ev: {"parties": _mark(case, ev.party_id, Progress.PREPARED)},
     e.ExemptionGranted: lambda case, ev: {"exemptions": (*case.exemptions, (ev.party_id, ev.exemption))},
     e.ParticipantProposed: lambda case, ev: {
-        "participants": (*case.participants, Participant(id=ev.participant_id, role=ev.role, accompanies=ev.accompanies))
+        "participants": (
+            *case.participants,
+            Participant(id=ev.participant_id, role=ev.role, accompanies=ev.accompanies),
+        )
     },
     e.ParticipantDisclosed: lambda case, ev: {
         "participants": _replace_participant(case, ev.participant_id, lambda p: replace(p, disclosed=True))
@@ -787,7 +797,7 @@ _EVOLVE: dict[type[Any], Callable[[Case, Any], dict[str, Any]]] = {
     e.AgreementBound: lambda case, ev: {"agreement": replace(_agreement(case), bound_at=ev.at)},
     e.ItemFulfilled: lambda case, ev: {"agreement": _set_items(_agreement(case), {ev.item_id}, ItemStatus.FULFILLED)},
     e.ItemBreached: lambda case, ev: {"agreement": _set_items(_agreement(case), {ev.item_id}, ItemStatus.BREACHED)},
-    e.PartyWithdrew: lambda case, ev: {"parties": _replace_party(case, ev.party_id, withdrawn=True, consented=False)},
+    e.PartyWithdrew: lambda case, ev: {"parties": _mark(case, ev.party_id, Progress.WITHDRAWN, Progress.CONSENTED)},
     e.CaseWithdrawn: lambda case, ev: {},
     e.CaseFulfilled: lambda case, ev: {},
     e.CaseBreached: lambda case, ev: {},
@@ -830,9 +840,7 @@ def evolve(case: Case | None, event: Event) -> Case:
         try:
             changes["stage"] = MOVES[(trigger, case.stage)]
         except KeyError:
-            raise InvalidInput(
-                f"{type(event).__name__} cannot happen in stage {case.stage} (case {case.id})"
-            ) from None
+            raise InvalidInput(f"{type(event).__name__} cannot happen in stage {case.stage} (case {case.id})") from None
     changes["version"] = case.version + 1
     changes["updated_at"] = event.at
     return replace(case, **changes)
@@ -979,11 +987,25 @@ def _capable(case: Case, actor: Actor, cls: type[Command]) -> bool:
     return party is not None and not party.withdrawn
 
 
+_BARE: frozenset[type[Any]] = frozenset(
+    {
+        c.AcceptCase,
+        c.DeclineCase,
+        c.RecordAdmission,
+        c.StartPreparation,
+        c.AdjournMeeting,
+        c.RecordNoAgreement,
+        c.EndCoolingOff,
+        c.CheckDeadlines,
+    }
+)
+"""Commands whose only arguments are the actor and the time."""
+
+
 def _candidates(case: Case, actor: Actor, cls: type[Command], at: datetime) -> list[Command] | None:
     """The concrete commands the actor's identity implies, or ``None`` when more input is needed."""
-    base = {"actor": actor, "at": at}
-    if cls in (c.AcceptCase, c.DeclineCase, c.RecordAdmission, c.StartPreparation, c.AdjournMeeting, c.RecordNoAgreement,
-               c.EndCoolingOff, c.CheckDeadlines):
+    base: dict[str, Any] = {"actor": actor, "at": at}
+    if cls in _BARE:
         return [cls(**base)]
     if cls is c.GiveConsent:
         return [c.GiveConsent(**base, party_id=actor.id)]

@@ -78,7 +78,9 @@ def fulfilled_case() -> tuple[list[Command], list[Event]]:
         c.StartPreparation(actor=MEDIATOR, at=at(hours=1)),
         c.HoldPreparatoryTalk(actor=MEDIATOR, at=at(days=3), party_id=kari, channel=TalkChannel.IN_PERSON),
         c.HoldPreparatoryTalk(actor=MEDIATOR, at=at(days=1), party_id=jonas, channel=TalkChannel.VIDEO),
-        c.ProposeParticipant(actor=HARMED, at=at(hours=1), participant_id=PersonId(SUPPORT.id), role=ParticipantRole.SUPPORT),
+        c.ProposeParticipant(
+            actor=HARMED, at=at(hours=1), participant_id=PersonId(SUPPORT.id), role=ParticipantRole.SUPPORT
+        ),
         c.DiscloseParticipant(actor=MEDIATOR, at=at(hours=1), participant_id=PersonId(SUPPORT.id)),
         c.ApproveParticipant(actor=RESPONSIBLE, at=at(days=1), participant_id=PersonId(SUPPORT.id), party_id=jonas),
         c.ProposeParticipant(

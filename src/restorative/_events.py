@@ -28,14 +28,14 @@ from ._values import (
 )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class _Event:
     trigger: ClassVar[str | None] = None
     actor: Actor
     at: datetime
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseReferred(_Event):
     """A case was opened from a referral; the issuing staff member is assigned."""
 
@@ -45,14 +45,14 @@ class CaseReferred(_Event):
     policy: Policy
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseAccepted(_Event):
     """The referral was accepted; consent is being gathered."""
 
     trigger: ClassVar[str | None] = "accept"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseDeclined(_Event):
     """The service declined the civil case as unsuitable."""
 
@@ -60,28 +60,28 @@ class CaseDeclined(_Event):
     reason: str = ""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class StaffAssigned(_Event):
     """A staff member was assigned to the case."""
 
     staff_id: PersonId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class MediatorAssigned(_Event):
     """A mediator was assigned to the case."""
 
     mediator_id: PersonId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class MediatorReleased(_Event):
     """A mediator was released from the case."""
 
     mediator_id: PersonId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ConflictDeclared(_Event):
     """A mediator's conflict of interest towards someone in the case was recorded."""
 
@@ -89,26 +89,26 @@ class ConflictDeclared(_Event):
     towards: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AdmissionRecorded(_Event):
     """The responsible party's admission of the facts was recorded."""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class PartyInformed(_Event):
     """A party was told what the process is."""
 
     party_id: PartyId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ConsentGiven(_Event):
     """A party consented."""
 
     party_id: PartyId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class GuardianConsentGiven(_Event):
     """A guardian consented for their ward."""
 
@@ -116,21 +116,21 @@ class GuardianConsentGiven(_Event):
     guardian_id: PersonId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class GuardianConsentDispensed(_Event):
     """Staff found a civil minor's guardian consent not needed."""
 
     party_id: PartyId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class PreparationStarted(_Event):
     """Every party consented; preparation began."""
 
     trigger: ClassVar[str | None] = "prepare"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class PreparatoryTalkHeld(_Event):
     """A mediator held a preparatory talk with a party."""
 
@@ -138,7 +138,7 @@ class PreparatoryTalkHeld(_Event):
     channel: TalkChannel
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ExemptionGranted(_Event):
     """Staff recorded an exemption for a party."""
 
@@ -146,7 +146,7 @@ class ExemptionGranted(_Event):
     exemption: Exemption
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ParticipantProposed(_Event):
     """Someone was proposed to attend the meeting."""
 
@@ -155,14 +155,14 @@ class ParticipantProposed(_Event):
     accompanies: PartyId | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ParticipantDisclosed(_Event):
     """The other side was told a participant will attend."""
 
     participant_id: PersonId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ParticipantApproved(_Event):
     """A party agreed that a participant may attend."""
 
@@ -170,7 +170,7 @@ class ParticipantApproved(_Event):
     party_id: PartyId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class MeetingScheduled(_Event):
     """The meeting was scheduled with its agreed attendees."""
 
@@ -181,28 +181,28 @@ class MeetingScheduled(_Event):
     remote: tuple[PartyId, ...] = ()
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ConfidentialityAgreed(_Event):
     """A person agreed to keep confidentiality."""
 
     person_id: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class MeetingHeld(_Event):
     """The meeting took place with these people present."""
 
     present: tuple[str, ...]
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class MeetingAdjourned(_Event):
     """The meeting was adjourned; the case is back in preparation."""
 
     trigger: ClassVar[str | None] = "adjourn"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AgreementRecorded(_Event):
     """An agreement was recorded after the held meeting."""
 
@@ -211,21 +211,21 @@ class AgreementRecorded(_Event):
     cooling_off_days: int
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class NoAgreementRecorded(_Event):
     """The parties did not reach an agreement."""
 
     trigger: ClassVar[str | None] = "fail"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AgreementSigned(_Event):
     """Someone signed the agreement."""
 
     signer_id: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CoolingOffStarted(_Event):
     """The agreement is fully signed; its cooling-off period runs until `ends_at`."""
 
@@ -233,56 +233,56 @@ class CoolingOffStarted(_Event):
     ends_at: datetime
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class AgreementBound(_Event):
     """The agreement became binding; follow-up began."""
 
     trigger: ClassVar[str | None] = "bind"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ItemFulfilled(_Event):
     """An agreement item was reported fulfilled."""
 
     item_id: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ItemBreached(_Event):
     """An agreement item was breached: reported so, overdue, or its party withdrew."""
 
     item_id: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class PartyWithdrew(_Event):
     """A party withdrew from the case."""
 
     party_id: PartyId
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseWithdrawn(_Event):
     """No dialogue remains after a withdrawal; the case ended as withdrawn."""
 
     trigger: ClassVar[str | None] = "withdraw"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseFulfilled(_Event):
     """Every agreement item was fulfilled; the case ended as fulfilled."""
 
     trigger: ClassVar[str | None] = "fulfil"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class CaseBreached(_Event):
     """An agreement item was breached; the case ended as breached."""
 
     trigger: ClassVar[str | None] = "breach"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class ReportSent(_Event):
     """A report went to the referrer: outcomes and agreement text only (R12)."""
 

@@ -21,7 +21,7 @@ class Continuation(enum.Enum):
     """Any withdrawal before the agreement binds ends the case as ``withdrawn``."""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Policy:
     """The rules of practice a case runs under; a case records the policy it was opened with.
 

@@ -11,7 +11,7 @@ from attrs import frozen
 from .errors import InvalidInput
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Question:
     """One core question of the meeting.
 

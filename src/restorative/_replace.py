@@ -28,7 +28,7 @@ def _make(cls: type[Any], keys: tuple[str, ...]) -> Any:
         lines.append(f"    put(n, {name!r}, {value})")
     lines.append("    return n")
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "put": object.__setattr__}
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built from attrs field names only
+    exec("\n".join(lines), namespace)
     return namespace["replace"]
 
 

@@ -43,7 +43,7 @@ class Source(enum.Enum):
     """A product decision where no source rules; the details live in `Policy`."""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Rule:
     """A rule of the process.
 
@@ -352,10 +352,7 @@ def may_sign(case: Case, signer: str) -> bool:
     """R10: whether `signer` is someone whose signature the agreement takes."""
     if signer in case.mediators:
         return True
-    for p in case.active_parties:
-        if p.id == signer or (p.minor and signer in p.guardians):
-            return True
-    return False
+    return any(p.id == signer or (p.minor and signer in p.guardians) for p in case.active_parties)
 
 
 # --- R11 --------------------------------------------------------------------------
@@ -393,9 +390,7 @@ def dialogue_remains(case: Case, parties: Iterable[Party]) -> bool:
     return len(remaining) >= 2
 
 
-WITHDRAWAL_CONTINUES_IN: frozenset[Stage] = frozenset(
-    {Stage.REFERRED, Stage.CONSENT, Stage.PREPARATION, Stage.MEETING}
-)
+WITHDRAWAL_CONTINUES_IN: frozenset[Stage] = frozenset({Stage.REFERRED, Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
 """R13, R10: stages in which the case may go on without a withdrawn party. From the
 agreement on, a withdrawal keeps the agreement from binding, so the case ends."""
 

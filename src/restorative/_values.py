@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import NewType
+from typing import TypeAlias
 
 from attrs import field, frozen
 
@@ -23,11 +23,14 @@ from ._checks import (
 from ._lifecycle import Stage
 from ._policy import Policy
 
-CaseId = NewType("CaseId", str)
+# Ids are plain strings under descriptive names. The same person's id flows between
+# roles (an actor acting as a party has the party's id), so NewTypes would demand a
+# cast at every boundary without catching a real mistake.
+CaseId: TypeAlias = str
 """The id of a case, chosen by the case system."""
-PartyId = NewType("PartyId", str)
+PartyId: TypeAlias = str
 """The id of a party within its case."""
-PersonId = NewType("PersonId", str)
+PersonId: TypeAlias = str
 """The id of anyone else: guardian, participant, mediator or staff member."""
 
 
@@ -143,7 +146,7 @@ class Outcome(enum.Enum):
     DECLINED = "declined"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Actor:
     """Who issues a command, and in which capacity (R14)."""
 
@@ -151,7 +154,25 @@ class Actor:
     kind: ActorKind = field(validator=check_type(ActorKind))
 
 
-@frozen(kw_only=True)
+class Progress(enum.Flag):
+    """How far a party has come; a set of flags kept in one field to keep cases small."""
+
+    INFORMED = enum.auto()
+    """Told what the process is (R3)."""
+    CONSENTED = enum.auto()
+    """Gave consent and has not withdrawn (R3)."""
+    DISPENSED = enum.auto()
+    """Staff dispensed with guardian consent (civil, R3)."""
+    PREPARED = enum.auto()
+    """Had a preparatory talk (R6)."""
+    WITHDRAWN = enum.auto()
+    """Withdrew from the case (R1)."""
+
+
+_NONE = Progress(0)
+
+
+@frozen(kw_only=True, weakref_slot=False)
 class Party:
     """A party to the case and how far they have come.
 
@@ -161,12 +182,9 @@ class Party:
         minor: whether the party is a minor; derived from `birth_date` at referral when given.
         birth_date: optional; with it, minority is decided by the policy's age of majority.
         guardians: the ids of the guardians of a minor (R3, R10).
-        informed: told what the process is (R3).
-        consented: gave consent and did not withdraw (R3).
         guardian_consents: the guardians who consented (R3).
-        dispensed: staff dispensed with guardian consent (civil, R3).
-        prepared: had a preparatory talk (R6).
-        withdrawn: withdrew from the case (R1).
+        progress: the flags of `Progress` the party has reached; read them as the
+            properties `informed`, `consented`, `dispensed`, `prepared` and `withdrawn`.
     """
 
     id: PartyId = field(validator=check_id)
@@ -174,12 +192,33 @@ class Party:
     minor: bool = field(default=False, validator=check_type(bool))
     birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
     guardians: tuple[PersonId, ...] = field(default=(), validator=check_ids)
-    informed: bool = False
-    consented: bool = False
     guardian_consents: tuple[PersonId, ...] = ()
-    dispensed: bool = False
-    prepared: bool = False
-    withdrawn: bool = False
+    progress: Progress = _NONE
+
+    @property
+    def informed(self) -> bool:
+        """Told what the process is (R3)."""
+        return Progress.INFORMED in self.progress
+
+    @property
+    def consented(self) -> bool:
+        """Gave consent and has not withdrawn (R3)."""
+        return Progress.CONSENTED in self.progress
+
+    @property
+    def dispensed(self) -> bool:
+        """Staff dispensed with guardian consent (civil, R3)."""
+        return Progress.DISPENSED in self.progress
+
+    @property
+    def prepared(self) -> bool:
+        """Had a preparatory talk (R6)."""
+        return Progress.PREPARED in self.progress
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrew from the case (R1)."""
+        return Progress.WITHDRAWN in self.progress
 
     def age_on(self, day: date) -> int | None:
         """The party's age in whole years on `day`, or ``None`` without a birth date."""
@@ -189,7 +228,7 @@ class Party:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Participant:
     """Someone other than a party or mediator who would attend the meeting (R7).
 
@@ -209,7 +248,7 @@ class Participant:
     approved_by: tuple[PartyId, ...] = ()
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Referral:
     """How the case came to the service.
 
@@ -231,7 +270,7 @@ class Referral:
     linked_case: CaseId | None = field(default=None, validator=check_type(str, type(None)))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Item:
     """One undertaking in an agreement (R9, R11).
 
@@ -252,7 +291,7 @@ class Item:
     status: ItemStatus = ItemStatus.OPEN
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Agreement:
     """The agreement reached in a meeting (R9, R10).
 
@@ -273,7 +312,7 @@ class Agreement:
     bound_at: datetime | None = field(default=None, validator=check_optional_aware)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Meeting:
     """A scheduled meeting and who was agreed to attend it (R7, R8).
 
@@ -292,7 +331,7 @@ class Meeting:
     held_at: datetime | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Report:
     """A report to the referrer: outcomes and agreement text only, never meeting content (R12).
 
@@ -309,7 +348,7 @@ class Report:
     agreement: Agreement | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, weakref_slot=False)
 class Case:
     """A mediation case: a pure fold of its events (R15). Build one with the decider.
 

@@ -1,0 +1,36 @@
+"""Promises of the repository itself: the Quick start, CI, and the changelog."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def _quick_start() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1, "the Quick start holds one bash block"
+    return [line for line in blocks[0].splitlines() if line.strip()]
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    lines = _quick_start()
+    assert 2 == len(lines)
+    assert lines[0].endswith("restorative demo")
+    for tool in ("pytest", "mypy --strict", "ruff check", "ruff format --check", "mkdocs build --strict"):
+        assert tool in lines[1]
+
+
+def test_ci_runs_the_quick_start_test_line() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "## Quick start" in script
+    assert 'bash -euo pipefail -c "$line"' in script
+
+
+def test_changelog_has_an_unreleased_section() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in text
+    assert "### Added" in text.split("## [Unreleased]", 1)[1]

@@ -1,0 +1,69 @@
+"""The public surface: `__all__` names exactly the public names, and everything is typed."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import restorative
+import restorative.errors
+
+
+def _public(module: object) -> set[str]:
+    return {name for name in vars(module) if not name.startswith("_")}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    modules = {info.name for info in pkgutil.iter_modules(restorative.__path__)}
+    public = _public(restorative) - modules - {"annotations"}
+    assert sorted(public | {"__version__"}) == sorted(restorative.__all__)
+
+
+def test_all_is_sorted_and_unique() -> None:
+    assert sorted(set(restorative.__all__)) == list(restorative.__all__)
+
+
+def test_errors_module_exports_its_tree() -> None:
+    public = {
+        name
+        for name, value in vars(restorative.errors).items()
+        if isinstance(value, type) and value.__module__ == "restorative.errors"
+    }
+    assert sorted(public) == sorted(restorative.errors.__all__)
+    for name in restorative.errors.__all__:
+        assert issubclass(getattr(restorative.errors, name), restorative.errors.RestorativeError)
+
+
+def test_private_modules_start_with_underscore() -> None:
+    public_modules = {"errors"}
+    for info in pkgutil.iter_modules(restorative.__path__):
+        assert info.name.startswith("_") or info.name in public_modules, info.name
+        if info.name != "__main__":
+            importlib.import_module(f"restorative.{info.name}")
+
+
+def test_package_is_typed() -> None:
+    assert (Path(restorative.__file__).parent / "py.typed").exists()
+
+
+def test_every_public_callable_and_class_is_documented() -> None:
+    for name in restorative.__all__:
+        value = getattr(restorative, name)
+        if callable(value) and not isinstance(value, type(restorative.Command)):
+            assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_core_imports_only_the_card_dependencies() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, restorative; "
+        "third = {m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'restorative'}; "
+        "print(sorted(third))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    allowed = {"attr", "attrs", "cattrs", "transitions", "typing_extensions", "exceptiongroup", "six"}
+    imported = {name for name in eval(out) if not name.startswith("_")}
+    assert imported <= allowed, out
