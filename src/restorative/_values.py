@@ -170,6 +170,12 @@ class Progress(enum.Flag):
 
 
 _NONE = Progress(0)
+# The flags' integer values, read directly: `flag in progress` runs enum code in Python.
+_INFORMED = Progress.INFORMED.value
+_CONSENTED = Progress.CONSENTED.value
+_DISPENSED = Progress.DISPENSED.value
+_PREPARED = Progress.PREPARED.value
+_WITHDRAWN = Progress.WITHDRAWN.value
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -198,27 +204,27 @@ class Party:
     @property
     def informed(self) -> bool:
         """Told what the process is (R3)."""
-        return Progress.INFORMED in self.progress
+        return bool(self.progress._value_ & _INFORMED)
 
     @property
     def consented(self) -> bool:
         """Gave consent and has not withdrawn (R3)."""
-        return Progress.CONSENTED in self.progress
+        return bool(self.progress._value_ & _CONSENTED)
 
     @property
     def dispensed(self) -> bool:
         """Staff dispensed with guardian consent (civil, R3)."""
-        return Progress.DISPENSED in self.progress
+        return bool(self.progress._value_ & _DISPENSED)
 
     @property
     def prepared(self) -> bool:
         """Had a preparatory talk (R6)."""
-        return Progress.PREPARED in self.progress
+        return bool(self.progress._value_ & _PREPARED)
 
     @property
     def withdrawn(self) -> bool:
         """Withdrew from the case (R1)."""
-        return Progress.WITHDRAWN in self.progress
+        return bool(self.progress._value_ & _WITHDRAWN)
 
     def age_on(self, day: date) -> int | None:
         """The party's age in whole years on `day`, or ``None`` without a birth date."""
