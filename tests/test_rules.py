@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import attrs
 import pytest
@@ -551,7 +551,7 @@ def test_r10_binds_only_when_all_signed_and_cooling_off_passed() -> None:
     # Parties and mediator signed; the minor's guardian has not: nothing binds yet.
     assert S.AGREEMENT == stage_of(flow)
     participant = r.Actor(id="friend", kind=r.ActorKind.PARTICIPANT)
-    check(flow.refused(r.SignAgreement, participant, signer_id="friend"), RuleViolation, "R10")
+    check(flow.refused(r.SignAgreement, participant, signer_id="friend"), NotPermitted, "R14")
 
     flow.do(r.SignAgreement, guardian_actor("g-resp"), signer_id="g-resp")
     assert S.COOLING_OFF == stage_of(flow)
@@ -587,7 +587,7 @@ def test_r10_criminal_cooling_off_cannot_be_waived() -> None:
 
 def test_r10_only_parties_guardians_of_minors_and_mediators_sign() -> None:
     flow = Flow(kind=CIVIL).to_agreement()
-    check(flow.refused(r.SignAgreement, STAFF, signer_id=STAFF.id), RuleViolation, "R10")
+    check(flow.refused(r.SignAgreement, STAFF, signer_id=STAFF.id), NotPermitted, "R14")
     check(flow.refused(r.SignAgreement, MEDIATOR, signer_id="anna"), NotPermitted, "R14")
     flow.do(r.SignAgreement, party_actor("anna"), signer_id="anna")
     check(flow.refused(r.SignAgreement, party_actor("anna"), signer_id="anna"), RuleViolation, "R10")
@@ -672,15 +672,27 @@ def test_r11_breached_when_a_deadline_passes_unfulfilled() -> None:
     assert [r.ItemBreached, r.CaseBreached, r.ReportSent] == [type(e) for e in flow.events[-3:]]
 
 
-def test_r11_late_fulfilment_report_is_a_breach() -> None:
+def test_r11_a_late_report_settles_its_item_but_other_overdue_items_breach() -> None:
+    # The harmed party's word settles the item reported, even after its deadline.
     flow = follow_up(Flow())
     agreement = flow.case.agreement
     assert agreement is not None
     deadline = agreement.items[0].deadline
-
     flow.do(r.ReportItem, party_actor("harmed"), item_id="item-0", fulfilled=True, at=deadline + timedelta(days=1))
+    assert S.FULFILLED == stage_of(flow)
 
+    # An item that is not reported before its deadline passes is breached at the next report.
+    flow = follow_up(Flow())
+    items = flow.items("resp", "resp")
+    flow = Flow()
+    flow.to_follow_up(items)
+    catch_up(flow)
+    late = items[1].deadline + timedelta(days=1)
+    flow.do(r.ReportItem, party_actor("harmed"), item_id="item-0", fulfilled=True, at=late)
     assert S.BREACHED == stage_of(flow)
+    final = flow.reports()[-1].agreement
+    assert final is not None
+    assert [r.ItemStatus.FULFILLED, r.ItemStatus.BREACHED] == [i.status for i in final.items]
 
 
 # --- R12 --------------------------------------------------------------------------------
@@ -1226,3 +1238,144 @@ def test_r18_fitting_referral_opens_a_case(
     assert kind == case.kind
     assert [p.id for p in parties] == [p.id for p in case.parties]
     assert (STAFF.id,) == case.staff
+
+
+# --- gaps found in review, by rule ---------------------------------------------------
+
+
+def test_r5_a_conflicted_mediator_may_not_act_until_released() -> None:
+    flow = Flow().to_preparation()
+    flow.do(r.DeclareConflict, MEDIATOR, mediator_id=MEDIATOR.id, towards="resp")
+    error = flow.refused(r.HoldPreparatoryTalk, MEDIATOR, party_id="harmed")
+    assert isinstance(error, RuleViolation)
+    assert "R5" == error.rule
+    flow.do(r.ReleaseMediator, STAFF, mediator_id=MEDIATOR.id)
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    flow.do(r.HoldPreparatoryTalk, MEDIATOR_2, party_id="harmed")
+    assert flow.case.party("harmed") is not None
+
+
+def test_r10_only_a_mediator_from_the_meeting_records_and_signs() -> None:
+    flow = Flow().to_meeting().hold()
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    error = flow.refused(r.RecordAgreement, MEDIATOR_2, items=flow.items())
+    assert isinstance(error, RuleViolation)
+    assert "R10" == error.rule
+    flow.do(r.RecordAgreement, MEDIATOR, items=flow.items())
+    error = flow.refused(r.SignAgreement, MEDIATOR_2, signer_id=MEDIATOR_2.id)
+    assert "R10" == getattr(error, "rule", None)
+    flow.do(r.SignAgreement, MEDIATOR, signer_id=MEDIATOR.id)
+
+
+def test_r14_a_guardian_withdraws_only_a_minor_ward() -> None:
+    adult = r.Party(id="resp", role=r.Role.RESPONSIBLE, birth_date=date(1990, 1, 1), guardians=("mum",))
+    flow = Flow(parties=(r.Party(id="harmed", role=r.Role.HARMED), adult)).to_consent()
+    error = flow.refused(r.Withdraw, guardian_actor("mum"), party_id="resp")
+    assert isinstance(error, NotPermitted)
+    assert r.Withdraw not in r.allowed(flow.case, guardian_actor("mum"))
+    flow.do(r.Withdraw, party_actor("resp"), party_id="resp")
+    assert r.Stage.WITHDRAWN is flow.case.stage
+
+
+def test_r14_a_party_never_reports_on_an_item_they_owe() -> None:
+    flow = Flow(kind=r.CaseKind.CIVIL).to_follow_up(None)
+    flow.now = max(flow.now, flow.case.updated_at)
+    agreement = flow.case.agreement
+    assert agreement is not None
+    item = agreement.items[0]
+    error = flow.refused(r.ReportItem, party_actor(item.responsible), item_id=item.id, fulfilled=True)
+    assert isinstance(error, NotPermitted)
+    other = next(p.id for p in flow.case.parties if p.id != item.responsible)
+    flow.do(r.ReportItem, party_actor(other), item_id=item.id, fulfilled=True)
+    assert r.Stage.FULFILLED is flow.case.stage
+
+
+def test_r14_confidentiality_is_agreed_in_ones_own_capacity() -> None:
+    flow = Flow(
+        kind=r.CaseKind.CIVIL,
+        parties=(
+            r.Party(id="a", role=r.Role.PARTY),
+            r.Party(id="b", role=r.Role.PARTY),
+            r.Party(id="c", role=r.Role.PARTY),
+        ),
+    ).to_preparation()
+    wrong = r.Actor(id="c", kind=r.ActorKind.STAFF)
+    assert isinstance(flow.refused(r.AgreeConfidentiality, wrong, person_id="c"), NotPermitted)
+    flow.do(r.Withdraw, party_actor("c"), party_id="c")
+    error = flow.refused(r.AgreeConfidentiality, MEDIATOR, person_id="c")
+    assert "R1" == getattr(error, "rule", None)
+    flow.do(r.AgreeConfidentiality, party_actor("a"), person_id="a")
+    assert "a" in flow.case.confidential
+
+
+def test_r13_a_withdrawal_while_signing_goes_on_if_the_party_owes_nothing() -> None:
+    parties = (
+        r.Party(id="h1", role=r.Role.HARMED),
+        r.Party(id="h2", role=r.Role.HARMED),
+        r.Party(id="resp", role=r.Role.RESPONSIBLE),
+    )
+    flow = Flow(parties=parties).to_agreement(None, cooling_off=None)
+    for actor in (party_actor("h1"), party_actor("resp"), MEDIATOR):
+        flow.do(r.SignAgreement, actor, signer_id=actor.id)
+    assert r.Stage.AGREEMENT is stage_of(flow)
+    # h2 owes nothing; everyone else has signed, so the withdrawal completes the agreement.
+    flow.do(r.Withdraw, party_actor("h2"), party_id="h2")
+    assert r.Stage.COOLING_OFF is stage_of(flow)
+    assert r.replay(flow.events) == flow.case
+
+
+def test_r13_a_withdrawal_while_signing_ends_the_case_if_the_party_owes_an_item() -> None:
+    parties = (
+        r.Party(id="h1", role=r.Role.HARMED),
+        r.Party(id="h2", role=r.Role.HARMED),
+        r.Party(id="resp", role=r.Role.RESPONSIBLE),
+    )
+    flow = Flow(parties=parties).to_agreement()
+    flow.do(r.Withdraw, party_actor("resp"), party_id="resp")
+    assert r.Stage.WITHDRAWN is flow.case.stage
+
+
+def test_r15_and_r2_the_fold_refuses_a_corrupt_log() -> None:
+    flow = Flow().to_consent()
+    backwards = r.CaseAccepted(actor=STAFF, at=flow.case.updated_at - timedelta(days=1))
+    with pytest.raises(InvalidInput, match="R15"):
+        r.evolve(flow.case, backwards)
+    with pytest.raises(InvalidInput, match="R15"):
+        r.replay([*flow.events, backwards])
+    closed = Flow()
+    closed.do(r.Withdraw, party_actor("resp"), party_id="resp")
+    late = r.MediatorAssigned(actor=STAFF, at=closed.now + timedelta(hours=1), mediator_id="m9")
+    with pytest.raises(InvalidInput, match="R2"):
+        r.evolve(closed.case, late)
+
+
+def test_a_meeting_is_not_scheduled_in_the_past() -> None:
+    flow = Flow().to_preparation().prepare_all()
+    with pytest.raises(InvalidInput) as caught:
+        r.decide(
+            flow.case,
+            r.ScheduleMeeting(
+                actor=MEDIATOR, at=flow.now, starts_at=flow.now - timedelta(days=1), attendees=flow.attendees()
+            ),
+        )
+    assert "starts_at" == caught.value.field
+
+
+def test_allowed_offers_dispensation_only_where_it_can_be_granted() -> None:
+    criminal = Flow().to_consent()
+    assert r.DispenseGuardianConsent not in r.allowed(criminal.case, STAFF)
+    born = date(criminal.now.year - 16, 1, 1)
+    civil = Flow(
+        kind=r.CaseKind.CIVIL,
+        parties=(r.Party(id="kid", role=r.Role.PARTY, birth_date=born), r.Party(id="adult", role=r.Role.PARTY)),
+    ).to_consent()
+    assert r.DispenseGuardianConsent in r.allowed(civil.case, STAFF)
+
+
+def test_inconsistent_cases_raise_invalid_input_not_assertion_errors() -> None:
+    flow = Flow().to_consent()
+    broken = attrs.evolve(flow.case, stage=r.Stage.MEETING)
+    with pytest.raises(InvalidInput, match="inconsistent"):
+        r.decide(broken, r.HoldMeeting(actor=MEDIATOR, at=flow.now, present=("harmed",)))
+    with pytest.raises(InvalidInput):
+        r.decide(flow.case, "GiveConsent")  # type: ignore[arg-type]

@@ -62,10 +62,22 @@ def check_positive(_: Any, attribute: Any, value: Any) -> None:
         raise InvalidInput(f"{attribute.name} must be an integer >= 1, got {value!r}", field=attribute.name)
 
 
-def check_optional_positive(_: Any, attribute: Any, value: Any) -> None:
-    """`None` or an int of one or more."""
+MAX_DAYS = 36_525
+"""The longest period a policy may set, about a century: longer ones cannot be a practice."""
+
+
+def check_days(_: Any, attribute: Any, value: Any) -> None:
+    """A number of days from 0 to `MAX_DAYS`."""
+    check_non_negative(_, attribute, value)
+    if value > MAX_DAYS:
+        raise InvalidInput(f"{attribute.name} must be at most {MAX_DAYS} days, got {value!r}", field=attribute.name)
+
+
+def check_optional_days(_: Any, attribute: Any, value: Any) -> None:
+    """`None` or a number of days from 1 to `MAX_DAYS`."""
     if value is not None:
         check_positive(_, attribute, value)
+        check_days(_, attribute, value)
 
 
 def check_type(*types: type) -> Any:

@@ -103,7 +103,10 @@ def to_data(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     """Encode a value, command or event as compact JSON text."""
-    return json.dumps(to_data(value), separators=(",", ":"), ensure_ascii=False)
+    try:
+        return json.dumps(to_data(value), separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(f"cannot encode {type(value).__name__} as JSON: {error}") from error
 
 
 def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
@@ -111,16 +114,18 @@ def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
         if not isinstance(data, dict):
             raise DecodeError(f"expected an object, got {type(data).__name__}")
         tag = data.get("type")
-        if tag not in names:
+        if not isinstance(tag, str) or tag not in names:
             raise DecodeError(f"unknown type {tag!r}; expected one of {', '.join(sorted(names))}", path="$.type")
         data = dict(data)
         schema = data.pop("schema", None)
-        if schema != SCHEMA_VERSION:
+        if type(schema) is not int or schema != SCHEMA_VERSION:
             raise DecodeError(f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema")
     try:
         return _converter.structure(data, cls)
     except RestorativeError as error:
         raise DecodeError(str(error)) from error
+    except RecursionError as error:
+        raise DecodeError("the data is nested too deeply") from error
     except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
         messages = cattrs.transform_error(error, format_exception=_format)
         where = messages[0].rpartition(" @ ")[2] if messages and " @ " in messages[0] else "$"
@@ -187,3 +192,5 @@ def _parse(text: str | bytes) -> Any:
         return json.loads(text)
     except (ValueError, TypeError) as error:
         raise DecodeError(f"not JSON: {error}") from error
+    except RecursionError as error:
+        raise DecodeError("not JSON we accept: nested too deeply") from error

@@ -22,11 +22,9 @@ from ._lifecycle import MOVES, TAKES, Stage
 from ._replace import replace
 from ._rules import (
     SUPPORT_ROLES_NEEDING_EXEMPTION,
-    WITHDRAWAL_CONTINUES_IN,
     attendee_problem,
     conflicted,
     cooling_off_days,
-    dialogue_remains,
     guardian_problem,
     has_exemption,
     latest_deadline,
@@ -40,6 +38,7 @@ from ._rules import (
     referral_problem,
     reports_agreement,
     reports_returns,
+    withdrawal_continues,
 )
 from ._values import (
     Actor,
@@ -48,6 +47,7 @@ from ._values import (
     Case,
     CaseKind,
     Exemption,
+    Item,
     ItemStatus,
     Meeting,
     Outcome,
@@ -88,21 +88,40 @@ def _staff(case: Case, actor: Actor) -> None:
 def _mediator(case: Case, actor: Actor) -> None:
     if actor.kind is not ActorKind.MEDIATOR or actor.id not in case.mediators:
         raise NotPermitted(actor.id, case.stage, "only a mediator assigned to the case may do this")
+    _impartial(case, actor.id)
+
+
+def _impartial(case: Case, mediator: str) -> None:
+    """R5: a mediator with a declared conflict of interest may not act on the case."""
+    towards = conflicted(case, mediator)
+    if towards is not None:
+        raise _refuse(
+            case, "R5", f"{mediator} declared a conflict of interest towards {towards}; release them and assign another"
+        )
 
 
 def _mediator_or_staff(case: Case, actor: Actor) -> None:
     if actor.kind is ActorKind.STAFF and actor.id in case.staff:
         return
     if actor.kind is ActorKind.MEDIATOR and actor.id in case.mediators:
+        _impartial(case, actor.id)
         return
     raise NotPermitted(actor.id, case.stage, "only the case's mediators or assigned staff may do this")
 
 
-def _party(case: Case, party_id: str) -> Party:
+def _meeting_mediator(case: Case, actor: Actor) -> None:
+    """R10: the agreement is recorded and signed by a mediator who was on the meeting's attendee list."""
+    _mediator(case, actor)
+    meeting = _meeting(case)
+    if actor.id not in meeting.attendees:
+        raise _refuse(case, "R10", f"{actor.id} did not take part in the meeting; a mediator who did must do this")
+
+
+def _party(case: Case, party_id: str, field: str = "party_id") -> Party:
     party = case.party(party_id)
     if party is None:
         known = ", ".join(p.id for p in case.parties)
-        raise InvalidInput(f"unknown party {party_id!r} in case {case.id}; its parties are {known}", field="party_id")
+        raise InvalidInput(f"unknown party {party_id!r} in case {case.id}; its parties are {known}", field=field)
     return party
 
 
@@ -265,7 +284,7 @@ def _give_guardian_consent(case: Case, command: c.GiveGuardianConsent) -> tuple[
 def _dispense(case: Case, command: c.DispenseGuardianConsent) -> tuple[Event, ...]:
     _staff(case, command.actor)
     party = _active_party(case, command.party_id)
-    problem = may_dispense(case, party)
+    problem = may_dispense(case, party, command.at.date())
     if problem is not None:
         raise _refuse(case, "R3", problem)
     if party.dispensed:
@@ -307,6 +326,7 @@ def _propose(case: Case, command: c.ProposeParticipant) -> tuple[Event, ...]:
     else:
         _mediator_or_staff(case, actor)
         if accompanies is not None:
+            _party(case, accompanies, "accompanies")
             _active_party(case, accompanies)
     person = command.participant_id
     if person in case.mediators or person in case.staff or case.party(person) is not None:
@@ -314,7 +334,11 @@ def _propose(case: Case, command: c.ProposeParticipant) -> tuple[Event, ...]:
     if participant(case, person) is not None:
         raise _refuse(case, "R7", f"{person} is already proposed")
     needed = SUPPORT_ROLES_NEEDING_EXEMPTION.get(command.role)
-    if needed is not None and (accompanies is None or not has_exemption(case, accompanies, needed)):
+    if needed is not None and accompanies is None:
+        raise InvalidInput(
+            f"name the party the {command.role.value} accompanies (accompanies=...)", field="accompanies"
+        )
+    if needed is not None and accompanies is not None and not has_exemption(case, accompanies, needed):
         raise _refuse(
             case,
             "R7",
@@ -374,6 +398,10 @@ def _check_mediators(case: Case, mediators: Iterable[str]) -> None:
 
 def _schedule(case: Case, command: c.ScheduleMeeting) -> tuple[Event, ...]:
     _mediator_or_staff(case, command.actor)
+    if command.starts_at < command.at:
+        raise InvalidInput(
+            "a meeting is scheduled for a time after it is scheduled (starts_at >= at)", field="starts_at"
+        )
     _check_mediators(case, (a for a in command.attendees if a in case.mediators))
     if case.policy.preparatory_talks_required:
         unprepared = [p.id for p in case.active_parties if not p.prepared]
@@ -388,7 +416,7 @@ def _schedule(case: Case, command: c.ScheduleMeeting) -> tuple[Event, ...]:
         if problem is not None:
             raise _refuse(case, "R7", problem)
     for party_id in command.remote:
-        _party(case, party_id)
+        _party(case, party_id, "remote")
         if party_id not in attendees:
             raise InvalidInput(f"{party_id} attends remotely but is not on the attendee list", field="remote")
         if not has_exemption(case, party_id, Exemption.REMOTE_ATTENDANCE):
@@ -410,22 +438,39 @@ def _agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> tuple
     person = command.person_id
     if person not in people(case):
         raise InvalidInput(f"{person!r} takes no part in case {case.id}", field="person_id")
-    recording_mediator = actor.kind is ActorKind.MEDIATOR and actor.id in case.mediators
-    if actor.id != person and not recording_mediator:
+    if actor.id == person:
+        if _capacity(case, person) is not actor.kind:
+            raise NotPermitted(actor.id, case.stage, f"{person} takes part as {_capacity(case, person).value}")
+    elif actor.kind is ActorKind.MEDIATOR:
+        _mediator(case, actor)
+    else:
         raise NotPermitted(
             actor.id, case.stage, "people agree to confidentiality for themselves, or a mediator records it"
         )
-    if actor.id == person and actor.kind is ActorKind.PARTY:
-        _as_party(case, actor, person)
+    party = case.party(person)
+    if party is not None and party.withdrawn:
+        raise _refuse(case, "R1", f"{person} has withdrawn from the case and takes no further part")
     if person in case.confidential:
         raise _refuse(case, "R8", f"{person} has already agreed to keep confidentiality")
     return (e.ConfidentialityAgreed(actor=actor, at=command.at, person_id=person),)
 
 
+def _capacity(case: Case, person: str) -> ActorKind:
+    """In which capacity a person known to the case takes part in it."""
+    if case.party(person) is not None:
+        return ActorKind.PARTY
+    if person in case.mediators:
+        return ActorKind.MEDIATOR
+    if person in case.staff:
+        return ActorKind.STAFF
+    if any(person in p.guardians for p in case.parties):
+        return ActorKind.GUARDIAN
+    return ActorKind.PARTICIPANT
+
+
 def _hold_meeting(case: Case, command: c.HoldMeeting) -> tuple[Event, ...]:
     _mediator(case, command.actor)
-    meeting = case.meeting
-    assert meeting is not None  # the meeting stage is entered only by scheduling
+    meeting = _meeting(case)
     if meeting.held_at is not None:
         raise _refuse(case, "R8", "the meeting was already held; record the agreement, no agreement, or adjourn")
     if command.at < meeting.starts_at:
@@ -460,8 +505,8 @@ def _held(case: Case) -> None:
 
 
 def _record_agreement(case: Case, command: c.RecordAgreement) -> tuple[Event, ...]:
-    _mediator(case, command.actor)
     _held(case)
+    _meeting_mediator(case, command.actor)
     if not command.items:
         raise _refuse(case, "R9", "an agreement has at least one item; record no agreement instead")
     latest = latest_deadline(case, command.at)
@@ -499,32 +544,39 @@ def _record_no_agreement(case: Case, command: c.RecordNoAgreement) -> tuple[Even
 def _sign(case: Case, command: c.SignAgreement) -> tuple[Event, ...]:
     actor = command.actor
     signer = command.signer_id
-    agreement = case.agreement
-    assert agreement is not None  # the agreement stage is entered only by recording one
+    agreement = _agreement(case)
     if actor.id != signer:
         raise NotPermitted(actor.id, case.stage, "everyone signs for themselves")
     if actor.kind is ActorKind.PARTY:
         _as_party(case, actor, signer)
     elif actor.kind is ActorKind.MEDIATOR:
-        _mediator(case, actor)
+        _meeting_mediator(case, actor)
     elif actor.kind is ActorKind.GUARDIAN:
         if not any(p.minor and signer in p.guardians for p in case.active_parties):
             raise NotPermitted(actor.id, case.stage, "a guardian signs only for a minor party still in the case")
     else:
-        raise _refuse(case, "R10", "the agreement is signed by the parties, guardians of minor parties and a mediator")
+        raise NotPermitted(
+            actor.id, case.stage, "the agreement is signed by the parties, guardians of minor parties and a mediator"
+        )
     if not may_sign(case, signer):
         raise _refuse(case, "R10", f"{signer} is not a party, a guardian of a minor party, or a mediator of the case")
     if signer in agreement.signatures:
         raise _refuse(case, "R10", f"{signer} has already signed")
     events: list[Event] = [e.AgreementSigned(actor=actor, at=command.at, signer_id=signer)]
     signed = attrs.evolve(agreement, signatures=(*agreement.signatures, signer))
-    if not missing_signatures(case, signed):
-        if agreement.cooling_off_days:
-            ends = command.at + timedelta(days=agreement.cooling_off_days)
-            events.append(e.CoolingOffStarted(actor=actor, at=command.at, ends_at=ends))
-        else:
-            _bind(case, command, events, signed)
+    _complete_if_signed(case, command, events, signed)
     return tuple(events)
+
+
+def _complete_if_signed(case: Case, command: Command, events: list[Event], agreement: Agreement) -> None:
+    """R10: once nobody is missing, start the cooling-off period, or bind at once without one."""
+    if missing_signatures(case, agreement):
+        return
+    if agreement.cooling_off_days:
+        ends = command.at + timedelta(days=agreement.cooling_off_days)
+        events.append(e.CoolingOffStarted(actor=command.actor, at=command.at, ends_at=ends))
+    else:
+        _bind(case, command, events, agreement)
 
 
 def _bind(case: Case, command: Command, events: list[Event], agreement: Agreement) -> None:
@@ -535,9 +587,9 @@ def _bind(case: Case, command: Command, events: list[Event], agreement: Agreemen
 
 def _end_cooling_off(case: Case, command: c.EndCoolingOff) -> tuple[Event, ...]:
     _mediator_or_staff(case, command.actor)
-    agreement = case.agreement
-    assert agreement is not None
-    assert agreement.cooling_off_ends is not None
+    agreement = _agreement(case)
+    if agreement.cooling_off_ends is None:
+        raise InvalidInput(f"case {case.id} is inconsistent: cooling off without an end date")
     if command.at < agreement.cooling_off_ends:
         raise _refuse(case, "R10", f"the cooling-off period runs until {agreement.cooling_off_ends.isoformat()}")
     events: list[Event] = []
@@ -558,44 +610,59 @@ def _breach(case: Case, command: Command, events: list[Event], agreement: Agreem
     _report(case, command, events, ReportKind.RETURN, Outcome.BREACHED, agreement=final)
 
 
+def _may_report(case: Case, actor: Actor, item: Item) -> None:
+    """R11, R14: the harmed party (a party other than the one who owes it, in a civil case), their
+    guardian, or assigned staff report on an item."""
+    if actor.kind is ActorKind.STAFF:
+        _staff(case, actor)
+        return
+    if actor.kind is ActorKind.PARTY:
+        reporter = _as_party(case, actor, actor.id)
+    elif actor.kind is ActorKind.GUARDIAN:
+        wards = [p for p in case.active_parties if p.minor and actor.id in p.guardians]
+        if not wards:
+            raise NotPermitted(actor.id, case.stage, "a guardian reports only for a minor party still in the case")
+        reporter = wards[0]
+    else:
+        raise NotPermitted(actor.id, case.stage, "the harmed party (or their guardian) or staff report fulfilment")
+    if case.kind is CaseKind.CRIMINAL and reporter.role is not Role.HARMED:
+        raise NotPermitted(actor.id, case.stage, "in a criminal case the harmed party reports fulfilment")
+    if reporter.id == item.responsible:
+        raise NotPermitted(
+            actor.id, case.stage, f"{reporter.id} owes item {item.id}; another party or staff reports it"
+        )
+
+
 def _report_item(case: Case, command: c.ReportItem) -> tuple[Event, ...]:
     actor = command.actor
-    if actor.kind is ActorKind.PARTY:
-        party = _as_party(case, actor, actor.id)
-        if case.kind is CaseKind.CRIMINAL and party.role is not Role.HARMED:
-            raise NotPermitted(actor.id, case.stage, "in a criminal case the harmed party reports fulfilment")
-    else:
-        _staff(case, actor)
-    agreement = case.agreement
-    assert agreement is not None
+    agreement = _agreement(case)
     item = next((i for i in agreement.items if i.id == command.item_id), None)
     if item is None:
         known = ", ".join(i.id for i in agreement.items)
         raise InvalidInput(f"unknown item {command.item_id!r}; the agreement's items are {known}", field="item_id")
+    _may_report(case, actor, item)
     if item.status is not ItemStatus.OPEN:
         raise _refuse(case, "R11", f"item {item.id} is already {item.status.value}")
-    overdue = overdue_items(agreement, command.at)
     events: list[Event] = []
+    if not command.fulfilled:
+        _breach(case, command, events, agreement, [item.id, *overdue_items(agreement, command.at)])
+        return tuple(events)
+    # The reporter's word settles this item, even if reported after its deadline; other items
+    # whose deadline has passed unfulfilled are breached (R11).
+    events.append(e.ItemFulfilled(actor=actor, at=command.at, item_id=item.id))
+    now = _set_items(agreement, {item.id}, ItemStatus.FULFILLED)
+    overdue = overdue_items(now, command.at)
     if overdue:
-        _breach(case, command, events, agreement, overdue)
-    elif not command.fulfilled:
-        _breach(case, command, events, agreement, [item.id])
-    else:
-        events.append(e.ItemFulfilled(actor=actor, at=command.at, item_id=item.id))
-        rest = [i for i in agreement.items if i.status is ItemStatus.OPEN and i.id != item.id]
-        if not rest:
-            events.append(e.CaseFulfilled(actor=actor, at=command.at))
-            final = attrs.evolve(
-                agreement, items=tuple(attrs.evolve(i, status=ItemStatus.FULFILLED) for i in agreement.items)
-            )
-            _report(case, command, events, ReportKind.FULFILMENT, Outcome.FULFILLED, agreement=final)
+        _breach(case, command, events, now, overdue)
+    elif all(i.status is ItemStatus.FULFILLED for i in now.items):
+        events.append(e.CaseFulfilled(actor=actor, at=command.at))
+        _report(case, command, events, ReportKind.FULFILMENT, Outcome.FULFILLED, agreement=now)
     return tuple(events)
 
 
 def _check_deadlines(case: Case, command: c.CheckDeadlines) -> tuple[Event, ...]:
     _staff(case, command.actor)
-    agreement = case.agreement
-    assert agreement is not None
+    agreement = _agreement(case)
     overdue = overdue_items(agreement, command.at)
     if not overdue:
         pending = [i.deadline for i in agreement.items if i.status is ItemStatus.OPEN]
@@ -610,23 +677,32 @@ def _withdraw(case: Case, command: c.Withdraw) -> tuple[Event, ...]:
     actor = command.actor
     party = _party(case, command.party_id)
     if actor.kind is ActorKind.GUARDIAN and actor.id in party.guardians:
-        pass
+        if not party.minor:
+            raise NotPermitted(actor.id, case.stage, f"{party.id} is not a minor and withdraws only themself")
     elif actor.kind is not ActorKind.PARTY or actor.id != party.id:
         raise NotPermitted(actor.id, case.stage, f"only {party.id} or their guardian may withdraw them")
     if party.withdrawn:
         raise _refuse(case, "R1", f"{party.id} has already withdrawn")
-    events: list[Event] = [e.PartyWithdrew(actor=actor, at=command.at, party_id=party.id)]
+    withdrew = e.PartyWithdrew(actor=actor, at=command.at, party_id=party.id)
+    events: list[Event] = [withdrew]
+    agreement = case.agreement
+    owes = (
+        []
+        if agreement is None
+        else [i.id for i in agreement.items if i.responsible == party.id and i.status is ItemStatus.OPEN]
+    )
     if case.stage is Stage.FOLLOW_UP:
-        agreement = case.agreement
-        assert agreement is not None
-        open_items = [i.id for i in agreement.items if i.responsible == party.id and i.status is ItemStatus.OPEN]
-        if open_items:
-            _breach(case, command, events, agreement, open_items)
+        if owes:
+            _breach(case, command, events, _agreement(case), owes)
         return tuple(events)
     remaining = [p for p in case.active_parties if p.id != party.id]
-    if case.stage not in WITHDRAWAL_CONTINUES_IN or not dialogue_remains(case, remaining):
+    if not withdrawal_continues(case, remaining, owes):
         events.append(e.CaseWithdrawn(actor=actor, at=command.at))
         _report(case, command, events, ReportKind.RETURN, Outcome.WITHDRAWN, returns_only=True)
+    elif case.stage is Stage.AGREEMENT:
+        # The party no longer signs; if everyone else has, the agreement is complete now (R10).
+        after = evolve(case, withdrew)
+        _complete_if_signed(after, command, events, _agreement(after))
     return tuple(events)
 
 
@@ -699,6 +775,8 @@ def decide(case: Case | None, command: Command) -> tuple[Event, ...]:
         NotPermitted: the actor may not issue it (R14).
         RuleViolation: a rule refuses it now; the hint says what must happen first.
     """
+    if type(command) not in _DECIDE and type(command) is not c.ReferCase:
+        raise InvalidInput(f"not a restorative command: {command!r}", field="command")
     if case is None:
         if type(command) is c.ReferCase:
             return _refer(command)
@@ -733,14 +811,18 @@ def _set_items(agreement: Agreement, ids: set[str], status: ItemStatus) -> Agree
     return replace(agreement, items=tuple(replace(i, status=status) if i.id in ids else i for i in agreement.items))
 
 
-def _agreement(case: Case) -> Agreement:
-    assert case.agreement is not None
-    return case.agreement
+def _agreement(case: Any) -> Agreement:
+    if case.agreement is None:
+        raise InvalidInput(f"case {case.id} is inconsistent: stage {case.stage.value} but no agreement recorded")
+    agreement: Agreement = case.agreement
+    return agreement
 
 
-def _meeting(case: Case) -> Meeting:
-    assert case.meeting is not None
-    return case.meeting
+def _meeting(case: Any) -> Meeting:
+    if case.meeting is None:
+        raise InvalidInput(f"case {case.id} is inconsistent: stage {case.stage.value} but no meeting scheduled")
+    meeting: Meeting = case.meeting
+    return meeting
 
 
 _EVOLVE: dict[type[Any], Callable[[Case, Any], dict[str, Any]]] = {
@@ -805,6 +887,18 @@ _EVOLVE: dict[type[Any], Callable[[Case, Any], dict[str, Any]]] = {
 }
 
 
+def _check_fold(case: Any, event: Event) -> None:
+    """R15 and R2 on the fold: a log whose time goes backwards, or that changes a closed case, is corrupt."""
+    at = getattr(event, "at", None)
+    if not isinstance(at, datetime) or at < case.updated_at:
+        raise InvalidInput(
+            f"R15: {type(event).__name__} at {at} comes before the last event of case {case.id} "
+            f"({case.updated_at.isoformat()}); the log is corrupt or out of order"
+        )
+    if case.stage.is_final and type(event) is not e.ReportSent:
+        raise InvalidInput(f"R2: case {case.id} is {case.stage.value}; {type(event).__name__} cannot follow")
+
+
 def evolve(case: Case | None, event: Event) -> Case:
     """Fold one event into the case (pure).
 
@@ -831,6 +925,7 @@ def evolve(case: Case | None, event: Event) -> Case:
             version=1,
             updated_at=event.at,
         )
+    _check_fold(case, event)
     try:
         changes = _EVOLVE[type(event)](case, event)
     except KeyError:
@@ -840,7 +935,9 @@ def evolve(case: Case | None, event: Event) -> Case:
         try:
             changes["stage"] = MOVES[(trigger, case.stage)]
         except KeyError:
-            raise InvalidInput(f"{type(event).__name__} cannot happen in stage {case.stage} (case {case.id})") from None
+            raise InvalidInput(
+                f"{type(event).__name__} cannot happen in stage {case.stage.value} (case {case.id})"
+            ) from None
     changes["version"] = case.version + 1
     changes["updated_at"] = event.at
     return replace(case, **changes)
@@ -859,7 +956,8 @@ def handle(case: Case | None, command: Command) -> tuple[Case, tuple[Event, ...]
     new = case
     for event in events:
         new = evolve(new, event)
-    assert new is not None
+    if new is None:  # decide returned no event: impossible for a well-formed command
+        raise InvalidInput(f"{type(command).__name__} produced no event")
     return new, events
 
 
@@ -872,7 +970,10 @@ def replay(events: Iterable[Event], start: Case | None = None) -> Case:
     Raises:
         InvalidInput: there are no events, or they do not make a case.
     """
-    it = iter(events)
+    try:
+        it = iter(events)
+    except TypeError:
+        raise InvalidInput(f"replay takes an iterable of events, not {type(events).__name__}") from None
     if start is None:
         first = next(it, None)
         if first is None:
@@ -882,6 +983,7 @@ def replay(events: Iterable[Event], start: Case | None = None) -> Case:
     for name in _CASE_FIELDS:
         setattr(draft, name, getattr(start, name))
     for event in it:
+        _check_fold(draft, event)
         try:
             changes = _EVOLVE[type(event)](draft, event)  # type: ignore[arg-type]
         except KeyError:
@@ -1015,6 +1117,8 @@ def _candidates(case: Case, actor: Actor, cls: type[Command], at: datetime) -> l
         return [c.SignAgreement(**base, signer_id=actor.id)]
     if cls is c.AgreeConfidentiality and actor.kind is not ActorKind.MEDIATOR:
         return [c.AgreeConfidentiality(**base, person_id=actor.id)]
+    if cls is c.DispenseGuardianConsent:
+        return [c.DispenseGuardianConsent(**base, party_id=p.id) for p in case.parties if p.minor]
     if cls is c.GiveGuardianConsent:
         return [c.GiveGuardianConsent(**base, party_id=p.id) for p in case.parties if actor.id in p.guardians]
     if cls is c.Withdraw:

@@ -7,7 +7,7 @@ import functools
 
 from attrs import field, frozen
 
-from ._checks import check_non_negative, check_optional_positive, check_positive, check_type
+from ._checks import check_days, check_optional_days, check_positive, check_type
 from .errors import InvalidInput
 
 
@@ -48,14 +48,14 @@ class Policy:
     """
 
     name: str = field(default="custom", validator=check_type(str))
-    criminal_cooling_off_days: int = field(default=14, validator=check_non_negative)
-    civil_cooling_off_days: int = field(default=14, validator=check_non_negative)
+    criminal_cooling_off_days: int = field(default=14, validator=check_days)
+    civil_cooling_off_days: int = field(default=14, validator=check_days)
     civil_cooling_off_by_default: bool = field(default=False, validator=check_type(bool))
     age_of_majority: int = field(default=18, validator=check_positive)
     civil_dispensation_age: int = field(default=15, validator=check_positive)
     preparatory_talks_required: bool = field(default=True, validator=check_type(bool))
     max_mediators: int = field(default=2, validator=check_positive)
-    longest_item_deadline_days: int | None = field(default=None, validator=check_optional_positive)
+    longest_item_deadline_days: int | None = field(default=None, validator=check_optional_days)
     continuation: Continuation = field(default=Continuation.DIALOGUE_REMAINS, validator=check_type(Continuation))
 
     def __attrs_post_init__(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from attrs import frozen
@@ -153,8 +153,9 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             ),
             Rule(
                 id="R13",
-                text="A withdrawal before the meeting's agreement ends the case as withdrawn unless a dialogue "
-                "remains (policy.continuation).",
+                text="A withdrawal before the agreement binds ends the case as withdrawn unless a dialogue "
+                "remains (policy.continuation); while the agreement is signed the withdrawing party must also owe "
+                "no item, and during cooling-off any withdrawal ends the case.",
                 sources=(_C,),
                 reference="DESIGN.md §1.1",
             ),
@@ -224,17 +225,19 @@ def consenting(party: Party) -> bool:
     return party.informed and party.consented and not party.withdrawn and guardian_consent_settled(party)
 
 
-def may_dispense(case: Case, party: Party) -> str | None:
-    """R3: why staff may not dispense with this party's guardian consent, or ``None`` if they may."""
+def may_dispense(case: Case, party: Party, day: date) -> str | None:
+    """R3: why staff may not dispense with this party's guardian consent on `day`, or ``None`` if they may."""
     if case.kind is not CaseKind.CIVIL:
         return "guardian consent can be dispensed with only in a civil case"
     if not party.minor:
         return f"{party.id} is not a minor"
-    age = party.age_on(case.referral.received_at.date())
+    age = party.age_on(day)
     if age is None:
-        return f"record {party.id}'s birth date: the dispensation depends on age"
+        return f"{party.id}'s birth date is not in the referral, and the dispensation depends on age; ask the guardians"
     if age < case.policy.civil_dispensation_age:
-        return f"{party.id} was {age} at referral, under the dispensation age {case.policy.civil_dispensation_age}"
+        return (
+            f"{party.id} is {age}, under the dispensation age {case.policy.civil_dispensation_age}; ask the guardians"
+        )
     return None
 
 
@@ -243,18 +246,20 @@ def may_dispense(case: Case, party: Party) -> str | None:
 
 def preparation_blockers(case: Case) -> list[str]:
     """R4: what still stands between the case and preparation (empty when nothing does)."""
-    blockers = [f"{p.id} {_missing_consent(p)}" for p in case.active_parties if not consenting(p)]
+    blockers = [f"{p.id} {_missing_consent(case, p)}" for p in case.active_parties if not consenting(p)]
     if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
         blockers.append("no admission of the facts by the responsible party is recorded (RecordAdmission)")
     return blockers
 
 
-def _missing_consent(party: Party) -> str:
+def _missing_consent(case: Case, party: Party) -> str:
     if not party.informed:
         return "has not been informed about the process"
     if not party.consented:
         return "has not consented"
-    return "lacks guardian consent (or a staff dispensation)"
+    if case.kind is CaseKind.CIVIL:
+        return "lacks guardian consent (or a staff dispensation)"
+    return "lacks guardian consent"
 
 
 # --- R5 ---------------------------------------------------------------------------
@@ -390,9 +395,16 @@ def dialogue_remains(case: Case, parties: Iterable[Party]) -> bool:
     return len(remaining) >= 2
 
 
-WITHDRAWAL_CONTINUES_IN: frozenset[Stage] = frozenset({Stage.REFERRED, Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
-"""R13, R10: stages in which the case may go on without a withdrawn party. From the
-agreement on, a withdrawal keeps the agreement from binding, so the case ends."""
+def withdrawal_continues(case: Case, remaining: Iterable[Party], owes: list[str]) -> bool:
+    """R13, R10: whether the case goes on after a withdrawal before binding.
+
+    Up to the meeting it goes on while a dialogue remains. While the agreement is being
+    signed it goes on only if the withdrawing party owes no item. During cooling-off a
+    withdrawal keeps the agreement from binding (R10), so the case ends.
+    """
+    if case.stage is Stage.COOLING_OFF or (case.stage is Stage.AGREEMENT and owes):
+        return False
+    return dialogue_remains(case, remaining)
 
 
 # --- R18 --------------------------------------------------------------------------

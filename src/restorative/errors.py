@@ -83,7 +83,7 @@ class StageError(Refused):
         if self.possible:
             hint = "commands possible now: " + ", ".join(self.possible)
         else:
-            hint = "the case is closed; open a new case linked to this one"
+            hint = "the case is closed and nothing changes it; a new mediation is a new case (Referral.linked_case)"
         super().__init__(
             f"{command} is not possible in stage {_name(stage)}: {hint}",
             rule=rule,
