@@ -18,7 +18,7 @@ from . import _commands as c
 from . import _events as e
 from ._commands import COMMAND_TYPES, Command
 from ._events import Event
-from ._lifecycle import MOVES, TAKES, Stage
+from ._lifecycle import FINAL_STAGES, MOVES, TAKES, Stage
 from ._replace import replace
 from ._rules import (
     SUPPORT_ROLES_NEEDING_EXEMPTION,
@@ -794,11 +794,18 @@ def decide(case: Case | None, command: Command) -> tuple[Event, ...]:
 # --- evolve ----------------------------------------------------------------------
 
 
-_NO_PROGRESS = Progress(0)
+_PROGRESS: dict[int, Progress] = {}
+for _bits in range(1 << len(Progress)):
+    _PROGRESS[_bits] = Progress(_bits)  # every combination, built once: flag arithmetic runs enum code
 
 
-def _mark(case: Case, party_id: str, add: Progress, remove: Progress = _NO_PROGRESS) -> tuple[Party, ...]:
-    return tuple(replace(p, progress=(p.progress | add) & ~remove) if p.id == party_id else p for p in case.parties)
+def _mark(case: Case, party_id: str, add: Progress, remove: Progress | None = None) -> tuple[Party, ...]:
+    plus = add._value_
+    minus = 0 if remove is None else remove._value_
+    return tuple(
+        replace(p, progress=_PROGRESS[(p.progress._value_ | plus) & ~minus]) if p.id == party_id else p
+        for p in case.parties
+    )
 
 
 def _replace_participant(
@@ -895,7 +902,7 @@ def _check_fold(case: Any, event: Event) -> None:
             f"R15: {type(event).__name__} at {at} comes before the last event of case {case.id} "
             f"({case.updated_at.isoformat()}); the log is corrupt or out of order"
         )
-    if case.stage.is_final and type(event) is not e.ReportSent:
+    if case.stage in FINAL_STAGES and type(event) is not e.ReportSent:
         raise InvalidInput(f"R2: case {case.id} is {case.stage.value}; {type(event).__name__} cannot follow")
 
 
@@ -982,12 +989,14 @@ def replay(events: Iterable[Event], start: Case | None = None) -> Case:
     draft = _Draft()
     for name in _CASE_FIELDS:
         setattr(draft, name, getattr(start, name))
+    report = e.ReportSent
     for event in it:
-        _check_fold(draft, event)
-        try:
-            changes = _EVOLVE[type(event)](draft, event)  # type: ignore[arg-type]
-        except KeyError:
-            raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {start.id}") from None
+        fold = _EVOLVE.get(type(event))
+        if fold is None:
+            raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {start.id}")
+        if event.at < draft.updated_at or (draft.stage in FINAL_STAGES and type(event) is not report):
+            _check_fold(draft, event)  # raises, with the reason
+        changes = fold(draft, event)  # type: ignore[arg-type]
         trigger = event.trigger
         if trigger is not None:
             try:

@@ -37,6 +37,10 @@ class Stage(enum.Enum):
     FULFILLED = "fulfilled"
     BREACHED = "breached"
 
+    # Members are singletons compared by identity, so identity hashing is exact, and it keeps
+    # enum's Python-level __hash__ off the hot path of every table lookup keyed by stage.
+    __hash__ = object.__hash__
+
     @property
     def is_final(self) -> bool:
         """Whether the stage is final (absorbing, R2)."""
