@@ -1,6 +1,7 @@
 """Benchmark of the core: handle vs a bare transitions trigger, opening cases, case size, replay.
 
-Run: ``python benchmarks/core.py`` (about two minutes) or ``--quick`` (under 60 s).
+Run: ``python benchmarks/core.py`` (about a minute) or ``--quick`` (under 30 s).
+Every ratio is the median of ratios between samples taken moments apart, round by round.
 The last line printed is one JSON object with every figure.
 """
 
@@ -26,26 +27,41 @@ from restorative._lifecycle import _TABLE
 _CLOCK = time.perf_counter_ns
 
 
-def median_us(fn: Callable[[], object], *, batch: int, rounds: int) -> float:
-    """Median over `rounds` of the mean time of `fn` in a batch of `batch` calls, in µs."""
-    samples = []
-    for _ in range(rounds):
-        start = _CLOCK()
-        for _ in range(batch):
-            fn()
-        samples.append((_CLOCK() - start) / batch / 1000)
-    return statistics.median(samples)
+def batch_us(fn: Callable[[], object], batch: int) -> float:
+    """Mean time of one call of `fn` over a batch of `batch` calls, in µs."""
+    start = _CLOCK()
+    for _ in range(batch):
+        fn()
+    return (_CLOCK() - start) / batch / 1000
 
 
-def handle_us(rounds: int) -> float:
-    """Median over the commands of a realistic case of each command's median `handle` time."""
+def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int) -> tuple[float, float, float]:
+    """Alternate two measurements round by round; the medians of each and of their ratio.
+
+    The machine's speed drifts over seconds, so a ratio is only fair between samples
+    taken moments apart.
+    """
+    pairs = [(a(), b()) for _ in range(rounds)]
+    return (
+        statistics.median(x for x, _ in pairs),
+        statistics.median(y for _, y in pairs),
+        statistics.median(x / y for x, y in pairs),
+    )
+
+
+def handle_sample() -> Callable[[], float]:
+    """One sample: the median `handle` time per command over the 31 commands of the demo's fulfilled case."""
     commands, _ = _demo.fulfilled_case()
-    per_command = []
+    steps: list[Callable[[], object]] = []
     case: r.Case | None = None
     for command in commands:
-        per_command.append(median_us(functools.partial(r.handle, case, command), batch=200, rounds=rounds))
+        steps.append(functools.partial(r.handle, case, command))
         case, _ = r.handle(case, command)
-    return statistics.median(per_command)
+
+    def sample() -> float:
+        return statistics.median(batch_us(step, 20) for step in steps)
+
+    return sample
 
 
 class _Model:
@@ -55,8 +71,8 @@ class _Model:
         return True
 
 
-def trigger_us(rounds: int) -> float:
-    """One bare transitions trigger with a condition, on a machine with our states and transitions."""
+def trigger_sample() -> Callable[[], float]:
+    """One sample: a bare transitions trigger with a condition, on a machine with our stages and transitions."""
     model = _Model()
     transitions = [
         {"trigger": t, "source": [s.value for s in sources], "dest": d.value if d else None, "conditions": "ok"}
@@ -75,7 +91,7 @@ def trigger_us(rounds: int) -> float:
         trigger("adjourn")
         trigger("schedule")
 
-    return median_us(there_and_back, batch=500, rounds=rounds) / 2
+    return lambda: batch_us(there_and_back, 310) / 2
 
 
 def _refer(i: int) -> r.ReferCase:
@@ -87,32 +103,35 @@ def _refer(i: int) -> r.ReferCase:
     )
 
 
-def open_us(held: int, rounds: int) -> float:
-    """Opening one case (decide, evolve, keep it) while `held` cases are already kept in memory."""
-    cases: dict[str, r.Case] = {}
+def open_samples(held: int) -> tuple[Callable[[], float], Callable[[], float]]:
+    """Samples of opening a case (decide, evolve, keep it in a dict) with no case and with `held` cases held."""
     template = _refer(0)
-    for i in range(held):
-        case, _ = r.handle(
-            None,
-            r.ReferCase(
-                actor=template.actor,
-                at=template.at,
-                case_id=r.CaseId(f"c{i}"),
-                referral=template.referral,
-                parties=template.parties,
-            ),
+
+    def refer(case_id: str) -> r.ReferCase:
+        return r.ReferCase(
+            actor=template.actor,
+            at=template.at,
+            case_id=case_id,
+            referral=template.referral,
+            parties=template.parties,
         )
-        cases[case.id] = case
-    probes = [_refer(held + i) for i in range(rounds * 100)]
+
+    big: dict[str, r.Case] = {}
+    for i in range(held):
+        case, _ = r.handle(None, refer(f"c{i}"))
+        big[case.id] = case
     gc.collect()
-    it = iter(probes)
+    counter = iter(range(10**9))
 
-    def open_one() -> None:
-        command = next(it)
-        case, _ = r.handle(None, command)
-        cases[case.id] = case
+    def open_into(cases: dict[str, r.Case]) -> float:
+        commands = [refer(f"new-{next(counter)}") for _ in range(100)]
+        start = _CLOCK()
+        for command in commands:
+            case, _ = r.handle(None, command)
+            cases[case.id] = case
+        return (_CLOCK() - start) / len(commands) / 1000
 
-    return median_us(open_one, batch=100, rounds=rounds)
+    return (lambda: open_into({})), (lambda: open_into(big))
 
 
 def deep_size(value: Any, shared: set[int]) -> int:
@@ -230,38 +249,39 @@ def case_bytes() -> tuple[int, int]:
     return deep_size(plain_case(), _shared_objects()), deep_size(r.replay(events), _shared_objects())
 
 
-def replay_us(rounds: int) -> tuple[float, int]:
+def replay_sample() -> tuple[Callable[[], float], int]:
     _, events = _demo.fulfilled_case()
     thirty = events[:30]
-    return median_us(lambda: r.replay(thirty), batch=200, rounds=rounds), len(thirty)
+    return (lambda: batch_us(lambda: r.replay(thirty), 20)), len(thirty)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under 60 s")
     args = parser.parse_args()
-    rounds = 7 if args.quick else 25
+    rounds = 15 if args.quick else 60
     held = 100_000 if args.quick else 1_000_000
-    # handle and the bare trigger alternate three times; the ratio is the median of the three
-    pairs = [(handle_us(rounds), trigger_us(rounds)) for _ in range(3)]
-    handle = statistics.median(h for h, _ in pairs)
-    trigger = statistics.median(t for _, t in pairs)
-    ratio = statistics.median(h / t for h, t in pairs)
-    first = open_us(0, rounds)
-    millionth = open_us(held, rounds)
-    replay, n = replay_us(rounds)
+    trigger = trigger_sample()
+    handle, trigger_us, handle_ratio = interleaved(handle_sample(), trigger, rounds)
+    replay_fn, n = replay_sample()
+    replay, _, replay_ratio = interleaved(replay_fn, trigger, rounds)
+    first_fn, millionth_fn = open_samples(held)
+    first, millionth, open_ratio = interleaved(first_fn, millionth_fn, rounds)
     plain_bytes, demo_bytes = case_bytes()
     figures = {
         "handle_us": round(handle, 3),
-        "transitions_trigger_us": round(trigger, 3),
-        "handle_over_trigger": round(ratio, 3),
+        "transitions_trigger_us": round(trigger_us, 3),
+        "handle_over_trigger": round(handle_ratio, 3),
         "open_first_us": round(first, 3),
         "open_millionth_us": round(millionth, 3),
+        "open_first_over_millionth": round(open_ratio, 3),
         "open_held_cases": held,
         "case_bytes_2_parties": plain_bytes,
         "case_bytes_demo_case": demo_bytes,
         "replay_30_us": round(replay, 3),
         "replay_events": n,
+        # the machine's speed drifts; replay in units of one bare trigger measured moments apart
+        "replay_30_over_trigger": round(replay_ratio, 2),
         "quick": args.quick,
     }
     for key, value in figures.items():
