@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +13,8 @@ import restorative as r
 from restorative._cli import main
 
 
-def test_demo_runs_both_cases_to_their_ends(capsys: pytest.CaptureFixture[str]) -> None:
-    assert 0 == main(["demo"])
+def test_demo_runs_both_cases_to_their_ends(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert 0 == main(["demo", "--db", str(tmp_path / "demo.db")])
     out = capsys.readouterr().out
     assert "-> final stage: fulfilled" in out
     assert "-> final stage: withdrawn" in out
@@ -60,3 +62,37 @@ def test_console_script_and_module_entry_point() -> None:
     bad = subprocess.run([sys.executable, "-m", "restorative", "nonsense"], capture_output=True, text=True, check=False)
     assert 2 == bad.returncode
     assert "invalid choice" in bad.stderr
+
+
+def test_demo_stores_its_cases_and_a_second_run_adds_two_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "demo.db")
+    assert 0 == main(["demo", "--db", db])
+    assert 0 == main(["demo", "--db", db])
+    capsys.readouterr()
+    assert 0 == main(["cases", "--db", db])
+    out = capsys.readouterr().out
+    assert "fulfilled: 2  withdrawn: 2" in out
+    assert "demo-2026-0117-2" in out
+    assert 0 == main(["cases", "--db", db, "--stage", "withdrawn"])
+    listed = capsys.readouterr().out
+    assert "demo-2026-0231" in listed
+    assert "demo-2026-0117" not in listed
+
+
+def test_inspect_prints_the_timeline_and_verifies_the_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    assert 0 == main(["inspect", "demo-2026-0231", "--db", db])
+    out = capsys.readouterr().out
+    assert "per withdrew" in out
+    assert "hash chain verified: 12 events" in out
+    assert 1 == main(["inspect", "no-such-case", "--db", db])
+    connection = sqlite3.connect(db)
+    connection.execute("UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE sequence = 6")
+    connection.commit()
+    connection.close()
+    assert 2 == main(["inspect", "demo-2026-0231", "--db", db])
+    assert "event 6" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def test_errors_module_exports_its_tree() -> None:
 
 
 def test_private_modules_start_with_underscore() -> None:
-    public_modules = {"errors"}
+    public_modules = {"errors", "store"}
     for info in pkgutil.iter_modules(restorative.__path__):
         assert info.name.startswith("_") or info.name in public_modules, info.name
         if info.name != "__main__":
@@ -67,3 +67,10 @@ def test_core_imports_only_the_card_dependencies() -> None:
     allowed = {"attr", "attrs", "cattrs", "transitions", "typing_extensions", "exceptiongroup", "six"}
     imported = {name for name in eval(out) if not name.startswith("_")}
     assert imported <= allowed, out
+
+
+def test_store_all_lists_exactly_its_public_names() -> None:
+    import restorative.store as store
+
+    public = {name for name in vars(store) if not name.startswith("_")} - {"annotations"}
+    assert sorted(public) == sorted(store.__all__)

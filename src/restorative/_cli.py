@@ -1,4 +1,4 @@
-"""The `restorative` command line: demo, diagram, rules."""
+"""The `restorative` command line: demo, diagram, rules, inspect, cases."""
 
 from __future__ import annotations
 
@@ -7,26 +7,77 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ._decider import replay
 from ._demo import fulfilled_case, withdrawn_case
-from ._lifecycle import mermaid
+from ._lifecycle import Stage, mermaid
 from ._rules import RULES
-from ._timeline import timeline
+from ._timeline import describe, timeline
+from .errors import CaseNotFound, IntegrityError, StoreError
+from .store import SQLiteStore
+
+DEFAULT_DB = "restorative.db"
 
 
 def _demo(args: argparse.Namespace) -> int:
+    store = SQLiteStore(args.db)
     stories = (
-        ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case),
-        ("A case in which a party withdraws during preparation", withdrawn_case),
+        ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
+        ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
     )
-    for number, (title, story) in enumerate(stories, start=1):
-        _, events = story()
-        case = replay(events)
+    taken = {s.case_id for s in store.cases()}
+    for number, (title, story, base_id) in enumerate(stories, start=1):
+        case_id, run = base_id, 1
+        while case_id in taken:  # each run of the demo stores its cases under fresh ids
+            run += 1
+            case_id = f"{base_id}-{run}"
+        commands, _ = story(case_id)
+        for command in commands:
+            store.handle(case_id, command)
+        case = store.load(case_id)
         if number > 1:
             print()
         print(f"== {number}. {title}: case {case.id}")
-        print(timeline(events))
+        print(timeline(s.event for s in store.history(case_id)))
         print(f"-> final stage: {case.stage.value} after {case.version} events")
+    print(f"\nStored in {args.db}; try: restorative cases --db {args.db}")
+    store.close()
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    store = SQLiteStore(args.db)
+    try:
+        history = store.history(args.case_id)
+        case = store.load(args.case_id)
+    except CaseNotFound as error:
+        print(f"error: {error} in {args.db}", file=sys.stderr)
+        return 1
+    except IntegrityError as error:
+        print(f"INTEGRITY FAILURE in {args.db}: {error}", file=sys.stderr)
+        return 2
+    print(f"case {case.id}: {case.kind.value}, stage {case.stage.value}, {case.version} events")
+    for stored in history:
+        event = stored.event
+        print(f"{stored.sequence:>4}  {event.at:%Y-%m-%d %H:%M}  {event.actor.id:<14} {describe(event)}")
+    print(f"hash chain verified: {len(history)} events, head {history[-1].hash[:16]}…")
+    return 0
+
+
+def _cases(args: argparse.Namespace) -> int:
+    store = SQLiteStore(args.db)
+    stage = Stage(args.stage) if args.stage else None
+    summaries = store.cases(stage=stage)
+    if not summaries:
+        print("no cases stored" + (f" in stage {stage.value}" if stage else ""))
+        return 0
+    by_stage: dict[Stage, int] = {}
+    for summary in summaries:
+        by_stage[summary.stage] = by_stage.get(summary.stage, 0) + 1
+    print("  ".join(f"{s.value}: {n}" for s, n in sorted(by_stage.items(), key=lambda kv: kv[0].value)))
+    for summary in summaries:
+        print(
+            f"{summary.case_id:<24} {summary.kind.value:<9} {summary.stage.value:<13}"
+            f" {summary.version:>4} events  last change {summary.updated_at:%Y-%m-%d %H:%M}"
+        )
     return 0
 
 
@@ -48,14 +99,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="restorative", description="The restorative process as a verified state machine."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("demo", help="run two realistic cases end to end and print their timelines").set_defaults(
-        run=_demo
-    )
+    demo = commands.add_parser("demo", help="run two realistic cases end to end, store them, print their timelines")
+    demo.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file to store them in (default {DEFAULT_DB})")
+    demo.set_defaults(run=_demo)
+    inspect = commands.add_parser("inspect", help="print a stored case's timeline and verify its hash chain")
+    inspect.add_argument("case_id")
+    inspect.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    inspect.set_defaults(run=_inspect)
+    cases = commands.add_parser("cases", help="list stored cases by stage")
+    cases.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    cases.add_argument("--stage", choices=[s.value for s in Stage], help="only cases in this stage")
+    cases.set_defaults(run=_cases)
     commands.add_parser("diagram", help="print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
     commands.add_parser("rules", help="print every rule with its id and source").set_defaults(run=_rules)
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0

@@ -45,7 +45,7 @@ class _Clock:
         return self.now
 
 
-def fulfilled_case() -> tuple[list[Command], list[Event]]:
+def fulfilled_case(case_id: CaseId = "demo-2026-0117") -> tuple[list[Command], list[Event]]:
     """A criminal case referred by the prosecution that ends `fulfilled`.
 
     A harmed adult, a responsible 16-year-old whose mother consents, a disclosed support
@@ -67,7 +67,7 @@ def fulfilled_case() -> tuple[list[Command], list[Event]]:
     )
     at = clock.after
     commands: list[Command] = [
-        c.ReferCase(actor=STAFF, at=at(hours=1), case_id=CaseId("demo-2026-0117"), referral=referral, parties=parties),
+        c.ReferCase(actor=STAFF, at=at(hours=1), case_id=case_id, referral=referral, parties=parties),
         c.AcceptCase(actor=STAFF, at=at(hours=2)),
         c.AssignMediator(actor=STAFF, at=at(hours=1), mediator_id=PersonId(MEDIATOR.id)),
         c.InformParty(actor=MEDIATOR, at=at(days=1), party_id=kari),
@@ -131,7 +131,7 @@ def fulfilled_case() -> tuple[list[Command], list[Event]]:
     return commands, run(commands)
 
 
-def withdrawn_case() -> tuple[list[Command], list[Event]]:
+def withdrawn_case(case_id: CaseId = "demo-2026-0231") -> tuple[list[Command], list[Event]]:
     """A criminal case in which the responsible party withdraws during preparation."""
     clock = _Clock(datetime(2026, 4, 13, 10, 0, tzinfo=UTC))
     ola, per = PartyId("ola"), PartyId("per")
@@ -143,7 +143,7 @@ def withdrawn_case() -> tuple[list[Command], list[Event]]:
     per_actor = Actor(id=per, kind=ActorKind.PARTY)
     ola_actor = Actor(id=ola, kind=ActorKind.PARTY)
     commands: list[Command] = [
-        c.ReferCase(actor=STAFF, at=at(hours=1), case_id=CaseId("demo-2026-0231"), referral=referral, parties=parties),
+        c.ReferCase(actor=STAFF, at=at(hours=1), case_id=case_id, referral=referral, parties=parties),
         c.AcceptCase(actor=STAFF, at=at(hours=1)),
         c.AssignMediator(actor=STAFF, at=at(hours=1), mediator_id=PersonId(MEDIATOR.id)),
         c.InformParty(actor=MEDIATOR, at=at(days=1), party_id=ola),

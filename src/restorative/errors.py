@@ -6,10 +6,14 @@ The tree::
     ├── InvalidInput                 malformed input: empty id, naive datetime,
     │   │                            wrong type, unknown party or person
     │   └── DecodeError              JSON or data the codec cannot turn into a value
-    └── Refused                      a well-formed command the case will not take;
-        ├── StageError               the command is not possible in this stage
-        ├── RuleViolation            a rule (R1-R18) refuses it now
-        └── NotPermitted             the actor may not issue it (R14)
+    ├── Refused                      a well-formed command the case will not take;
+    │   ├── StageError               the command is not possible in this stage
+    │   ├── RuleViolation            a rule (R1-R18) refuses it now
+    │   └── NotPermitted             the actor may not issue it (R14)
+    └── StoreError                   an event store could not do what was asked
+        ├── CaseNotFound             no case with this id is stored
+        ├── ConcurrencyError         another writer appended first; reload and retry
+        └── IntegrityError           stored rows were edited, deleted or reordered
 
 Every `Refused` leaves the case exactly as it was (R16).
 Each error carries its facts as attributes, and its message says what to do.
@@ -116,16 +120,75 @@ class NotPermitted(Refused):
         )
 
 
+class StoreError(RestorativeError):
+    """An event store could not do what was asked; the driver's own error is the cause."""
+
+
+class CaseNotFound(StoreError, KeyError):
+    """No case with this id is stored.
+
+    Attributes:
+        case_id: the id asked for.
+    """
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"no case {case_id!r} is stored")
+        self.case_id = case_id
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ConcurrencyError(StoreError):
+    """Another writer appended to the case first (optimistic concurrency); nothing was written.
+
+    Reload the case, decide again, and append at the new version (`restorative.store.retry`).
+
+    Attributes:
+        case_id: the case.
+        expected: the version the writer expected.
+        actual: the version the store holds.
+    """
+
+    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"case {case_id} is at version {actual}, not {expected}: another writer came first; reload and retry"
+        )
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+
+
+class IntegrityError(StoreError):
+    """Stored rows do not match their hash chain: edited, deleted, reordered or unreadable.
+
+    Attributes:
+        case_id: the case.
+        sequence: the first sequence number that does not check out.
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, case_id: str, sequence: int, reason: str) -> None:
+        super().__init__(f"case {case_id}, event {sequence}: {reason}")
+        self.case_id = case_id
+        self.sequence = sequence
+        self.reason = reason
+
+
 def _name(stage: Stage | None) -> str:
     return "(no case yet)" if stage is None else stage.value
 
 
 __all__ = [
+    "CaseNotFound",
+    "ConcurrencyError",
     "DecodeError",
+    "IntegrityError",
     "InvalidInput",
     "NotPermitted",
     "Refused",
     "RestorativeError",
     "RuleViolation",
     "StageError",
+    "StoreError",
 ]

@@ -1,0 +1,171 @@
+"""What every backend shares: the hash chain, the listing fold, decoding rows, `handle`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from .. import _events as e
+from .._codec import SCHEMA_VERSION, event_from_data, to_json
+from .._commands import Command, ReferCase
+from .._decider import decide, replay
+from .._events import Event
+from .._lifecycle import MOVES, Stage
+from .._values import Case, CaseKind
+from ..errors import CaseNotFound, ConcurrencyError, DecodeError, IntegrityError, InvalidInput
+from ._protocol import StoredEvent
+
+GENESIS = ""
+"""The hash before a case's first event."""
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Upcasters:
+    """Functions that lift stored event data written by an older schema to today's.
+
+    Register one per event type and old schema version; loading applies them in turn
+    until the data reaches `restorative.SCHEMA_VERSION`. The stored row is never
+    rewritten, so its hash still checks out.
+    """
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Decorate a function that turns `event_type` data of `from_version` into `from_version + 1`."""
+
+        def add(step: Upcaster) -> Upcaster:
+            self._steps[(event_type, from_version)] = step
+            return step
+
+        return add
+
+    def upcast(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Lift `data` to today's schema, or raise `DecodeError` if a step is missing."""
+        version = data.get("schema")
+        while version != SCHEMA_VERSION:
+            if not isinstance(version, int) or version > SCHEMA_VERSION:
+                raise DecodeError(f"schema version {version!r} is not one this library reads", path="$.schema")
+            step = self._steps.get((str(data.get("type")), version))
+            if step is None:
+                raise DecodeError(f"no upcaster for {data.get('type')} from schema {version}", path="$.schema")
+            data = step(dict(data))
+            data["schema"] = version = version + 1
+        return data
+
+
+def link(previous: str, case_id: str, sequence: int, data: str) -> str:
+    """The hash of one stored event, chained to the one before it."""
+    digest = hashlib.sha256()
+    digest.update(f"{previous}\x1f{case_id}\x1f{sequence}\x1f".encode())
+    digest.update(data.encode())
+    return digest.hexdigest()
+
+
+def encode(case_id: str, events: Sequence[Event], version: int, head: str) -> tuple[list[tuple[Any, ...]], str]:
+    """Rows ``(case_id, sequence, type, at, actor, data, hash)`` for `events` after `version`, and the new head."""
+    rows = []
+    for offset, event in enumerate(events, start=1):
+        sequence = version + offset
+        data = to_json(event)
+        head = link(head, case_id, sequence, data)
+        at = event.at.astimezone(UTC).isoformat()
+        rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, data, head))
+    return rows, head
+
+
+def summarize(
+    case_id: str, events: Sequence[Event], version: int, kind: CaseKind | None, stage: Stage | None
+) -> tuple[CaseKind, Stage, datetime]:
+    """The listing projection after `events`: kind, stage and last change, without replaying the case."""
+    if not events:
+        raise InvalidInput("append needs at least one event")
+    if version == 0:
+        first = events[0]
+        if type(first) is not e.CaseReferred:
+            raise InvalidInput(f"case {case_id} must start with CaseReferred, not {type(first).__name__}")
+        if first.case_id != case_id:
+            raise InvalidInput(f"CaseReferred is for case {first.case_id!r}, not {case_id!r}")
+        kind, stage = first.referral.kind, Stage.REFERRED
+        rest: Iterable[Event] = events[1:]
+    else:
+        if kind is None or stage is None:
+            raise InvalidInput(f"case {case_id} has no listing row")
+        rest = events
+    last = None
+    for event in rest:
+        if type(event) is e.CaseReferred:
+            raise InvalidInput(f"case {case_id} is already open")
+        if last is not None and event.at < last:
+            raise InvalidInput("R15: events must not go back in time")
+        last = event.at
+        trigger = event.trigger
+        if trigger is not None:
+            moved = MOVES.get((trigger, stage))
+            if moved is None:
+                raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
+            stage = moved
+    return kind, stage, events[-1].at
+
+
+def check_version(case_id: str, expected: int, actual: int) -> None:
+    """Optimistic concurrency: the writer's expected version must be the stored one."""
+    if expected != actual:
+        raise ConcurrencyError(case_id, expected, actual)
+
+
+def decode(
+    case_id: str, rows: Iterable[tuple[int, str, str]], upcasters: Upcasters, head: str, version: int
+) -> list[StoredEvent]:
+    """Check the chain of `(sequence, data, hash)` rows and decode them, or raise `IntegrityError`."""
+
+    out: list[StoredEvent] = []
+    previous = GENESIS
+    expected_sequence = 1
+    for sequence, data, stored_hash in rows:
+        if sequence != expected_sequence:
+            raise IntegrityError(case_id, expected_sequence, f"missing or out of order (found {sequence} next)")
+        if link(previous, case_id, sequence, data) != stored_hash:
+            raise IntegrityError(case_id, sequence, "its content or hash was changed after it was written")
+        try:
+            event = event_from_data(upcasters.upcast(json.loads(data)))
+        except (ValueError, RecursionError) as error:  # DecodeError and JSONDecodeError are ValueErrors
+            raise IntegrityError(case_id, sequence, f"cannot be read: {error}") from error
+        out.append(StoredEvent(case_id=case_id, sequence=sequence, event=event, hash=stored_hash))
+        previous = stored_hash
+        expected_sequence += 1
+    if not out:
+        raise CaseNotFound(case_id)
+    if previous != head or len(out) != version:
+        raise IntegrityError(case_id, len(out), f"the log ends at event {len(out)} but the case records {version}")
+    return out
+
+
+def rebuild(case_id: str, stored: list[StoredEvent]) -> Case:
+    """Replay stored events into the case; a log that does not fold is an integrity problem."""
+    try:
+        return replay(s.event for s in stored)
+    except InvalidInput as error:
+        raise IntegrityError(case_id, len(stored), f"the events do not make a case: {error}") from error
+
+
+def handle(store: Any, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:
+    """Load, decide, append at the loaded version: the shared body of every backend's `handle`."""
+    case: Case | None
+    if type(command) is ReferCase:
+        if command.case_id != case_id:
+            raise InvalidInput(f"ReferCase opens case {command.case_id!r}, not {case_id!r}", field="case_id")
+        try:
+            case = store.load(case_id)
+        except CaseNotFound:
+            case = None
+    else:
+        case = store.load(case_id)
+    events = decide(case, command)
+    store.append(case_id, events, 0 if case is None else case.version)
+    new = replay(events, case) if case is not None else replay(events)
+    return new, events

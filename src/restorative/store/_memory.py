@@ -1,0 +1,91 @@
+"""An in-memory event store: the contract without a database, for tests and simulations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from .._commands import Command
+from .._events import Event
+from .._lifecycle import Stage
+from .._values import Case, CaseKind
+from ..errors import CaseNotFound, IntegrityError
+from . import _chain
+from ._chain import GENESIS, Upcasters
+from ._protocol import CaseSummary, StoredEvent
+
+
+class MemoryStore:
+    """Keeps rows exactly as a database would (JSON text and hashes), in dictionaries.
+
+    Thread-safe: one lock guards every append.
+
+    Args:
+        upcasters: how to lift events written by an older schema.
+    """
+
+    def __init__(self, *, upcasters: Upcasters | None = None) -> None:
+        self.upcasters = upcasters or Upcasters()
+        self._rows: dict[str, list[tuple[int, str, str]]] = {}
+        self._cases: dict[str, CaseSummary] = {}
+        self._heads: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
+        """See `EventStore.append`."""
+        with self._lock:
+            summary = self._cases.get(case_id)
+            version = 0 if summary is None else summary.version
+            _chain.check_version(case_id, expected_version, version)
+            kind, stage, updated_at = _chain.summarize(
+                case_id,
+                events,
+                version,
+                None if summary is None else summary.kind,
+                None if summary is None else summary.stage,
+            )
+            rows, head = _chain.encode(case_id, events, version, self._heads.get(case_id, GENESIS))
+            self._rows.setdefault(case_id, []).extend((row[1], row[5], row[6]) for row in rows)
+            self._heads[case_id] = head
+            new_version = version + len(events)
+            self._cases[case_id] = CaseSummary(
+                case_id=case_id, kind=kind, stage=stage, version=new_version, updated_at=updated_at
+            )
+            return new_version
+
+    def history(self, case_id: str) -> list[StoredEvent]:
+        """See `EventStore.history`."""
+        summary = self._cases.get(case_id)
+        if summary is None:
+            raise CaseNotFound(case_id)
+        rows = list(self._rows.get(case_id, ()))
+        return _chain.decode(case_id, rows, self.upcasters, self._heads[case_id], summary.version)
+
+    def load(self, case_id: str) -> Case:
+        """See `EventStore.load`."""
+        return _chain.rebuild(case_id, self.history(case_id))
+
+    def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
+        """See `EventStore.cases`."""
+        found = [
+            s for s in self._cases.values() if (stage is None or s.stage is stage) and (kind is None or s.kind is kind)
+        ]
+        return sorted(found, key=lambda s: (s.updated_at, s.case_id), reverse=True)
+
+    def handle(self, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:
+        """See `EventStore.handle`."""
+        return _chain.handle(self, case_id, command)
+
+    def verify(self, case_id: str) -> None:
+        """See `EventStore.verify`."""
+        self.history(case_id)
+
+    def verify_all(self) -> list[Exception]:
+        """See `EventStore.verify_all`."""
+        problems: list[Exception] = []
+        for case_id in list(self._cases):
+            try:
+                self.verify(case_id)
+            except IntegrityError as error:
+                problems.append(error)
+        return problems

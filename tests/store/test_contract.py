@@ -1,0 +1,297 @@
+"""The contract every event store keeps, run against each backend through a factory."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import restorative as r
+from restorative import _demo
+from restorative.errors import CaseNotFound, ConcurrencyError, IntegrityError, InvalidInput, RuleViolation
+from restorative.store import EventStore, MemoryStore, SQLiteStore, retry
+from tests.flows import MEDIATOR, STAFF, Flow, party_actor
+
+
+class Backend:
+    """A store under test plus the backend-specific ways to damage its rows."""
+
+    def __init__(self, store: EventStore, tamper: Callable[[str, str, tuple[Any, ...]], None]) -> None:
+        self.store = store
+        self.tamper = tamper
+
+
+def _memory() -> Backend:
+    store = MemoryStore()
+
+    def tamper(sql: str, case_id: str, args: tuple[Any, ...]) -> None:
+        rows = store._rows[case_id]
+        if sql == "edit":
+            sequence, data = args
+            rows[:] = [(s, data if s == sequence else d, h) for s, d, h in rows]
+        elif sql == "delete":
+            (sequence,) = args
+            rows[:] = [row for row in rows if row[0] != sequence]
+        elif sql == "swap":
+            a, b = args
+            by = {s: (d, h) for s, d, h in rows}
+            rows[:] = [(s, *by[b if s == a else a if s == b else s]) for s, _, _ in rows]
+
+    return Backend(store, tamper)
+
+
+def _sqlite(path: str) -> Backend:
+    store = SQLiteStore(path)
+
+    def tamper(sql: str, case_id: str, args: tuple[Any, ...]) -> None:
+        db = sqlite3.connect(path, isolation_level=None)
+        if sql == "edit":
+            sequence, data = args
+            db.execute(
+                "UPDATE restorative_events SET data = ? WHERE case_id = ? AND sequence = ?", (data, case_id, sequence)
+            )
+        elif sql == "delete":
+            (sequence,) = args
+            db.execute("DELETE FROM restorative_events WHERE case_id = ? AND sequence = ?", (case_id, sequence))
+        elif sql == "swap":
+            a, b = args
+            db.execute("UPDATE restorative_events SET sequence = -1 WHERE case_id = ? AND sequence = ?", (case_id, a))
+            db.execute("UPDATE restorative_events SET sequence = ? WHERE case_id = ? AND sequence = ?", (a, case_id, b))
+            db.execute("UPDATE restorative_events SET sequence = ? WHERE case_id = ? AND sequence = -1", (b, case_id))
+        db.close()
+
+    return Backend(store, tamper)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "memory":
+        yield _memory()
+    else:
+        made = _sqlite(str(tmp_path / "events.db"))
+        yield made
+        assert isinstance(made.store, SQLiteStore)
+        made.store.close()
+
+
+def _stored_demo(store: EventStore) -> tuple[str, list[r.Event]]:
+    commands, events = _demo.fulfilled_case()
+    first = commands[0]
+    assert isinstance(first, r.ReferCase)
+    for command in commands:
+        store.handle(first.case_id, command)
+    return first.case_id, events
+
+
+def test_handle_then_load_equals_the_replayed_log(backend: Backend) -> None:
+    case_id, events = _stored_demo(backend.store)
+    assert r.replay(events) == backend.store.load(case_id)
+    history = backend.store.history(case_id)
+    assert list(range(1, len(events) + 1)) == [s.sequence for s in history]
+    assert events == [s.event for s in history]
+    assert all(s.case_id == case_id for s in history)
+    assert len({s.hash for s in history}) == len(history)
+
+
+def test_the_listing_follows_every_append(backend: Backend) -> None:
+    case_id, events = _stored_demo(backend.store)
+    flow = Flow()
+    backend.store.append("case-1", flow.events, 0)
+    listed = {s.case_id: s for s in backend.store.cases()}
+    assert r.Stage.FULFILLED is listed[case_id].stage
+    assert len(events) == listed[case_id].version
+    assert r.Stage.REFERRED is listed["case-1"].stage
+    assert ["case-1"] == [s.case_id for s in backend.store.cases(stage=r.Stage.REFERRED)]
+    assert [case_id] == [s.case_id for s in backend.store.cases(stage=r.Stage.FULFILLED, kind=r.CaseKind.CRIMINAL)]
+    assert [] == backend.store.cases(kind=r.CaseKind.CIVIL)
+    newest_first = [s.updated_at for s in backend.store.cases()]
+    assert sorted(newest_first, reverse=True) == newest_first
+
+
+def test_a_stale_writer_gets_a_concurrency_error_and_writes_nothing(backend: Backend) -> None:
+    flow = Flow().to_consent()
+    store = backend.store
+    store.append("case-1", flow.events, 0)
+    version = len(flow.events)
+    extra = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id="harmed"))
+    store.append("case-1", extra, version)
+    with pytest.raises(ConcurrencyError) as caught:
+        store.append("case-1", extra, version)
+    assert ("case-1", version, version + 1) == (caught.value.case_id, caught.value.expected, caught.value.actual)
+    assert str(version) in str(caught.value)
+    assert version + 1 == len(store.history("case-1"))
+
+
+def test_an_append_is_all_or_nothing(backend: Backend) -> None:
+    flow = Flow()
+    store = backend.store
+    store.append("case-1", flow.events, 0)
+    good = r.CaseAccepted(actor=STAFF, at=flow.now)
+    impossible = r.CoolingOffStarted(actor=STAFF, at=flow.now, ends_at=flow.now)
+    with pytest.raises(InvalidInput):
+        store.append("case-1", [good, impossible], 1)
+    assert 1 == len(store.history("case-1"))
+    assert r.Stage.REFERRED is store.cases()[0].stage
+
+
+def test_a_log_starts_with_its_own_referral(backend: Backend) -> None:
+    flow = Flow()
+    with pytest.raises(InvalidInput):
+        backend.store.append("other-case", flow.events, 0)
+    with pytest.raises(InvalidInput):
+        backend.store.append("case-1", [r.CaseAccepted(actor=STAFF, at=flow.now)], 0)
+    with pytest.raises(InvalidInput):
+        backend.store.append("case-1", [], 0)
+    assert [] == backend.store.cases()
+
+
+def test_a_refused_command_writes_nothing(backend: Backend) -> None:
+    case_id, events = _stored_demo(backend.store)
+    before = backend.store.history(case_id)
+    with pytest.raises(r.errors.StageError):
+        backend.store.handle(case_id, r.AcceptCase(actor=STAFF, at=events[-1].at))
+    flow = Flow()
+    backend.store.append("case-1", flow.events, 0)
+    backend.store.handle("case-1", r.AcceptCase(actor=STAFF, at=flow.now))
+    with pytest.raises(RuleViolation):
+        backend.store.handle("case-1", r.GiveConsent(actor=party_actor("harmed"), at=flow.now, party_id="harmed"))
+    assert before == backend.store.history(case_id)
+    assert 2 == len(backend.store.history("case-1"))
+
+
+def test_unknown_cases_are_not_found(backend: Backend) -> None:
+    with pytest.raises(CaseNotFound):
+        backend.store.load("nope")
+    with pytest.raises(CaseNotFound):
+        backend.store.handle("nope", r.AcceptCase(actor=STAFF, at=Flow().now))
+
+
+@pytest.mark.parametrize(
+    ("damage", "args", "sequence"),
+    [
+        ("edit", (5, '{"type":"PartyInformed"}'), 5),
+        ("delete", (7,), 7),
+        ("swap", (3, 4), 3),
+        ("delete", (37,), 36),
+    ],
+    ids=["edited", "deleted", "reordered", "truncated"],
+)
+def test_tampering_is_detected_and_named(backend: Backend, damage: str, args: tuple[Any, ...], sequence: int) -> None:
+    case_id, _ = _stored_demo(backend.store)
+    backend.store.append("case-1", Flow().events, 0)
+    backend.tamper(damage, case_id, args)
+    with pytest.raises(IntegrityError) as caught:
+        backend.store.load(case_id)
+    assert (case_id, sequence) == (caught.value.case_id, caught.value.sequence)
+    problems = backend.store.verify_all()
+    assert [case_id] == [getattr(p, "case_id", None) for p in problems]
+    backend.store.verify("case-1")
+
+
+def test_garbage_in_a_row_names_case_and_sequence(backend: Backend) -> None:
+    case_id, _ = _stored_demo(backend.store)
+    # garbage whose hash is right: the chain holds, the content cannot be read
+    history = backend.store.history(case_id)
+    from restorative.store._chain import link
+
+    garbage = "{not json"
+    backend.tamper("edit", case_id, (1, garbage))
+    if isinstance(backend.store, MemoryStore):
+        rows = backend.store._rows[case_id]
+        rows[0] = (1, garbage, link("", case_id, 1, garbage))
+    with pytest.raises(IntegrityError) as caught:
+        backend.store.load(case_id)
+    assert 1 == caught.value.sequence
+    assert case_id in str(caught.value)
+    assert history[1:] != []
+
+
+def test_two_writers_at_the_same_version_exactly_one_wins(backend: Backend) -> None:
+    flow = Flow().to_consent()
+    store = backend.store
+    store.append("case-1", flow.events, 0)
+    version = len(flow.events)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write(party: str) -> None:
+        events = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id=party))
+        barrier.wait()
+        try:
+            store.append("case-1", events, version)
+            outcomes.append("won")
+        except ConcurrencyError:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("harmed", "resp")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ["lost", "won"] == sorted(outcomes)
+    assert version + 1 == len(store.history("case-1"))
+
+
+def test_retry_reloads_and_lands_every_command(backend: Backend) -> None:
+    flow = Flow().to_consent()
+    store = backend.store
+    store.append("case-1", flow.events, 0)
+    start = flow.now
+
+    def inform(party: str) -> None:
+        retry(lambda: store.handle("case-1", r.InformParty(actor=MEDIATOR, at=start, party_id=party)), attempts=50)
+
+    threads = [threading.Thread(target=inform, args=(p,)) for p in ("harmed", "resp")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    case = store.load("case-1")
+    assert all(p.informed for p in case.parties)
+    assert len(flow.events) + 2 == case.version
+
+
+def test_many_threads_on_many_cases_lose_and_duplicate_nothing(backend: Backend) -> None:
+    store = backend.store
+    flows = {f"case-{n}": Flow() for n in range(6)}
+    for case_id, flow in flows.items():
+        events = [r.to_json(e) for e in flow.events]
+        first = r.event_from_json(events[0])
+        assert isinstance(first, r.CaseReferred)
+        store.append(
+            case_id,
+            [
+                r.CaseReferred(
+                    actor=first.actor,
+                    at=first.at,
+                    case_id=case_id,
+                    referral=first.referral,
+                    parties=first.parties,
+                    policy=first.policy,
+                )
+            ],
+            0,
+        )
+    start = Flow().now
+
+    def work(case_id: str, party: str) -> None:
+        retry(lambda: store.handle(case_id, r.InformParty(actor=STAFF, at=start, party_id=party)), attempts=100)
+
+    threads = []
+    for case_id in flows:
+        store.handle(case_id, r.AcceptCase(actor=STAFF, at=start))
+        threads += [threading.Thread(target=work, args=(case_id, p)) for p in ("harmed", "resp")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for case_id in flows:
+        history = store.history(case_id)
+        informed = [s.event.party_id for s in history if isinstance(s.event, r.PartyInformed)]
+        assert ["harmed", "resp"] == sorted(informed)
+        assert list(range(1, len(history) + 1)) == [s.sequence for s in history]
+    assert [] == store.verify_all()

@@ -1,0 +1,182 @@
+"""SQLite specifics: separate connections and processes, crashes, migrations, embedding."""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import restorative as r
+from restorative.errors import ConcurrencyError, StoreError
+from restorative.store import SQLiteStore, retry
+from tests.flows import MEDIATOR, STAFF, Flow
+
+
+def _open_case(store: SQLiteStore, case_id: str) -> Flow:
+    flow = Flow().to_consent()
+    first = flow.events[0]
+    assert isinstance(first, r.CaseReferred)
+    events = [
+        r.CaseReferred(
+            actor=first.actor,
+            at=first.at,
+            case_id=case_id,
+            referral=first.referral,
+            parties=first.parties,
+            policy=first.policy,
+        ),
+        *flow.events[1:],
+    ]
+    store.append(case_id, events, 0)
+    return flow
+
+
+def test_two_connections_at_the_same_version_exactly_one_wins(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    flow = _open_case(first, "case-1")
+    version = len(flow.events)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write(store: SQLiteStore, party: str) -> None:
+        events = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id=party))
+        barrier.wait()
+        try:
+            store.append("case-1", events, version)
+            outcomes.append("won")
+        except ConcurrencyError:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((first, "harmed"), (second, "resp"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ["lost", "won"] == sorted(outcomes)
+    assert version + 1 == len(second.history("case-1"))
+
+
+def _worker(path: str, case_ids: list[str], party: str) -> None:
+    store = SQLiteStore(path)
+    for case_id in case_ids:
+        at = store.load(case_id).updated_at
+        retry(functools.partial(store.handle, case_id, r.InformParty(actor=STAFF, at=at, party_id=party)), attempts=200)
+    store.close()
+
+
+def test_processes_appending_to_shared_and_own_cases_lose_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "events.db")
+    store = SQLiteStore(path)
+    case_ids = [f"case-{n}" for n in range(8)]
+    for case_id in case_ids:
+        _open_case(store, case_id)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_worker, args=(path, case_ids, party)) for party in ("harmed", "resp")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+        assert 0 == w.exitcode
+    for case_id in case_ids:
+        informed = [s.event for s in store.history(case_id) if isinstance(s.event, r.PartyInformed)]
+        assert ["harmed", "resp"] == sorted(e.party_id for e in informed)
+    assert [] == store.verify_all()
+
+
+_KILL_SCRIPT = """
+import sys
+import restorative as r
+from restorative.store import SQLiteStore
+from tests.flows import Flow, STAFF
+
+store = SQLiteStore(sys.argv[1])
+flow = Flow()
+referred = flow.events[0]
+n = 0
+while True:
+    n += 1
+    case_id = f"{sys.argv[2]}-{n}"
+    opened = r.CaseReferred(actor=referred.actor, at=referred.at, case_id=case_id, referral=referred.referral,
+                            parties=referred.parties, policy=referred.policy)
+    batch = [opened] + [r.StaffAssigned(actor=STAFF, at=referred.at, staff_id=f"s{k}") for k in range(200)]
+    store.append(case_id, batch, 0)
+    print(n, flush=True)
+"""
+
+
+def test_a_writer_killed_mid_append_leaves_all_or_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "events.db")
+    SQLiteStore(path).close()
+    root = Path(__file__).resolve().parent.parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    rounds = 12
+    for attempt in range(rounds):
+        child = subprocess.Popen(
+            [sys.executable, "-c", _KILL_SCRIPT, path, f"run{attempt}"], stdout=subprocess.PIPE, env=env, cwd=root
+        )
+        assert child.stdout is not None
+        child.stdout.readline()  # at least one append landed; the process is mid-stream
+        time.sleep(random.uniform(0.0, 0.05))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    store = SQLiteStore(path)
+    summaries = store.cases()
+    assert len(summaries) >= rounds
+    for summary in summaries:
+        assert 201 == summary.version
+        assert 201 == len(store.history(summary.case_id))
+    assert [] == store.verify_all()
+    orphans = store.connection.execute(
+        "SELECT COUNT(*) FROM restorative_events LEFT JOIN restorative_cases USING (case_id)"
+        " WHERE restorative_cases.version IS NULL"
+    ).fetchone()[0]
+    assert 0 == orphans
+
+
+def test_the_schema_is_migrated_once_and_newer_schemas_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    store = SQLiteStore(path)
+    assert 1 == store.schema
+    store.close()
+    again = SQLiteStore(path)
+    assert [(1,)] == again.connection.execute("SELECT version FROM restorative_schema").fetchall()
+    again.connection.execute("INSERT INTO restorative_schema (version) VALUES (99)")
+    again.close()
+    with pytest.raises(StoreError, match="newer"):
+        SQLiteStore(path)
+
+
+def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "events.db")
+    assert "wal" == store.connection.execute("PRAGMA journal_mode").fetchone()[0]
+    assert 2 == store.connection.execute("PRAGMA synchronous").fetchone()[0]
+
+
+def test_embedded_in_the_applications_own_transaction(tmp_path: Path) -> None:
+    app = sqlite3.connect(tmp_path / "app.db", isolation_level=None)
+    app.execute("CREATE TABLE inbox (note TEXT)")
+    store = SQLiteStore(connection=app, own_transactions=False)
+    flow = Flow()
+    app.execute("BEGIN")
+    app.execute("INSERT INTO inbox VALUES ('new case')")
+    store.append("case-1", flow.events, 0)
+    app.execute("ROLLBACK")
+    assert [] == store.cases()
+    assert 0 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+    app.execute("BEGIN")
+    app.execute("INSERT INTO inbox VALUES ('new case')")
+    store.append("case-1", flow.events, 0)
+    app.execute("COMMIT")
+    assert ["case-1"] == [s.case_id for s in store.cases()]
+    assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
