@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from restorative import _demo
 from restorative.errors import CaseNotFound, ConcurrencyError, IntegrityError, InvalidInput, RuleViolation
 from restorative.store import EventStore, MemoryStore, SQLiteStore, retry
 from tests.flows import MEDIATOR, STAFF, Flow, party_actor
+from tests.store.servers import postgres_dsn
 
 
 class Backend:
@@ -67,10 +69,42 @@ def _sqlite(path: str) -> Backend:
     return Backend(store, tamper)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _postgres(dsn: str) -> Iterator[Backend]:
+    import psycopg
+    from psycopg import sql
+
+    from restorative.store import PostgresStore
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    store = PostgresStore(dsn, schema=schema)
+
+    def tamper(action: str, case_id: str, args: tuple[Any, ...]) -> None:
+        with psycopg.connect(dsn, autocommit=True) as db:
+            db.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            events = "UPDATE restorative_events SET"
+            if action == "edit":
+                sequence, data = args
+                db.execute(f"{events} data = %s WHERE case_id = %s AND sequence = %s", (data, case_id, sequence))
+            elif action == "delete":
+                (sequence,) = args
+                db.execute("DELETE FROM restorative_events WHERE case_id = %s AND sequence = %s", (case_id, sequence))
+            elif action == "swap":
+                a, b = args
+                db.execute(f"{events} sequence = -1 WHERE case_id = %s AND sequence = %s", (case_id, a))
+                db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = %s", (a, case_id, b))
+                db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = -1", (b, case_id))
+
+    yield Backend(store, tamper)
+    store.connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "memory":
         yield _memory()
+    elif request.param == "postgres":
+        yield from _postgres(postgres_dsn())
     else:
         made = _sqlite(str(tmp_path / "events.db"))
         yield made

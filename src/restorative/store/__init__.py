@@ -13,10 +13,25 @@ from ._protocol import CaseSummary, EventStore, StoredEvent
 from ._retry import retry
 from ._sqlite import SQLiteStore
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._postgres import PostgresStore
+
+
+def __getattr__(name: str) -> object:
+    """`PostgresStore` is imported on first use: it needs the extra ``restorative[postgres]``."""
+    if name == "PostgresStore":
+        from ._postgres import PostgresStore  # noqa: PLC0415 - imported on first use, on purpose
+
+        return PostgresStore
+    raise AttributeError(f"module 'restorative.store' has no attribute {name!r}")
+
+
 __all__ = [
     "CaseSummary",
     "EventStore",
     "MemoryStore",
+    "PostgresStore",
     "SQLiteStore",
     "StoredEvent",
     "Upcasters",
