@@ -179,3 +179,43 @@ def test_a_command_decoded_as_the_wrong_class_is_refused() -> None:
         r.from_data(data, r.DeclineCase)
     with pytest.raises(DecodeError):
         r.event_from_data(data)
+
+
+@pytest.mark.parametrize("cls", EVERYTHING, ids=lambda c: c.__name__)
+@settings(max_examples=30)
+@given(data=st.data())
+def test_the_fast_path_agrees_with_cattrs(cls: type[Any], data: st.DataObject) -> None:
+    from restorative import _codec
+
+    value = data.draw(values(cls))
+    tagged = cls in _codec._TAGGED
+    slow = _codec._converter.unstructure(value, _codec._TAGGED[cls]) if tagged else _codec._converter.unstructure(value)
+    fast = _codec._ENCODERS[cls](value)
+    assert json.dumps(slow) == json.dumps(fast)
+    decoder = _codec._TAGGED_DECODERS[cls.__name__] if tagged else _codec._DECODERS[cls]
+    assert value == decoder(json.loads(json.dumps(fast)))
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(at="2026-01-01T10:00:00"),
+        lambda d: d.update(party_id=5),
+        lambda d: d.update(actor={"id": "x", "kind": "emperor"}),
+        lambda d: d.update(actor={"id": "x", "kind": "staff", "more": 1}),
+        lambda d: d.update(surprise=True),
+        lambda d: d.pop("party_id"),
+    ],
+)
+def test_the_fast_path_refuses_what_cattrs_refuses(mutate: Any) -> None:
+    from restorative import _codec
+    from restorative._fastcodec import Mismatch
+
+    flow = Flow().to_consent()
+    flow.do(r.InformParty, r.Actor(id="med-1", kind=r.ActorKind.MEDIATOR), party_id="harmed")
+    data = r.to_data(flow.events[-1])
+    mutate(data)
+    with pytest.raises((Mismatch, KeyError, ValueError, TypeError)):
+        _codec._TAGGED_DECODERS["PartyInformed"](data)
+    with pytest.raises(DecodeError):
+        r.event_from_data(data)

@@ -18,7 +18,9 @@ from cattrs.strategies import configure_tagged_union
 
 from ._commands import COMMAND_TYPES, Command
 from ._events import EVENT_TYPES, Event
-from ._values import Progress
+from ._fastcodec import GENERATOR
+from ._policy import Policy
+from ._values import Actor, Agreement, Case, Item, Meeting, Participant, Party, Progress, Referral, Report
 from .errors import DecodeError, InvalidInput, RestorativeError
 
 SCHEMA_VERSION = 1
@@ -84,6 +86,16 @@ configure_tagged_union(Command, _converter, tag_generator=lambda cls: cls.__name
 configure_tagged_union(Event, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
 
 _TAGGED: dict[type[Any], Any] = dict.fromkeys(COMMAND_TYPES, Command) | dict.fromkeys(EVENT_TYPES, Event)
+
+# The fast path (restorative._fastcodec): generated once for every class we own.
+_OWN_VALUES = (Case, Party, Participant, Referral, Item, Agreement, Meeting, Report, Policy, Actor)
+_ENCODERS: dict[type[Any], Any] = {cls: GENERATOR.encoder(cls) for cls in _OWN_VALUES} | {
+    cls: GENERATOR.encoder(cls, tag=True) for cls in _TAGGED
+}
+_DECODERS: dict[type[Any], Any] = {cls: GENERATOR.decoder(cls) for cls in _OWN_VALUES}
+_TAGGED_DECODERS: dict[str, Any] = {
+    cls.__name__: GENERATOR.decoder(cls, extra=frozenset({"type", "schema"})) for cls in _TAGGED
+}
 _EVENT_NAMES = frozenset(cls.__name__ for cls in EVENT_TYPES)
 _COMMAND_NAMES = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 
@@ -93,18 +105,24 @@ def to_data(value: Any) -> Any:
 
     Commands and events gain ``"type"`` and ``"schema"`` keys.
     """
-    union = _TAGGED.get(type(value))
-    if union is None:
+    kind = type(value)
+    encode = _ENCODERS.get(kind)
+    if encode is None:
         return _converter.unstructure(value)
-    data = _converter.unstructure(value, union)
-    data["schema"] = SCHEMA_VERSION
+    data = encode(value)
+    if kind in _TAGGED:
+        data["schema"] = SCHEMA_VERSION
     return data
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for all: `json.dumps` with options builds a new encoder on every call."""
 
 
 def to_json(value: Any) -> str:
     """Encode a value, command or event as compact JSON text."""
     try:
-        return json.dumps(to_data(value), separators=(",", ":"), ensure_ascii=False)
+        return _JSON.encode(to_data(value))
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"cannot encode {type(value).__name__} as JSON: {error}") from error
 
@@ -116,10 +134,21 @@ def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
         tag = data.get("type")
         if not isinstance(tag, str) or tag not in names:
             raise DecodeError(f"unknown type {tag!r}; expected one of {', '.join(sorted(names))}", path="$.type")
-        data = dict(data)
-        schema = data.pop("schema", None)
+        schema = data.get("schema")
         if type(schema) is not int or schema != SCHEMA_VERSION:
             raise DecodeError(f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema")
+        try:
+            return _TAGGED_DECODERS[tag](data)
+        except Exception:  # anything unexpected: cattrs judges the same data and explains
+            data = dict(data)
+            del data["schema"]
+    else:
+        fast = _DECODERS.get(cls)
+        if fast is not None:
+            try:
+                return fast(data)
+            except Exception:  # anything unexpected: cattrs judges the same data and explains
+                pass
     try:
         return _converter.structure(data, cls)
     except RestorativeError as error:
