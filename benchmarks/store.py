@@ -389,7 +389,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smaller run, under 60 s")
     args = parser.parse_args()
     quick: bool = args.quick
-    rounds = 10 if quick else 30
+    rounds = 15 if quick else 40
     cases_per_round = 20 if quick else 50
     one_cases = 4 if quick else 15
     total_events = 100_000 if quick else 1_000_000

@@ -90,6 +90,9 @@ def test_inspect_prints_the_timeline_and_verifies_the_chain(tmp_path: Path, caps
     assert "per withdrew" in out
     assert "hash chain verified: 12 events" in out
     assert 1 == main(["inspect", "no-such-case", "--db", db])
+    missing = str(tmp_path / "typo.db")
+    assert 1 == main(["cases", "--db", missing])
+    assert not Path(missing).exists()
     connection = sqlite3.connect(db)
     connection.execute("UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE sequence = 6")
     connection.commit()

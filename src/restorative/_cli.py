@@ -43,8 +43,15 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing(path: str) -> SQLiteStore:
+    """Open a store that must already exist: a mistyped --db should not create an empty database."""
+    if path != ":memory:" and not os.path.exists(path):
+        raise StoreError(f"no database at {path}; run `restorative demo --db {path}` to create one")
+    return SQLiteStore(path)
+
+
 def _inspect(args: argparse.Namespace) -> int:
-    store = SQLiteStore(args.db)
+    store = _existing(args.db)
     try:
         history = store.history(args.case_id)
         case = store.load(args.case_id)
@@ -63,7 +70,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _cases(args: argparse.Namespace) -> int:
-    store = SQLiteStore(args.db)
+    store = _existing(args.db)
     stage = Stage(args.stage) if args.stage else None
     summaries = store.cases(stage=stage)
     if not summaries:

@@ -38,6 +38,10 @@ def _memory() -> Backend:
         elif sql == "delete":
             (sequence,) = args
             rows[:] = [row for row in rows if row[0] != sequence]
+        elif sql == "append":
+            rows.append((len(rows) + 1, rows[-1][1], rows[-1][2]))
+        elif sql == "wipe":
+            rows.clear()
         elif sql == "swap":
             a, b = args
             by = {s: (d, h) for s, d, h in rows}
@@ -59,6 +63,14 @@ def _sqlite(path: str) -> Backend:
         elif sql == "delete":
             (sequence,) = args
             db.execute("DELETE FROM restorative_events WHERE case_id = ? AND sequence = ?", (case_id, sequence))
+        elif sql == "append":
+            db.execute(
+                "INSERT INTO restorative_events SELECT case_id, sequence + 1, type, at, actor, data, hash"
+                " FROM restorative_events WHERE case_id = ? ORDER BY sequence DESC LIMIT 1",
+                (case_id,),
+            )
+        elif sql == "wipe":
+            db.execute("DELETE FROM restorative_events WHERE case_id = ?", (case_id,))
         elif sql == "swap":
             a, b = args
             db.execute("UPDATE restorative_events SET sequence = -1 WHERE case_id = ? AND sequence = ?", (case_id, a))
@@ -88,6 +100,14 @@ def _postgres(dsn: str) -> Iterator[Backend]:
             elif action == "delete":
                 (sequence,) = args
                 db.execute("DELETE FROM restorative_events WHERE case_id = %s AND sequence = %s", (case_id, sequence))
+            elif action == "append":
+                db.execute(
+                    "INSERT INTO restorative_events SELECT case_id, sequence + 1, type, at, actor, data, hash"
+                    " FROM restorative_events WHERE case_id = %s ORDER BY sequence DESC LIMIT 1",
+                    (case_id,),
+                )
+            elif action == "wipe":
+                db.execute("DELETE FROM restorative_events WHERE case_id = %s", (case_id,))
             elif action == "swap":
                 a, b = args
                 db.execute(f"{events} sequence = -1 WHERE case_id = %s AND sequence = %s", (case_id, a))
@@ -224,6 +244,16 @@ def test_tampering_is_detected_and_named(backend: Backend, damage: str, args: tu
     problems = backend.store.verify_all()
     assert [case_id] == [getattr(p, "case_id", None) for p in problems]
     backend.store.verify("case-1")
+
+
+@pytest.mark.parametrize(("damage", "sequence"), [("append", 38), ("wipe", 1)], ids=["row-added", "all-deleted"])
+def test_rows_added_or_all_deleted_are_found_by_verify(backend: Backend, damage: str, sequence: int) -> None:
+    case_id, _ = _stored_demo(backend.store)
+    backend.tamper(damage, case_id, ())
+    with pytest.raises(IntegrityError) as caught:
+        backend.store.verify(case_id)
+    assert sequence == caught.value.sequence
+    assert [case_id] == [getattr(p, "case_id", None) for p in backend.store.verify_all()]
 
 
 def test_garbage_in_a_row_names_case_and_sequence(backend: Backend) -> None:

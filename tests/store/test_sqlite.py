@@ -180,3 +180,5 @@ def test_embedded_in_the_applications_own_transaction(tmp_path: Path) -> None:
     app.execute("COMMIT")
     assert ["case-1"] == [s.case_id for s in store.cases()]
     assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+    store.close()  # the application's connection is the application's to close
+    assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]

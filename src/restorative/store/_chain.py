@@ -127,6 +127,8 @@ def decode(
     previous = GENESIS
     expected_sequence = 1
     for sequence, data, stored_hash in rows:
+        if sequence > version:  # appended after the listing row was read: not part of this read
+            break
         if sequence != expected_sequence:
             raise IntegrityError(case_id, expected_sequence, f"missing or out of order (found {sequence} next)")
         if link(previous, case_id, sequence, data) != stored_hash:
@@ -139,7 +141,7 @@ def decode(
         previous = stored_hash
         expected_sequence += 1
     if not out:
-        raise CaseNotFound(case_id)
+        raise IntegrityError(case_id, 1, "the case is listed but its events are missing")
     if previous != head or len(out) != version:
         raise IntegrityError(case_id, len(out), f"the log ends at event {len(out)} but the case records {version}")
     return out

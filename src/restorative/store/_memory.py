@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import UTC
 
 from .._commands import Command
 from .._events import Event
@@ -49,17 +50,19 @@ class MemoryStore:
             self._heads[case_id] = head
             new_version = version + len(events)
             self._cases[case_id] = CaseSummary(
-                case_id=case_id, kind=kind, stage=stage, version=new_version, updated_at=updated_at
+                case_id=case_id, kind=kind, stage=stage, version=new_version, updated_at=updated_at.astimezone(UTC)
             )
             return new_version
 
     def history(self, case_id: str) -> list[StoredEvent]:
         """See `EventStore.history`."""
-        summary = self._cases.get(case_id)
-        if summary is None:
-            raise CaseNotFound(case_id)
-        rows = list(self._rows.get(case_id, ()))
-        return _chain.decode(case_id, rows, self.upcasters, self._heads[case_id], summary.version)
+        with self._lock:
+            summary = self._cases.get(case_id)
+            if summary is None:
+                raise CaseNotFound(case_id)
+            rows = list(self._rows.get(case_id, ()))
+            head = self._heads[case_id]
+        return _chain.decode(case_id, rows, self.upcasters, head, summary.version)
 
     def load(self, case_id: str) -> Case:
         """See `EventStore.load`."""
@@ -77,8 +80,12 @@ class MemoryStore:
         return _chain.handle(self, case_id, command)
 
     def verify(self, case_id: str) -> None:
-        """See `EventStore.verify`."""
-        self.history(case_id)
+        """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
+        checked = len(self.history(case_id))
+        with self._lock:
+            extra = [row for row in self._rows.get(case_id, ()) if row[0] > checked]
+            if extra and self._cases[case_id].version == checked:
+                raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`."""

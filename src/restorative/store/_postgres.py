@@ -174,7 +174,7 @@ class PostgresStore:
                 rows = self.connection.execute(
                     "SELECT sequence, data, hash FROM restorative_events WHERE case_id = %s ORDER BY sequence",
                     (case_id,),
-                ).fetchall()
+                ).fetchall()  # read after the listing row: rows appended in between are ignored by decode
         except psycopg.Error as error:
             raise StoreError(f"cannot read case {case_id}: {error}") from error
         if head_row is None:
@@ -210,8 +210,14 @@ class PostgresStore:
         return _chain.handle(self, case_id, command)
 
     def verify(self, case_id: str) -> None:
-        """See `EventStore.verify`."""
-        self.history(case_id)
+        """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
+        checked = len(self.history(case_id))
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT COUNT(*) FROM restorative_events WHERE case_id = %s AND sequence > %s", (case_id, checked)
+            ).fetchone()
+        if row is not None and row[0] and self._version(case_id) == checked:
+            raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`; also finds events whose case has no listing row."""

@@ -86,6 +86,7 @@ class SQLiteStore:
         self.upcasters = upcasters or Upcasters()
         self.own_transactions = own_transactions
         self._lock = threading.RLock()
+        self._owns_connection = connection is None
         try:
             if connection is None:
                 connection = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -93,7 +94,11 @@ class SQLiteStore:
                 connection.execute("PRAGMA synchronous=FULL")
             self.connection = connection
             self._migrate()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, StoreError) as error:
+            if self._owns_connection and connection is not None:
+                connection.close()
+            if isinstance(error, StoreError):
+                raise
             raise StoreError(f"cannot open the SQLite store at {path}: {error}") from error
 
     # --- schema -----------------------------------------------------------------
@@ -183,7 +188,7 @@ class SQLiteStore:
                 rows = self.connection.execute(
                     "SELECT sequence, data, hash FROM restorative_events WHERE case_id = ? ORDER BY sequence",
                     (case_id,),
-                ).fetchall()
+                ).fetchall()  # read after the listing row: rows appended in between are ignored by decode
         except sqlite3.Error as error:
             raise StoreError(f"cannot read case {case_id}: {error}") from error
         if head_row is None:
@@ -225,8 +230,14 @@ class SQLiteStore:
         return _chain.handle(self, case_id, command)
 
     def verify(self, case_id: str) -> None:
-        """See `EventStore.verify`."""
-        self.history(case_id)
+        """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
+        checked = len(self.history(case_id))
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT COUNT(*) FROM restorative_events WHERE case_id = ? AND sequence > ?", (case_id, checked)
+            ).fetchone()
+        if row is not None and row[0] and self._version(case_id) == checked:
+            raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`; also finds events whose case has no listing row."""
@@ -246,5 +257,6 @@ class SQLiteStore:
         return problems
 
     def close(self) -> None:
-        """Close the connection (only if the store opened it)."""
-        self.connection.close()
+        """Close the connection if the store opened it; an application's own connection stays open."""
+        if self._owns_connection:
+            self.connection.close()
