@@ -1,6 +1,6 @@
 """Benchmark of the event stores: durable appends vs bare SQLite, single commands, loads among many events.
 
-Run: ``python benchmarks/store.py`` (a few minutes; loads among 1,000,000 stored events)
+Run: ``python benchmarks/store.py`` (one to two minutes; loads among 1,000,000 stored events)
 or ``--quick`` (under a minute; 100,000 events). Databases live in a temporary
 directory that is removed afterwards. Every ratio is the median of ratios between
 samples taken moments apart, round by round.
@@ -389,8 +389,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smaller run, under 60 s")
     args = parser.parse_args()
     quick: bool = args.quick
-    rounds = 15 if quick else 40
-    cases_per_round = 20 if quick else 50
+    rounds = 20 if quick else 60
+    cases_per_round = 25 if quick else 50
     one_cases = 4 if quick else 15
     total_events = 100_000 if quick else 1_000_000
     targets = 300 if quick else 1_000
@@ -414,36 +414,32 @@ def main() -> None:
         target_ids, stored = fill(tmp / "load.db", total_events, targets)
         fill_s = time.perf_counter() - start
         store = SQLiteStore(tmp / "load.db")
+        save_store = SQLiteStore(tmp / "save.db")
         try:
             ours_load = load_sample(store, target_ids, per_sample, rng)
-            ours_load()  # warm up
+            ours_save = our_save_sample(save_store, per_sample)
+            ours_load(), ours_save()  # warm up
             classes = _eventsourcing_classes()
-            es_save: float | None
-            es_load: float | None
-            speedup: float | None
-            our_save: float | None
+            es_save: float | None = None
+            es_load: float | None = None
+            speedup: float | None = None
             if classes is None:
-                es_save = es_load = speedup = our_save = None
+                our_save = statistics.median(ours_save() for _ in range(rounds))
                 load_us = statistics.median(ours_load() for _ in range(rounds))
             else:
                 es = EventSourcingSide(tmp / "eventsourcing.db", classes, rng)
-                save_store = SQLiteStore(tmp / "save.db")
-                try:
-                    our_save, es_save, _ = interleaved(
-                        our_save_sample(save_store, per_sample), lambda: es.save_sample(per_sample), rounds
-                    )
-                finally:
-                    save_store.close()
+                our_save, es_save, _ = interleaved(ours_save, lambda: es.save_sample(per_sample), rounds)
                 while len(es.ids) < es_cases:
                     es.save_sample(per_sample)
                 es.load_sample(per_sample)  # warm up
                 es_load, load_us, speedup = interleaved(lambda: es.load_sample(per_sample), ours_load, rounds)
         finally:
             store.close()
+            save_store.close()
 
     pg_per_s, pg_load, pg_note = postgres(cases=rounds * cases_per_round // 4, loads=per_sample * 4)
 
-    def rounded(value: float | None, digits: int) -> float | None:
+    def rounded(value: float | None, digits: int | None) -> float | None:
         return None if value is None else round(value, digits)
 
     figures = {
@@ -456,12 +452,12 @@ def main() -> None:
         "sqlite_load_30_us": round(load_us, 1),
         "load_stored_events": stored,
         "load_fill_s": round(fill_s, 1),
-        "sqlite_append_30_us": rounded(our_save, 1),
+        "sqlite_append_30_us": round(our_save, 1),
         "eventsourcing_save_30_us": rounded(es_save, 1),
         "eventsourcing_load_30_us": rounded(es_load, 1),
         "load_speedup_vs_eventsourcing": rounded(speedup, 2),
         "eventsourcing_stored_events": None if classes is None else es_cases * LOAD_EVENTS,
-        "pg_append_events_per_s": rounded(pg_per_s, 0),
+        "pg_append_events_per_s": rounded(pg_per_s, None),
         "pg_load_30_us": rounded(pg_load, 1),
         "pg": pg_note,
         "quick": quick,
