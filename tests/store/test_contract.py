@@ -359,3 +359,30 @@ def test_many_threads_on_many_cases_lose_and_duplicate_nothing(backend: Backend)
         assert ["harmed", "resp"] == sorted(informed)
         assert list(range(1, len(history) + 1)) == [s.sequence for s in history]
     assert [] == store.verify_all()
+
+
+def test_append_many_writes_several_cases_in_one_go_or_none(backend: Backend) -> None:
+    store = backend.store
+    flows = {f"case-{n}": Flow() for n in range(3)}
+    batches: list[tuple[str, list[r.Event], int]] = []
+    for case_id, flow in flows.items():
+        first = flow.events[0]
+        assert isinstance(first, r.CaseReferred)
+        opened = r.CaseReferred(
+            actor=first.actor,
+            at=first.at,
+            case_id=case_id,
+            referral=first.referral,
+            parties=first.parties,
+            policy=first.policy,
+        )
+        batches.append((case_id, [opened, r.CaseAccepted(actor=STAFF, at=first.at)], 0))
+    assert [2, 2, 2] == store.append_many(batches)
+    assert {r.Stage.CONSENT} == {s.stage for s in store.cases()}
+    late = r.StaffAssigned(actor=STAFF, at=flows["case-0"].now, staff_id="staff-9")
+    with pytest.raises(ConcurrencyError):
+        store.append_many([("case-0", [late], 2), ("case-1", [late], 1)])
+    assert [2, 2, 2] == [s.version for s in sorted(store.cases(), key=lambda s: s.case_id)]
+    # one batch may continue the same case twice, each at the version the one before leaves
+    assert [3, 4, 3] == store.append_many([("case-0", [late], 2), ("case-0", [late], 3), ("case-1", [late], 2)])
+    assert 4 == len(store.history("case-0"))

@@ -34,25 +34,44 @@ class MemoryStore:
 
     def append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See `EventStore.append`."""
+        return self.append_many([(case_id, events, expected_version)])[0]
+
+    def append_many(self, batches: Sequence[tuple[str, Sequence[Event], int]]) -> list[int]:
+        """See `EventStore.append_many`: several cases at once, all or nothing."""
         with self._lock:
-            summary = self._cases.get(case_id)
-            version = 0 if summary is None else summary.version
-            _chain.check_version(case_id, expected_version, version)
-            kind, stage, updated_at = _chain.summarize(
-                case_id,
-                events,
-                version,
-                None if summary is None else summary.kind,
-                None if summary is None else summary.stage,
-            )
-            rows, head = _chain.encode(case_id, events, version, self._heads.get(case_id, GENESIS))
-            self._rows.setdefault(case_id, []).extend((row[1], row[5], row[6]) for row in rows)
-            self._heads[case_id] = head
-            new_version = version + len(events)
-            self._cases[case_id] = CaseSummary(
-                case_id=case_id, kind=kind, stage=stage, version=new_version, updated_at=updated_at.astimezone(UTC)
-            )
-            return new_version
+            staged: dict[str, tuple[CaseSummary, list[tuple[int, str, str]], str]] = {}
+            versions = []
+            for case_id, events, expected_version in batches:
+                summary, rows, head = staged.get(case_id) or (
+                    self._cases.get(case_id),
+                    [],
+                    self._heads.get(case_id, GENESIS),
+                )
+                version = 0 if summary is None else summary.version
+                _chain.check_version(case_id, expected_version, version)
+                kind, stage, updated_at = _chain.summarize(
+                    case_id,
+                    events,
+                    version,
+                    None if summary is None else summary.kind,
+                    None if summary is None else summary.stage,
+                )
+                encoded, head = _chain.encode(case_id, events, version, head)
+                rows = rows + [(row[1], row[5], row[6]) for row in encoded]
+                new = CaseSummary(
+                    case_id=case_id,
+                    kind=kind,
+                    stage=stage,
+                    version=version + len(events),
+                    updated_at=updated_at.astimezone(UTC),
+                )
+                staged[case_id] = (new, rows, head)
+                versions.append(new.version)
+            for case_id, (summary, rows, head) in staged.items():  # nothing failed: make it visible
+                self._rows.setdefault(case_id, []).extend(rows)
+                self._heads[case_id] = head
+                self._cases[case_id] = summary
+            return versions
 
     def history(self, case_id: str) -> list[StoredEvent]:
         """See `EventStore.history`."""

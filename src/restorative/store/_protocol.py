@@ -76,6 +76,20 @@ class EventStore(Protocol):
         """
         ...
 
+    def append_many(self, batches: Sequence[tuple[str, Sequence[Event], int]]) -> list[int]:
+        """Append to several cases at once, each at its expected version, in one transaction: all or nothing.
+
+        For imports and simulations: one commit (one sync to disk) for many cases.
+
+        Returns:
+            Each case's new version, in the order given.
+
+        Raises:
+            ConcurrencyError: one case is at another version; nothing was written.
+            InvalidInput: some events cannot start or continue their case; nothing was written.
+        """
+        ...
+
     def load(self, case_id: str) -> Case:
         """Rebuild the case by replaying its events, checking the hash chain on the way.
 

@@ -140,39 +140,46 @@ class SQLiteStore:
 
     def append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See `EventStore.append`."""
+        return self.append_many([(case_id, events, expected_version)])[0]
+
+    def append_many(self, batches: Sequence[tuple[str, Sequence[Event], int]]) -> list[int]:
+        """See `EventStore.append_many`: several cases in one transaction, all or nothing."""
+        case_id, expected_version = "", 0
         try:
             with self._transaction():
-                row = self.connection.execute(
-                    "SELECT version, kind, stage, head FROM restorative_cases WHERE case_id = ?", (case_id,)
-                ).fetchone()
-                version, kind, stage, head = (0, None, None, GENESIS) if row is None else row
-                _chain.check_version(case_id, expected_version, version)
-                new_kind, new_stage, updated_at = _chain.summarize(
-                    case_id,
-                    events,
-                    version,
-                    None if kind is None else CaseKind(kind),
-                    None if stage is None else Stage(stage),
-                )
-                rows, new_head = _chain.encode(case_id, events, version, head)
-                self.connection.executemany(
-                    "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                new_version = version + len(events)
-                self.connection.execute(
-                    "INSERT INTO restorative_cases (case_id, kind, stage, version, updated_at, head)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
-                    " stage = excluded.stage, version = excluded.version,"
-                    " updated_at = excluded.updated_at, head = excluded.head",
-                    (case_id, new_kind.value, new_stage.value, new_version, _utc(updated_at), new_head),
-                )
-                return new_version
+                versions = []
+                for case_id, events, expected_version in batches:
+                    versions.append(self._append(case_id, events, expected_version))
+                return versions
         except sqlite3.IntegrityError as error:  # a concurrent writer took the same sequence numbers
             raise ConcurrencyError(case_id, expected_version, self._version(case_id)) from error
         except sqlite3.Error as error:
             raise StoreError(f"cannot append to case {case_id}: {error}") from error
+
+    def _append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
+        row = self.connection.execute(
+            "SELECT version, kind, stage, head FROM restorative_cases WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        version, kind, stage, head = (0, None, None, GENESIS) if row is None else row
+        _chain.check_version(case_id, expected_version, version)
+        new_kind, new_stage, updated_at = _chain.summarize(
+            case_id, events, version, None if kind is None else CaseKind(kind), None if stage is None else Stage(stage)
+        )
+        rows, new_head = _chain.encode(case_id, events, version, head)
+        self.connection.executemany(
+            "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        new_version = version + len(events)
+        self.connection.execute(
+            "INSERT INTO restorative_cases (case_id, kind, stage, version, updated_at, head)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
+            " stage = excluded.stage, version = excluded.version,"
+            " updated_at = excluded.updated_at, head = excluded.head",
+            (case_id, new_kind.value, new_stage.value, new_version, _utc(updated_at), new_head),
+        )
+        return new_version
 
     def _version(self, case_id: str) -> int:
         row = self.connection.execute("SELECT version FROM restorative_cases WHERE case_id = ?", (case_id,)).fetchone()
