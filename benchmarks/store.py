@@ -104,12 +104,14 @@ def _sqlite_connect(path: Path) -> sqlite3.Connection:
 
 
 def append_samples(
-    tmp: Path, cases_per_round: int
+    tmp: Path, cases_per_round: int, *, batched: bool = False
 ) -> tuple[Callable[[], float], Callable[[], float], Callable[[], None]]:
-    """Samples of events per second: `SQLiteStore.append` vs bare `executemany`, one case per commit.
+    """Samples of events per second: our appends vs bare `executemany` of the same rows.
 
     Each sample writes `cases_per_round` new cases of the demo's 37 events to each side;
-    the event lists and the raw rows are built before the clock starts.
+    the event lists and the raw rows are built before the clock starts. With `batched`,
+    each side commits the whole sample at once (`SQLiteStore.append_many`); otherwise
+    every case is committed on its own (`SQLiteStore.append`).
     """
     store = SQLiteStore(tmp / "append.db")
     raw = _sqlite_connect(tmp / "raw.db")
@@ -122,8 +124,11 @@ def append_samples(
             (f"a-{i:07d}", demo_events(f"a-{i:07d}", template)) for i in (next(counter) for _ in range(cases_per_round))
         ]
         start = _CLOCK()
-        for case_id, events in batches:
-            store.append(case_id, events, 0)
+        if batched:
+            store.append_many([(case_id, events, 0) for case_id, events in batches])
+        else:
+            for case_id, events in batches:
+                store.append(case_id, events, 0)
         elapsed = _CLOCK() - start
         return sum(len(events) for _, events in batches) / (elapsed / 1e9)
 
@@ -134,10 +139,16 @@ def append_samples(
             rows, _ = encode(case_id, demo_events(case_id, template), 0, GENESIS)
             batches.append(rows)
         start = _CLOCK()
-        for rows in batches:
+        if batched:
             raw.execute("BEGIN IMMEDIATE")
-            raw.executemany(_RAW_SQL, rows)
+            for rows in batches:
+                raw.executemany(_RAW_SQL, rows)
             raw.execute("COMMIT")
+        else:
+            for rows in batches:
+                raw.execute("BEGIN IMMEDIATE")
+                raw.executemany(_RAW_SQL, rows)
+                raw.execute("COMMIT")
         elapsed = _CLOCK() - start
         return sum(len(rows) for rows in batches) / (elapsed / 1e9)
 
@@ -401,10 +412,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="restorative-bench-") as name:
         tmp = Path(name)
 
-        store_fn, raw_fn, close = append_samples(tmp, cases_per_round)
+        store_fn, raw_fn, close = append_samples(tmp, cases_per_round, batched=True)
         try:
             store_fn(), raw_fn()  # warm up: first pages, statement cache
             append_per_s, raw_per_s, append_ratio = interleaved(store_fn, raw_fn, rounds)
+        finally:
+            close()
+        (tmp / "single").mkdir()
+        store_fn, raw_fn, close = append_samples(tmp / "single", cases_per_round)
+        try:
+            store_fn(), raw_fn()
+            single_per_s, single_raw_per_s, single_ratio = interleaved(store_fn, raw_fn, rounds)
         finally:
             close()
 
@@ -446,7 +464,10 @@ def main() -> None:
         "sqlite_append_events_per_s": round(append_per_s),
         "raw_sqlite_events_per_s": round(raw_per_s),
         "append_over_raw": round(append_ratio, 3),
-        "append_events_per_commit": len(_template()),
+        "append_events_per_commit": len(_template()) * cases_per_round,
+        "sqlite_append_one_case_per_commit_events_per_s": round(single_per_s),
+        "raw_one_case_per_commit_events_per_s": round(single_raw_per_s),
+        "append_over_raw_one_case_per_commit": round(single_ratio, 3),
         "sqlite_append_one_ms": round(one_ms, 3),
         "sqlite_append_one_event_ms": round(one_event_ms, 3),
         "sqlite_load_30_us": round(load_us, 1),
