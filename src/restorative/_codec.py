@@ -96,6 +96,8 @@ _DECODERS: dict[type[Any], Any] = {cls: GENERATOR.decoder(cls) for cls in _OWN_V
 _TAGGED_DECODERS: dict[str, Any] = {
     cls.__name__: GENERATOR.decoder(cls, extra=frozenset({"type", "schema"})) for cls in _TAGGED
 }
+EVENT_DECODERS: dict[str, Any] = {cls.__name__: _TAGGED_DECODERS[cls.__name__] for cls in EVENT_TYPES}
+"""Fast decoders of events by type name, for stores; they raise on anything unexpected."""
 _EVENT_NAMES = frozenset(cls.__name__ for cls in EVENT_TYPES)
 _COMMAND_NAMES = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 

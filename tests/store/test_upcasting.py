@@ -64,3 +64,15 @@ def test_the_fixture_is_really_in_the_old_layout() -> None:
     db.close()
     assert rows
     assert all('"schema":0' in data and '"party":' in data for (data,) in rows)
+
+
+def test_a_row_holding_a_command_is_not_read_as_an_event() -> None:
+    from restorative.store._chain import GENESIS, checked, link
+    from tests.flows import STAFF, T0
+
+    text = r.to_json(r.AcceptCase(actor=STAFF, at=T0))  # a valid command, hashed as if it were an event
+    digest = link(GENESIS, "case-x", 1, text)
+    with pytest.raises(IntegrityError) as caught:
+        checked("case-x", [(1, text, digest)], Upcasters(), digest, 1)
+    assert 1 == caught.value.sequence
+    assert "cannot be read" in str(caught.value)

@@ -85,7 +85,7 @@ class MemoryStore:
 
     def load(self, case_id: str) -> Case:
         """See `EventStore.load`."""
-        return _chain.rebuild(case_id, self.history(case_id))
+        return _chain.rebuild(case_id, [stored.event for stored in self.history(case_id)])
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""

@@ -185,28 +185,43 @@ class SQLiteStore:
         row = self.connection.execute("SELECT version FROM restorative_cases WHERE case_id = ?", (case_id,)).fetchone()
         return 0 if row is None else int(row[0])
 
-    def history(self, case_id: str) -> list[StoredEvent]:
-        """See `EventStore.history`."""
+    def _read(self, case_id: str) -> tuple[list[tuple[int, str, str]], str, int]:
+        """The case's rows up to its recorded version, its head and version, in one statement."""
         try:
             with self._lock:
-                head_row = self.connection.execute(
-                    "SELECT head, version FROM restorative_cases WHERE case_id = ?", (case_id,)
-                ).fetchone()
                 rows = self.connection.execute(
-                    "SELECT sequence, data, hash FROM restorative_events WHERE case_id = ? ORDER BY sequence",
+                    "SELECT e.sequence, e.data, e.hash, c.head, c.version FROM restorative_cases AS c"
+                    " JOIN restorative_events AS e ON e.case_id = c.case_id AND e.sequence <= c.version"
+                    " WHERE c.case_id = ? ORDER BY e.sequence",
                     (case_id,),
-                ).fetchall()  # read after the listing row: rows appended in between are ignored by decode
+                ).fetchall()
+                if not rows:
+                    listed = self.connection.execute(
+                        "SELECT head, version FROM restorative_cases WHERE case_id = ?", (case_id,)
+                    ).fetchone()
+                    stored = self.connection.execute(
+                        "SELECT 1 FROM restorative_events WHERE case_id = ? LIMIT 1", (case_id,)
+                    ).fetchone()
         except sqlite3.Error as error:
             raise StoreError(f"cannot read case {case_id}: {error}") from error
-        if head_row is None:
-            if rows:
-                raise IntegrityError(case_id, 1, "events are stored but the case's listing row is missing")
-            raise CaseNotFound(case_id)
-        return _chain.decode(case_id, rows, self.upcasters, head_row[0], head_row[1])
+        if not rows:
+            if listed is None:
+                if stored is not None:
+                    raise IntegrityError(case_id, 1, "events are stored but the case's listing row is missing")
+                raise CaseNotFound(case_id)
+            return [], listed[0], listed[1]
+        return [(row[0], row[1], row[2]) for row in rows], rows[0][3], rows[0][4]
+
+    def history(self, case_id: str) -> list[StoredEvent]:
+        """See `EventStore.history`."""
+        rows, head, version = self._read(case_id)
+        return _chain.decode(case_id, rows, self.upcasters, head, version)
 
     def load(self, case_id: str) -> Case:
         """See `EventStore.load`."""
-        return _chain.rebuild(case_id, self.history(case_id))
+        rows, head, version = self._read(case_id)
+        events, _ = _chain.checked(case_id, rows, self.upcasters, head, version)
+        return _chain.rebuild(case_id, events)
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""
