@@ -20,11 +20,21 @@ from tests.store.servers import postgres_dsn
 
 
 class Backend:
-    """A store under test plus the backend-specific ways to damage its rows."""
+    """A store under test, the backend-specific ways to damage its rows, and a second writer.
 
-    def __init__(self, store: EventStore, tamper: Callable[[str, str, tuple[Any, ...]], None]) -> None:
+    `second` is another store on the same database, with its own connection where the
+    backend has connections, so that concurrency is tested across connections.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        tamper: Callable[[str, str, tuple[Any, ...]], None],
+        second: EventStore | None = None,
+    ) -> None:
         self.store = store
         self.tamper = tamper
+        self.second = second or store
 
 
 def _memory() -> Backend:
@@ -78,7 +88,7 @@ def _sqlite(path: str) -> Backend:
             db.execute("UPDATE restorative_events SET sequence = ? WHERE case_id = ? AND sequence = -1", (b, case_id))
         db.close()
 
-    return Backend(store, tamper)
+    return Backend(store, tamper, SQLiteStore(path))
 
 
 def _postgres(dsn: str) -> Iterator[Backend]:
@@ -114,7 +124,9 @@ def _postgres(dsn: str) -> Iterator[Backend]:
                 db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = %s", (a, case_id, b))
                 db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = -1", (b, case_id))
 
-    yield Backend(store, tamper)
+    second = PostgresStore(dsn, schema=schema)
+    yield Backend(store, tamper, second)
+    second.close()
     store.connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     store.close()
 
@@ -128,8 +140,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     else:
         made = _sqlite(str(tmp_path / "events.db"))
         yield made
-        assert isinstance(made.store, SQLiteStore)
-        made.store.close()
+        for opened in (made.store, made.second):
+            assert isinstance(opened, SQLiteStore)
+            opened.close()
 
 
 def _stored_demo(store: EventStore) -> tuple[str, list[r.Event]]:
@@ -275,6 +288,7 @@ def test_garbage_in_a_row_names_case_and_sequence(backend: Backend) -> None:
 
 
 def test_two_writers_at_the_same_version_exactly_one_wins(backend: Backend) -> None:
+    """Two writers (on two connections where the backend has them) append at one version."""
     flow = Flow().to_consent()
     store = backend.store
     store.append("case-1", flow.events, 0)
@@ -282,16 +296,17 @@ def test_two_writers_at_the_same_version_exactly_one_wins(backend: Backend) -> N
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def write(party: str) -> None:
+    def write(writer: EventStore, party: str) -> None:
         events = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id=party))
         barrier.wait()
         try:
-            store.append("case-1", events, version)
+            writer.append("case-1", events, version)
             outcomes.append("won")
         except ConcurrencyError:
             outcomes.append("lost")
 
-    threads = [threading.Thread(target=write, args=(p,)) for p in ("harmed", "resp")]
+    writers = ((backend.store, "harmed"), (backend.second, "resp"))
+    threads = [threading.Thread(target=write, args=pair) for pair in writers]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,16 +1,13 @@
-"""PostgreSQL specifics: separate connections, and embedding in the application's transaction."""
+"""PostgreSQL specifics: embedding in the application's transaction."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-import restorative as r
-from restorative.errors import ConcurrencyError
-from tests.flows import MEDIATOR, Flow
+from tests.flows import Flow
 from tests.store.servers import postgres_dsn
 
 
@@ -24,37 +21,6 @@ def schema() -> Iterator[tuple[str, str]]:
     yield dsn, name
     with psycopg.connect(dsn, autocommit=True) as db:
         db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
-
-
-def test_two_connections_at_the_same_version_exactly_one_wins(schema: tuple[str, str]) -> None:
-    from restorative.store import PostgresStore
-
-    dsn, name = schema
-    first, second = PostgresStore(dsn, schema=name), PostgresStore(dsn, schema=name)
-    flow = Flow().to_consent()
-    first.append("case-1", flow.events, 0)
-    version = len(flow.events)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def write(store: PostgresStore, party: str) -> None:
-        events = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id=party))
-        barrier.wait()
-        try:
-            store.append("case-1", events, version)
-            outcomes.append("won")
-        except ConcurrencyError:
-            outcomes.append("lost")
-
-    threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((first, "harmed"), (second, "resp"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert ["lost", "won"] == sorted(outcomes)
-    assert version + 1 == len(second.history("case-1"))
-    first.close()
-    second.close()
 
 
 def test_embedded_in_the_applications_own_transaction(schema: tuple[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""SQLite specifics: separate connections and processes, crashes, migrations, embedding."""
+"""SQLite specifics: processes, crashes, migrations, embedding."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import restorative as r
-from restorative.errors import ConcurrencyError, StoreError
+from restorative.errors import StoreError
 from restorative.store import SQLiteStore, retry
-from tests.flows import MEDIATOR, STAFF, Flow
+from tests.flows import STAFF, Flow
 
 
 def _open_case(store: SQLiteStore, case_id: str) -> Flow:
@@ -39,32 +38,6 @@ def _open_case(store: SQLiteStore, case_id: str) -> Flow:
     ]
     store.append(case_id, events, 0)
     return flow
-
-
-def test_two_connections_at_the_same_version_exactly_one_wins(tmp_path: Path) -> None:
-    path = tmp_path / "events.db"
-    first, second = SQLiteStore(path), SQLiteStore(path)
-    flow = _open_case(first, "case-1")
-    version = len(flow.events)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def write(store: SQLiteStore, party: str) -> None:
-        events = r.decide(flow.case, r.InformParty(actor=MEDIATOR, at=flow.now, party_id=party))
-        barrier.wait()
-        try:
-            store.append("case-1", events, version)
-            outcomes.append("won")
-        except ConcurrencyError:
-            outcomes.append("lost")
-
-    threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((first, "harmed"), (second, "resp"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert ["lost", "won"] == sorted(outcomes)
-    assert version + 1 == len(second.history("case-1"))
 
 
 def _worker(path: str, case_ids: list[str], party: str) -> None:
