@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import restorative as r
-from restorative.errors import StoreError
+from restorative.errors import IntegrityError, StoreError
 from restorative.store import SQLiteStore, retry
 from tests.flows import STAFF, Flow
 
@@ -155,3 +155,19 @@ def test_embedded_in_the_applications_own_transaction(tmp_path: Path) -> None:
     assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
     store.close()  # the application's connection is the application's to close
     assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+
+
+def test_decoded_events_are_reused_only_after_their_hash_checks_out(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "events.db")
+    _open_case(store, "case-1")
+    first = store.history("case-1")
+    again = store.history("case-1")
+    assert all(a.event is b.event for a, b in zip(first, again, strict=True))
+    uncached = SQLiteStore(tmp_path / "events.db", cache_events=0)
+    assert not any(a.event is b.event for a, b in zip(first, uncached.history("case-1"), strict=True))
+    # an edited row is caught by its hash before the cache is consulted
+    store.connection.execute(
+        "UPDATE restorative_events SET data = data || ' ' WHERE sequence = 2"  # still valid JSON
+    )
+    with pytest.raises(IntegrityError):
+        store.load("case-1")

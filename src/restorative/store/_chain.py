@@ -118,14 +118,41 @@ def check_version(case_id: str, expected: int, actual: int) -> None:
         raise ConcurrencyError(case_id, expected, actual)
 
 
+class DecodedCache:
+    """Events already decoded, by the hash of their row: a row's hash commits to its text.
+
+    The chain is still checked on every read; only parsing and decoding a row whose
+    hash just checked out are skipped. Bounded: when full, it starts over.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.events: dict[str, Event] = {}
+
+    def put(self, digest: str, event: Event) -> None:
+        """Remember `event` under its row's hash."""
+        if self.size <= 0:
+            return
+        if len(self.events) >= self.size:
+            self.events.clear()
+        self.events[digest] = event
+
+
 def checked(
-    case_id: str, rows: Iterable[tuple[int, str, str]], upcasters: Upcasters, head: str, version: int
+    case_id: str,
+    rows: Iterable[tuple[int, str, str]],
+    upcasters: Upcasters,
+    head: str,
+    version: int,
+    *,
+    cache: DecodedCache | None = None,
 ) -> tuple[list[Event], list[str]]:
     """Check the chain of `(sequence, data, hash)` rows and decode them, or raise `IntegrityError`.
 
     Returns:
         The events and their hashes, in order.
     """
+    known = {} if cache is None else cache.events
     events: list[Event] = []
     hashes: list[str] = []
     previous = GENESIS
@@ -136,6 +163,12 @@ def checked(
             raise IntegrityError(case_id, len(events) + 1, f"missing or out of order (found {sequence} next)")
         if link(previous, case_id, sequence, data) != stored_hash:
             raise IntegrityError(case_id, sequence, "its content or hash was changed after it was written")
+        event = known.get(stored_hash)
+        if event is not None:
+            events.append(event)
+            hashes.append(stored_hash)
+            previous = stored_hash
+            continue
         try:
             parsed = json.loads(data)
             if type(parsed) is not dict or parsed.get("schema") != SCHEMA_VERSION:
@@ -147,6 +180,8 @@ def checked(
                 events.append(event_from_data(parsed))
         except (ValueError, RecursionError, AttributeError) as error:  # DecodeError, JSONDecodeError: ValueErrors
             raise IntegrityError(case_id, sequence, f"cannot be read: {error}") from error
+        if cache is not None:
+            cache.put(stored_hash, events[-1])
         hashes.append(stored_hash)
         previous = stored_hash
     if not events:
@@ -159,10 +194,16 @@ def checked(
 
 
 def decode(
-    case_id: str, rows: Iterable[tuple[int, str, str]], upcasters: Upcasters, head: str, version: int
+    case_id: str,
+    rows: Iterable[tuple[int, str, str]],
+    upcasters: Upcasters,
+    head: str,
+    version: int,
+    *,
+    cache: DecodedCache | None = None,
 ) -> list[StoredEvent]:
     """Like `checked`, as `StoredEvent`s for `history`."""
-    events, hashes = checked(case_id, rows, upcasters, head, version)
+    events, hashes = checked(case_id, rows, upcasters, head, version, cache=cache)
     return [
         StoredEvent(case_id=case_id, sequence=n, event=event, hash=digest)
         for n, (event, digest) in enumerate(zip(events, hashes, strict=True), start=1)

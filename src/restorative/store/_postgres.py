@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import StoreError
-from ._chain import Upcasters
+from ._chain import DecodedCache, Upcasters
 from ._sql import SQLStore
 
 try:
@@ -65,6 +65,7 @@ class PostgresStore(SQLStore):
             ``False`` it runs inside the caller's transaction and the caller commits.
         schema: the PostgreSQL schema (namespace) for the tables, created if missing.
         upcasters: how to lift events written by an older schema.
+        cache_events: how many decoded events to keep, by row hash, for later loads (0: none).
     """
 
     MIGRATIONS = MIGRATIONS
@@ -80,8 +81,10 @@ class PostgresStore(SQLStore):
         own_transactions: bool = True,
         schema: str = "public",
         upcasters: Upcasters | None = None,
+        cache_events: int = 50_000,
     ) -> None:
         self.upcasters = upcasters or Upcasters()
+        self._decoded = DecodedCache(cache_events)
         self.own_transactions = own_transactions
         self._lock = threading.RLock()
         self._owns_connection = connection is None

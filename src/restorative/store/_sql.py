@@ -28,6 +28,7 @@ class SQLStore:
 
     connection: Any
     upcasters: Upcasters
+    _decoded: _chain.DecodedCache
     own_transactions: bool
     _lock: threading.RLock
 
@@ -179,12 +180,12 @@ class SQLStore:
     def history(self, case_id: str) -> list[StoredEvent]:
         """See `EventStore.history`."""
         rows, head, version = self._read(case_id)
-        return _chain.decode(case_id, rows, self.upcasters, head, version)
+        return _chain.decode(case_id, rows, self.upcasters, head, version, cache=self._decoded)
 
     def load(self, case_id: str) -> Case:
         """See `EventStore.load`."""
         rows, head, version = self._read(case_id)
-        events, _ = _chain.checked(case_id, rows, self.upcasters, head, version)
+        events, _ = _chain.checked(case_id, rows, self.upcasters, head, version, cache=self._decoded)
         return _chain.rebuild(case_id, events)
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ._chain import Upcasters
+from ._chain import DecodedCache, Upcasters
 from ._sql import SQLStore
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -63,6 +63,7 @@ class SQLiteStore(SQLStore):
             has open, and the caller commits or rolls back (see docs/persistence.md).
         upcasters: how to lift events written by an older schema.
         timeout: seconds to wait for another writer's lock.
+        cache_events: how many decoded events to keep, by row hash, for later loads (0: none).
     """
 
     MIGRATIONS = MIGRATIONS
@@ -76,9 +77,11 @@ class SQLiteStore(SQLStore):
         connection: sqlite3.Connection | None = None,
         own_transactions: bool = True,
         upcasters: Upcasters | None = None,
+        cache_events: int = 50_000,
         timeout: float = 30.0,
     ) -> None:
         self.upcasters = upcasters or Upcasters()
+        self._decoded = DecodedCache(cache_events)
         self.own_transactions = own_transactions
         self._lock = threading.RLock()
         self._owns_connection = connection is None
