@@ -13,40 +13,16 @@ import gc
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from _timing import CLOCK, batch_us, interleaved
 from transitions import Machine
 
 import restorative as r
 from restorative import _demo
 from restorative._lifecycle import _TABLE
-
-_CLOCK = time.perf_counter_ns
-
-
-def batch_us(fn: Callable[[], object], batch: int) -> float:
-    """Mean time of one call of `fn` over a batch of `batch` calls, in µs."""
-    start = _CLOCK()
-    for _ in range(batch):
-        fn()
-    return (_CLOCK() - start) / batch / 1000
-
-
-def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int) -> tuple[float, float, float]:
-    """Alternate two measurements round by round; the medians of each and of their ratio.
-
-    The machine's speed drifts over seconds, so a ratio is only fair between samples
-    taken moments apart.
-    """
-    pairs = [(a(), b()) for _ in range(rounds)]
-    return (
-        statistics.median(x for x, _ in pairs),
-        statistics.median(y for _, y in pairs),
-        statistics.median(x / y for x, y in pairs),
-    )
 
 
 def handle_sample() -> Callable[[], float]:
@@ -125,11 +101,11 @@ def open_samples(held: int) -> tuple[Callable[[], float], Callable[[], float]]:
 
     def open_into(cases: dict[str, r.Case]) -> float:
         commands = [refer(f"new-{next(counter)}") for _ in range(100)]
-        start = _CLOCK()
+        start = CLOCK()
         for command in commands:
             case, _ = r.handle(None, command)
             cases[case.id] = case
-        return (_CLOCK() - start) / len(commands) / 1000
+        return (CLOCK() - start) / len(commands) / 1000
 
     return (lambda: open_into({})), (lambda: open_into(big))
 

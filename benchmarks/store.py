@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from _timing import CLOCK, interleaved
 
 import restorative.store
 from restorative import _demo
@@ -39,7 +40,6 @@ from restorative._events import CaseReferred, Event
 from restorative.store import SQLiteStore
 from restorative.store._chain import GENESIS, encode, summarize
 
-_CLOCK = time.perf_counter_ns
 _EVENTS_SQL = (
     "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -61,23 +61,9 @@ LOAD_EVENTS = 30
 
 def timed_ms(fn: Callable[[], object]) -> float:
     """The time of one call of `fn`, in ms."""
-    start = _CLOCK()
+    start = CLOCK()
     fn()
-    return (_CLOCK() - start) / 1e6
-
-
-def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int) -> tuple[float, float, float]:
-    """Alternate two measurements round by round; the medians of each and of their ratio.
-
-    The machine's speed drifts over seconds, so a ratio is only fair between samples
-    taken moments apart.
-    """
-    pairs = [(a(), b()) for _ in range(rounds)]
-    return (
-        statistics.median(x for x, _ in pairs),
-        statistics.median(y for _, y in pairs),
-        statistics.median(x / y for x, y in pairs),
-    )
+    return (CLOCK() - start) / 1e6
 
 
 def _template() -> list[Event]:
@@ -123,13 +109,13 @@ def append_samples(
         batches = [
             (f"a-{i:07d}", demo_events(f"a-{i:07d}", template)) for i in (next(counter) for _ in range(cases_per_round))
         ]
-        start = _CLOCK()
+        start = CLOCK()
         if batched:
             store.append_many([(case_id, events, 0) for case_id, events in batches])
         else:
             for case_id, events in batches:
                 store.append(case_id, events, 0)
-        elapsed = _CLOCK() - start
+        elapsed = CLOCK() - start
         return sum(len(events) for _, events in batches) / (elapsed / 1e9)
 
     def raw_sample() -> float:
@@ -138,7 +124,7 @@ def append_samples(
             case_id = f"r-{i:07d}"
             rows, _ = encode(case_id, demo_events(case_id, template), 0, GENESIS)
             batches.append(rows)
-        start = _CLOCK()
+        start = CLOCK()
         if batched:
             raw.execute("BEGIN IMMEDIATE")
             for rows in batches:
@@ -149,7 +135,7 @@ def append_samples(
                 raw.execute("BEGIN IMMEDIATE")
                 raw.executemany(_RAW_SQL, rows)
                 raw.execute("COMMIT")
-        elapsed = _CLOCK() - start
+        elapsed = CLOCK() - start
         return sum(len(rows) for rows in batches) / (elapsed / 1e9)
 
     def close() -> None:
@@ -267,9 +253,9 @@ def load_sample(
         for case_id in rng.sample(list(case_ids), per_sample):
             if cold and hasattr(store, "_decoded"):
                 store._decoded.events.clear()
-            start = _CLOCK()
+            start = CLOCK()
             case = store.load(case_id)
-            times.append((_CLOCK() - start) / 1000)
+            times.append((CLOCK() - start) / 1000)
             assert case.version == LOAD_EVENTS
         return statistics.median(times)
 
@@ -330,9 +316,9 @@ class EventSourcingSide:
         cases = [self.new() for _ in range(per_sample)]
         times = []
         for case in cases:
-            start = _CLOCK()
+            start = CLOCK()
             self.app.save(case)
-            times.append((_CLOCK() - start) / 1000)
+            times.append((CLOCK() - start) / 1000)
             self.ids.append(case.id)
         return statistics.median(times)
 
@@ -340,9 +326,9 @@ class EventSourcingSide:
         """The median µs of `repository.get` of random stored 30-event aggregates."""
         times = []
         for case_id in self.rng.sample(self.ids, per_sample):
-            start = _CLOCK()
+            start = CLOCK()
             case = self.app.repository.get(case_id)
-            times.append((_CLOCK() - start) / 1000)
+            times.append((CLOCK() - start) / 1000)
             assert case.version == LOAD_EVENTS
         return statistics.median(times)
 
@@ -359,9 +345,9 @@ def our_save_sample(store: SQLiteStore, per_sample: int) -> Callable[[], float]:
         ]
         times = []
         for case_id, events in batches:
-            start = _CLOCK()
+            start = CLOCK()
             store.append(case_id, events, 0)
-            times.append((_CLOCK() - start) / 1000)
+            times.append((CLOCK() - start) / 1000)
         return statistics.median(times)
 
     return sample
@@ -385,10 +371,10 @@ def postgres(cases: int, loads: int) -> tuple[float | None, float | None, str]:
         run = uuid.uuid4().hex[:12]
         template = _template()
         batches = [(f"bench-{run}-a-{i:06d}", demo_events(f"bench-{run}-a-{i:06d}", template)) for i in range(cases)]
-        start = _CLOCK()
+        start = CLOCK()
         for case_id, events in batches:
             store.append(case_id, events, 0)
-        per_s = sum(len(events) for _, events in batches) / ((_CLOCK() - start) / 1e9)
+        per_s = sum(len(events) for _, events in batches) / ((CLOCK() - start) / 1e9)
         thirty = [f"bench-{run}-l-{i:06d}" for i in range(max(loads, 100))]
         for case_id in thirty:
             store.append(case_id, demo_events(case_id, template)[:LOAD_EVENTS], 0)

@@ -32,6 +32,7 @@ class Flow:
         parties: Sequence[r.Party] | None = None,
         policy: r.Policy | None = None,
         source: r.ReferralSource | None = None,
+        case_id: str = "case-1",
         admission: bool = True,
     ) -> None:
         self.now = T0
@@ -53,7 +54,7 @@ class Flow:
         self.case = self.do(
             r.ReferCase,
             STAFF,
-            case_id=r.CaseId("case-1"),
+            case_id=case_id,
             referral=self.referral,
             parties=tuple(parties),
             policy=policy or r.Policy.norway(),

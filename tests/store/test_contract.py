@@ -336,25 +336,9 @@ def test_retry_reloads_and_lands_every_command(backend: Backend) -> None:
 
 def test_many_threads_on_many_cases_lose_and_duplicate_nothing(backend: Backend) -> None:
     store = backend.store
-    flows = {f"case-{n}": Flow() for n in range(6)}
+    flows = {f"case-{n}": Flow(case_id=f"case-{n}") for n in range(6)}
     for case_id, flow in flows.items():
-        events = [r.to_json(e) for e in flow.events]
-        first = r.event_from_json(events[0])
-        assert isinstance(first, r.CaseReferred)
-        store.append(
-            case_id,
-            [
-                r.CaseReferred(
-                    actor=first.actor,
-                    at=first.at,
-                    case_id=case_id,
-                    referral=first.referral,
-                    parties=first.parties,
-                    policy=first.policy,
-                )
-            ],
-            0,
-        )
+        store.append(case_id, flow.events, 0)
     start = Flow().now
 
     def work(case_id: str, party: str) -> None:
@@ -378,20 +362,11 @@ def test_many_threads_on_many_cases_lose_and_duplicate_nothing(backend: Backend)
 
 def test_append_many_writes_several_cases_in_one_go_or_none(backend: Backend) -> None:
     store = backend.store
-    flows = {f"case-{n}": Flow() for n in range(3)}
+    flows = {f"case-{n}": Flow(case_id=f"case-{n}") for n in range(3)}
     batches: list[tuple[str, list[r.Event], int]] = []
     for case_id, flow in flows.items():
-        first = flow.events[0]
-        assert isinstance(first, r.CaseReferred)
-        opened = r.CaseReferred(
-            actor=first.actor,
-            at=first.at,
-            case_id=case_id,
-            referral=first.referral,
-            parties=first.parties,
-            policy=first.policy,
-        )
-        batches.append((case_id, [opened, r.CaseAccepted(actor=STAFF, at=first.at)], 0))
+        opened = flow.events[0]
+        batches.append((case_id, [opened, r.CaseAccepted(actor=STAFF, at=opened.at)], 0))
     assert [2, 2, 2] == store.append_many(batches)
     assert {r.Stage.CONSENT} == {s.stage for s in store.cases()}
     late = r.StaffAssigned(actor=STAFF, at=flows["case-0"].now, staff_id="staff-9")

@@ -22,21 +22,8 @@ from tests.flows import STAFF, Flow
 
 
 def _open_case(store: SQLiteStore, case_id: str) -> Flow:
-    flow = Flow().to_consent()
-    first = flow.events[0]
-    assert isinstance(first, r.CaseReferred)
-    events = [
-        r.CaseReferred(
-            actor=first.actor,
-            at=first.at,
-            case_id=case_id,
-            referral=first.referral,
-            parties=first.parties,
-            policy=first.policy,
-        ),
-        *flow.events[1:],
-    ]
-    store.append(case_id, events, 0)
+    flow = Flow(case_id=case_id).to_consent()
+    store.append(case_id, flow.events, 0)
     return flow
 
 

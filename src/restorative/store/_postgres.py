@@ -8,13 +8,12 @@ catches the rest. Event data is kept as the exact JSON text that was hashed.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..errors import StoreError
-from ._chain import DecodedCache, Upcasters
+from ._chain import Upcasters
 from ._sql import SQLStore
 
 try:
@@ -83,11 +82,12 @@ class PostgresStore(SQLStore):
         upcasters: Upcasters | None = None,
         cache_events: int = 50_000,
     ) -> None:
-        self.upcasters = upcasters or Upcasters()
-        self._decoded = DecodedCache(cache_events)
-        self.own_transactions = own_transactions
-        self._lock = threading.RLock()
-        self._owns_connection = connection is None
+        self._setup(
+            upcasters=upcasters,
+            cache_events=cache_events,
+            own_transactions=own_transactions,
+            owns_connection=connection is None,
+        )
         try:
             self.connection = connection if connection is not None else psycopg.connect(dsn, autocommit=True)
             self.connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -114,8 +114,3 @@ class PostgresStore(SQLStore):
     def _executemany(self, query: str, rows: list[tuple[Any, ...]]) -> None:
         with self.connection.cursor() as cursor:
             cursor.executemany(self._sql(query), rows)
-
-    def close(self) -> None:
-        """Close the connection if the store opened it; an application's own connection stays open."""
-        if self._owns_connection:
-            self.connection.close()

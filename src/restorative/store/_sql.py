@@ -29,8 +29,24 @@ class SQLStore:
     connection: Any
     upcasters: Upcasters
     _decoded: _chain.DecodedCache
+    _owns_connection: bool
     own_transactions: bool
     _lock: threading.RLock
+
+    def _setup(
+        self, *, upcasters: Upcasters | None, cache_events: int, own_transactions: bool, owns_connection: bool
+    ) -> None:
+        """The state every SQL store keeps, set before it connects."""
+        self.upcasters = upcasters or Upcasters()
+        self._decoded = _chain.DecodedCache(cache_events)
+        self.own_transactions = own_transactions
+        self._lock = threading.RLock()
+        self._owns_connection = owns_connection
+
+    def close(self) -> None:
+        """Close the connection if the store opened it; an application's own connection stays open."""
+        if self._owns_connection:
+            self.connection.close()
 
     # --- what a backend supplies ---------------------------------------------------
 

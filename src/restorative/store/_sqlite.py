@@ -9,7 +9,6 @@ application's own database; the schema is migrated in code.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ._chain import DecodedCache, Upcasters
+from ._chain import Upcasters
 from ._sql import SQLStore
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -80,11 +79,12 @@ class SQLiteStore(SQLStore):
         cache_events: int = 50_000,
         timeout: float = 30.0,
     ) -> None:
-        self.upcasters = upcasters or Upcasters()
-        self._decoded = DecodedCache(cache_events)
-        self.own_transactions = own_transactions
-        self._lock = threading.RLock()
-        self._owns_connection = connection is None
+        self._setup(
+            upcasters=upcasters,
+            cache_events=cache_events,
+            own_transactions=own_transactions,
+            owns_connection=connection is None,
+        )
         try:
             if connection is None:
                 connection = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -118,8 +118,3 @@ class SQLiteStore(SQLStore):
 
     def _read_timestamp(self, value: Any) -> datetime:
         return datetime.fromisoformat(value)
-
-    def close(self) -> None:
-        """Close the connection if the store opened it; an application's own connection stays open."""
-        if self._owns_connection:
-            self.connection.close()
