@@ -50,9 +50,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 """Schema migrations in order: (version, statements). Only ever append."""
 
-SCHEMA = MIGRATIONS[-1][0]
-"""The schema version this code writes."""
-
 
 class PostgresStore(SQLStore):
     """An event store in a PostgreSQL database.

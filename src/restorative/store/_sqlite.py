@@ -47,9 +47,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 """Schema migrations in order: (version, statements). Only ever append."""
 
-SCHEMA = MIGRATIONS[-1][0]
-"""The schema version this code writes."""
-
 
 class SQLiteStore(SQLStore):
     """An event store in one SQLite database file.
