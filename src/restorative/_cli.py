@@ -1,16 +1,18 @@
-"""The `restorative` command line: demo, diagram, rules, inspect, cases."""
+"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 
+from . import verify
 from ._demo import fulfilled_case, withdrawn_case
 from ._lifecycle import Stage, mermaid
 from ._rules import RULES
-from ._timeline import describe, timeline
+from ._timeline import describe, describe_command, timeline
 from .errors import CaseNotFound, IntegrityError, StoreError
 from .store import SQLiteStore
 
@@ -100,6 +102,57 @@ def _rules(_: argparse.Namespace) -> int:
     return 0
 
 
+class _Bar:
+    """A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, configuration: verify.Configuration) -> None:
+        filled = self.width * done // total
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {configuration.label}"
+        if self.tty:
+            end = "\n" if done == total else ""
+            sys.stderr.write(f"\r{line:<100}{end}")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def _verify(args: argparse.Namespace) -> int:
+    result = verify.explore(args.parties, progress=_Bar(), workers=args.workers)
+    if args.json:
+        print(json.dumps(result.summary()))
+        return 1 if result.violations else 0
+    print(
+        f"explored {result.configurations} configurations of {args.parties}-party cases: "
+        f"{result.states:,} states, {result.transitions:,} transitions, {result.refusals:,} refusals "
+        f"in {result.seconds:.1f} s"
+    )
+    print(
+        f"stages reached: {len(result.stages)}/{len(Stage)}; "
+        f"machine transitions exercised: {len(result.exercised & verify.transitions())}/{len(verify.transitions())}"
+    )
+    if not result.violations:
+        print("violations: none; every rule held in every state")
+        return 0
+    print(f"violations: {len(result.violations)}")
+    for finding in result.violations:
+        print(finding)
+    return 1
+
+
+def _paths(args: argparse.Namespace) -> int:
+    for path in verify.paths(args.parties):
+        if args.target and args.target not in path.target:
+            continue
+        print(f"{path.target}  ({len(path.commands)} commands; {path.configuration.label})")
+        for number, command in enumerate(path.commands, 1):
+            print(f"  {number:>3}. {describe_command(command)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -119,6 +172,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases.set_defaults(run=_cases)
     commands.add_parser("diagram", help="print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
     commands.add_parser("rules", help="print every rule with its id and source").set_defaults(run=_rules)
+    check = commands.add_parser("verify", help="explore every reachable state of bounded cases and check every rule")
+    check.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
+    check.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    check.add_argument("--json", action="store_true", help="end with the summary as one JSON object")
+    check.set_defaults(run=_verify)
+    shortest = commands.add_parser("paths", help="print the shortest command sequence to every stage and transition")
+    shortest.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
+    shortest.add_argument("--target", default="", help="only targets containing this text, e.g. 'stage fulfilled'")
+    shortest.set_defaults(run=_paths)
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)

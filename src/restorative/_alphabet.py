@@ -1,0 +1,221 @@
+"""A finite alphabet of commands for a case: what the verifier tries and the strategies draw.
+
+Every command a case system could send is represented, each sent by the actor most
+likely to be permitted, with a small fixed cast (two staff, two mediators, one support
+person per party when asked for). The alphabet is a function of the case and the time,
+so exploring it from a referral reaches every stage and every transition of the
+lifecycle; the decider, not this module, says which commands are accepted.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from attrs import frozen
+
+from . import _commands as c
+from ._commands import Command
+from ._lifecycle import TAKES
+from ._values import (
+    Actor,
+    ActorKind,
+    Case,
+    CaseKind,
+    Exemption,
+    Item,
+    ItemKind,
+    ItemStatus,
+    ParticipantRole,
+    Party,
+    Role,
+)
+
+STAFF = ("staff-1", "staff-2")
+"""The cast's staff: the first opens every case, the second may be assigned."""
+MEDIATORS = ("med-1", "med-2")
+"""The cast's mediators; a conflict of interest is declared for the second only."""
+STRANGER = Actor(id="stranger", kind=ActorKind.STAFF)
+"""Someone the case does not know, in a capacity that would otherwise be powerful."""
+STEP = timedelta(days=1)
+"""How far past a deadline the clock jumps to find it overdue."""
+
+
+@frozen(kw_only=True)
+class Cast:
+    """What the alphabet may try beyond the commands every case needs.
+
+    Args:
+        support: each party may bring a support person (proposed, disclosed, approved).
+        lawyer: the last party may ask for a lawyer (needs a staff exemption, R7).
+        adjournments: the most adjournments tried per case.
+        second_mediator: a second mediator may be assigned, released and conflicted.
+        second_staff: a second member of staff may be assigned.
+    """
+
+    support: bool = False
+    lawyer: bool = False
+    adjournments: int = 1
+    second_mediator: bool = False
+    second_staff: bool = False
+
+
+@functools.cache
+def _as(person: str, kind: ActorKind) -> Actor:
+    return Actor(id=person, kind=kind)
+
+
+def mediator_of(case: Case) -> Actor:
+    """The mediator who acts: the first assigned one without a conflict, else the first one."""
+    free = [m for m in case.mediators if not any(who == m for who, _ in case.conflicts)]
+    chosen = free[0] if free else case.mediators[0] if case.mediators else MEDIATORS[0]
+    return _as(chosen, ActorKind.MEDIATOR)
+
+
+def _items(case: Case, at: datetime) -> tuple[Item, ...]:
+    active = case.active_parties
+    owing = [p for p in active if p.role is Role.RESPONSIBLE] if case.kind is CaseKind.CRIMINAL else list(active[1:])
+    return tuple(
+        Item(
+            id=f"item-{n}",
+            kind=ItemKind.COMPENSATION,
+            description=f"undertaking {n}",
+            responsible=p.id,
+            deadline=at + timedelta(days=20 + 10 * n),
+        )
+        for n, p in enumerate((owing or list(active))[:2])
+    )
+
+
+def _reporters(case: Case, staff: Actor) -> list[Actor]:
+    harmed = [p for p in case.active_parties if p.role is not Role.RESPONSIBLE]
+    return [*(_as(p.id, ActorKind.PARTY) for p in harmed[:1]), staff]
+
+
+def commands(case: Case, cast: Cast = Cast()) -> Iterator[Command]:
+    """The alphabet for `case`: commands its stage takes, sent now or at the next moment that matters.
+
+    Commands are dated at the case's last event, except `EndCoolingOff` (dated when the
+    cooling-off period ends) and `CheckDeadlines` (a day after the next open deadline).
+    """
+    takes = TAKES[case.stage]
+    at = case.updated_at
+    staff = _as(case.staff[0], ActorKind.STAFF)
+    med = mediator_of(case)
+    parties = case.parties
+    if "accept" in takes:
+        yield c.AcceptCase(actor=staff, at=at)
+        yield c.DeclineCase(actor=staff, at=at, reason="unsuitable")
+    if "record_admission" in takes and case.kind is CaseKind.CRIMINAL:
+        yield c.RecordAdmission(actor=staff, at=at)
+    if "assign_staff" in takes and cast.second_staff:
+        yield c.AssignStaff(actor=staff, at=at, staff_id=STAFF[1])
+    if "assign_mediator" in takes:
+        for m in MEDIATORS if cast.second_mediator else MEDIATORS[:1]:
+            yield c.AssignMediator(actor=staff, at=at, mediator_id=m)
+        if cast.second_mediator:
+            yield c.ReleaseMediator(actor=staff, at=at, mediator_id=MEDIATORS[1])
+            yield c.DeclareConflict(actor=staff, at=at, mediator_id=MEDIATORS[1], towards=parties[0].id)
+    for p in parties:
+        yield from _party_commands(case, p, staff, med, takes, cast=cast)
+    if "prepare" in takes:
+        yield c.StartPreparation(actor=med if case.mediators else staff, at=at)
+    if "schedule" in takes:
+        yield from _schedules(case, med)
+    yield from _confidentiality(case)
+    if "hold_meeting" in takes and case.meeting is not None:
+        meeting = case.meeting
+        if meeting.held_at is None:
+            yield c.HoldMeeting(actor=med, at=at, present=meeting.attendees)
+            if case.participants:
+                yield c.HoldMeeting(actor=med, at=at, present=(*(p.id for p in case.active_parties), med.id))
+        else:
+            yield c.RecordAgreement(actor=med, at=at, items=_items(case, at))
+            yield c.RecordNoAgreement(actor=med, at=at)
+        if case.adjournments < cast.adjournments:
+            yield c.AdjournMeeting(actor=med, at=at)
+    if "sign_agreement" in takes:
+        yield c.SignAgreement(actor=med, at=at, signer_id=med.id)
+        yield c.RecordNoAgreement(actor=med, at=at)
+    agreement = case.agreement
+    if "end_cooling_off" in takes and agreement is not None and agreement.cooling_off_ends is not None:
+        yield c.EndCoolingOff(actor=staff, at=max(at, agreement.cooling_off_ends))
+    if "report_item" in takes and agreement is not None:
+        for item in agreement.items:
+            if item.status is ItemStatus.OPEN:
+                for reporter in _reporters(case, staff):
+                    yield c.ReportItem(actor=reporter, at=at, item_id=item.id, fulfilled=True)
+                yield c.ReportItem(actor=staff, at=at, item_id=item.id, fulfilled=False)
+        pending = [i.deadline for i in agreement.items if i.status is ItemStatus.OPEN]
+        if pending:
+            yield c.CheckDeadlines(actor=staff, at=max(at, min(pending) + STEP))
+
+
+def _party_commands(
+    case: Case, p: Party, staff: Actor, med: Actor, takes: frozenset[str], *, cast: Cast
+) -> Iterator[Command]:
+    at = case.updated_at
+    me = _as(p.id, ActorKind.PARTY)
+    if "withdraw" in takes:
+        yield c.Withdraw(actor=me, at=at, party_id=p.id)
+        if p.minor:
+            for g in p.guardians[:1]:
+                yield c.Withdraw(actor=_as(g, ActorKind.GUARDIAN), at=at, party_id=p.id)
+    if "inform_party" in takes:
+        yield c.InformParty(actor=med if case.mediators else staff, at=at, party_id=p.id)
+    if "give_consent" in takes:
+        yield c.GiveConsent(actor=me, at=at, party_id=p.id)
+        if p.minor:
+            for g in p.guardians:
+                yield c.GiveGuardianConsent(actor=_as(g, ActorKind.GUARDIAN), at=at, party_id=p.id)
+            yield c.DispenseGuardianConsent(actor=staff, at=at, party_id=p.id)
+    if "hold_preparatory_talk" in takes:
+        yield c.HoldPreparatoryTalk(actor=med, at=at, party_id=p.id)
+    if "propose_participant" in takes:
+        if cast.support and p is case.parties[0]:
+            friend = f"support-{p.id}"
+            yield c.ProposeParticipant(actor=me, at=at, participant_id=friend, role=ParticipantRole.SUPPORT)
+            yield c.DiscloseParticipant(actor=med if case.mediators else staff, at=at, participant_id=friend)
+        if cast.lawyer and p is case.parties[-1]:
+            yield c.GrantExemption(actor=staff, at=at, party_id=p.id, exemption=Exemption.LAWYER)
+            yield c.ProposeParticipant(
+                actor=me, at=at, participant_id=f"lawyer-{p.id}", role=ParticipantRole.LAWYER, accompanies=p.id
+            )
+        for q in case.participants:
+            yield c.ApproveParticipant(actor=me, at=at, participant_id=q.id, party_id=p.id)
+    if "agree_confidentiality" in takes and case.meeting is not None and p.id in case.meeting.attendees:
+        yield c.AgreeConfidentiality(actor=me, at=at, person_id=p.id)
+    if "sign_agreement" in takes:
+        yield c.SignAgreement(actor=me, at=at, signer_id=p.id)
+        if p.minor:
+            for g in p.guardians[:1]:
+                yield c.SignAgreement(actor=_as(g, ActorKind.GUARDIAN), at=at, signer_id=g)
+
+
+def _schedules(case: Case, med: Actor) -> Iterator[Command]:
+    at = case.updated_at
+    parties = tuple(p.id for p in case.active_parties)
+    guests = tuple(q.id for q in case.participants)
+    yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id))
+    if guests:
+        yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id, *guests))
+
+
+def _confidentiality(case: Case) -> Iterator[Command]:
+    """Everyone on the scheduled meeting's list who is not a party agrees to confidentiality.
+
+    Before a meeting is scheduled only the mediator does, which keeps the state space small.
+    """
+    if "agree_confidentiality" not in TAKES[case.stage]:
+        return
+    at = case.updated_at
+    if case.meeting is None:
+        if case.mediators:
+            med = mediator_of(case)
+            yield c.AgreeConfidentiality(actor=med, at=at, person_id=med.id)
+        return
+    for person in case.meeting.attendees:
+        if case.party(person) is None:
+            kind = ActorKind.MEDIATOR if person in case.mediators else ActorKind.PARTICIPANT
+            yield c.AgreeConfidentiality(actor=_as(person, kind), at=at, person_id=person)

@@ -1,0 +1,329 @@
+"""The rules restated as checks on what a decider did: the oracle of the verifier and the testing kit.
+
+The checks read only values (cases, commands, events, errors), never the predicates in
+`_rules`, so a broken predicate or a broken guard in the decider shows up as a
+violation here instead of being agreed with. Each check yields `Violation` values
+naming the rule (R-id from DESIGN.md §1.4) and what was seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import timedelta
+
+import attrs
+from attrs import frozen
+
+from . import _commands as c
+from . import _events as e
+from ._commands import Command
+from ._decider import replay
+from ._events import Event
+from ._lifecycle import FINAL_STAGES, MOVES, Stage
+from ._policy import Continuation
+from ._rules import CRIMINAL_SOURCES, RULES, SUPPORT_ROLES_NEEDING_EXEMPTION
+from ._values import (
+    Actor,
+    ActorKind,
+    Case,
+    CaseKind,
+    Exemption,
+    ItemStatus,
+    ParticipantRole,
+    Party,
+    ReferralSource,
+    Report,
+    ReportKind,
+)
+from .errors import InvalidInput, Refused, RestorativeError
+
+Decide = Callable[[Case | None, Command], tuple[Event, ...]]
+"""A decider: `restorative.decide`, or the system under test in its shape."""
+
+
+@frozen
+class Violation:
+    """A rule seen broken.
+
+    Args:
+        rule: the id of the broken rule (``"R8"``).
+        message: what was seen, in words.
+    """
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+_REPORT_FIELDS = ("recipient", "kind", "outcome", "agreement")
+
+
+def consents(party: Party) -> bool:
+    """R3, restated: informed, consented, still in, and (for a minor) every guardian or a dispensation."""
+    if not (party.informed and party.consented) or party.withdrawn:
+        return False
+    if not party.minor or party.dispensed:
+        return True
+    return bool(party.guardians) and set(party.guardians) <= set(party.guardian_consents)
+
+
+def _attendance_problem(case: Case, person: str) -> str | None:
+    """R7, restated: who may be on the attendee list."""
+    party = case.party(person)
+    if party is not None:
+        return f"{person} has withdrawn" if party.withdrawn else None
+    if person in case.mediators:
+        return None
+    guest = next((q for q in case.participants if q.id == person), None)
+    if guest is None:
+        return f"{person} is not a party, mediator or proposed participant"
+    needed = SUPPORT_ROLES_NEEDING_EXEMPTION.get(guest.role)
+    if needed is not None and (guest.accompanies, needed) not in case.exemptions:
+        return f"{person} is a {guest.role.value} without an exemption"
+    if guest.role is ParticipantRole.SUPPORT and not guest.disclosed:
+        return f"support person {person} was never disclosed"
+    if not {p.id for p in case.active_parties} <= set(guest.approved_by):
+        return f"{person} is not agreed by every party"
+    return None
+
+
+def _permitted(before: Case, command: Command) -> str | None:
+    """R14, restated: the actor acted in a capacity the case knows them in."""
+    actor = command.actor
+    if actor.kind is ActorKind.STAFF:
+        return None if actor.id in before.staff else f"{actor.id} is not staff of the case"
+    if actor.kind is ActorKind.MEDIATOR:
+        return None if actor.id in before.mediators else f"{actor.id} is not a mediator of the case"
+    if actor.kind is ActorKind.PARTY:
+        party = before.party(actor.id)
+        if party is None or party.withdrawn:
+            return f"{actor.id} is not a party still in the case"
+        acting_for = getattr(command, "party_id", actor.id)
+        return None if acting_for == actor.id else f"party {actor.id} acted for {acting_for}"
+    if actor.kind is ActorKind.GUARDIAN:
+        ward = before.party(getattr(command, "party_id", ""))
+        own = actor.id in (getattr(command, "signer_id", None), getattr(command, "person_id", None))
+        if (ward is not None and actor.id in ward.guardians) or own:
+            return None
+        return f"{actor.id} acted without a ward in the case"
+    if isinstance(command, c.AgreeConfidentiality) and command.person_id == actor.id:
+        return None
+    return f"participant {actor.id} issued {type(command).__name__}"
+
+
+def accepted(before: Case, command: Command, after: Case, events: Sequence[Event]) -> Iterator[Violation]:
+    """Check one accepted command: `before` took `command`, recorded `events` and became `after`."""
+    name = type(command).__name__
+    if before.stage in FINAL_STAGES:
+        yield Violation("R2", f"{name} was accepted in the final stage {before.stage.value}")
+        return
+    if not events:
+        yield Violation("R15", f"{name} was accepted without recording an event")
+    if command.at < before.updated_at:
+        yield Violation("R15", f"{name} dated {command.at.isoformat()} went back in time")
+    if any(event.at != command.at for event in events):
+        yield Violation("R15", f"{name} recorded an event at another time than the command's")
+    if after.version != before.version + len(events):
+        yield Violation("R15", f"version {after.version} after {len(events)} events on version {before.version}")
+    problem = _permitted(before, command)
+    if problem is not None:
+        yield Violation("R14", f"{name} accepted although {problem}")
+    stage = before.stage
+    for event in events:
+        trigger = event.trigger
+        if trigger is not None:
+            nxt = MOVES.get((trigger, stage))
+            if nxt is None:
+                yield Violation("R2", f"{type(event).__name__} moved the case out of {stage.value}")
+            else:
+                stage = nxt
+        yield from _event(before, command, after, event)
+    if stage is not after.stage:
+        yield Violation("R15", f"the events lead to {stage.value} but the case is in {after.stage.value}")
+    yield from _outcome(before, command, after)
+
+
+def _event(before: Case, command: Command, after: Case, event: Event) -> Iterator[Violation]:
+    if isinstance(event, e.PreparationStarted):
+        missing = [p.id for p in before.active_parties if not consents(p)]
+        if missing:
+            yield Violation("R4", f"preparation started without the consent of {', '.join(missing)}")
+        if before.kind is CaseKind.CRIMINAL and not before.referral.admission_of_facts:
+            yield Violation("R4", "preparation of a criminal case started without an admission of the facts")
+    elif isinstance(event, e.MeetingScheduled):
+        yield from _scheduled(before, event)
+    elif isinstance(event, e.MeetingHeld):
+        meeting = before.meeting
+        listed = set() if meeting is None else set(meeting.attendees)
+        for person in event.present:
+            if person not in listed:
+                yield Violation("R8", f"{person} was present without being on the agreed attendee list")
+            if person not in before.confidential:
+                yield Violation("R8", f"{person} was present without agreeing to keep confidentiality")
+            party = before.party(person)
+            if party is not None and party.withdrawn:
+                yield Violation("R8", f"{person} was present after withdrawing")
+    elif isinstance(event, e.AgreementRecorded):
+        yield from _recorded(before, command, event)
+    elif isinstance(event, e.AgreementBound):
+        yield from _bound(after, command)
+    elif isinstance(event, e.ReportSent):
+        yield from _report(before, event.report)
+
+
+def _scheduled(before: Case, event: e.MeetingScheduled) -> Iterator[Violation]:
+    chosen = [a for a in event.attendees if a in before.mediators]
+    if not 1 <= len(chosen) <= before.policy.max_mediators:
+        yield Violation("R5", f"a meeting was scheduled with {len(chosen)} mediators")
+    for who, towards in before.conflicts:
+        if who in chosen:
+            yield Violation("R5", f"{who} mediates despite a conflict of interest towards {towards}")
+    if before.policy.preparatory_talks_required:
+        unprepared = [p.id for p in before.active_parties if not p.prepared]
+        if unprepared:
+            yield Violation("R6", f"a meeting was scheduled before a preparatory talk with {', '.join(unprepared)}")
+    absent = [p.id for p in before.active_parties if p.id not in event.attendees]
+    if absent:
+        yield Violation("R7", f"a meeting was scheduled without the parties {', '.join(absent)}")
+    for person in event.attendees:
+        problem = _attendance_problem(before, person)
+        if problem is not None:
+            yield Violation("R7", f"a meeting was scheduled although {problem}")
+    for party in event.remote:
+        if (party, Exemption.REMOTE_ATTENDANCE) not in before.exemptions:
+            yield Violation("R7", f"{party} attends remotely without an exemption")
+
+
+def _recorded(before: Case, command: Command, event: e.AgreementRecorded) -> Iterator[Violation]:
+    if before.meeting is None or before.meeting.held_at is None:
+        yield Violation("R9", "an agreement was recorded without a held meeting")
+    if not event.items:
+        yield Violation("R9", "an agreement was recorded without items")
+    days = before.policy.longest_item_deadline_days
+    for item in event.items:
+        party = before.party(item.responsible)
+        if party is None or party.withdrawn:
+            yield Violation("R9", f"item {item.id} is owed by {item.responsible}, not a party still in the case")
+        if item.deadline <= command.at:
+            yield Violation("R9", f"item {item.id} fell due before the agreement")
+        if days is not None and item.deadline > command.at + timedelta(days=days):
+            yield Violation("R9", f"item {item.id} falls due after the policy's longest deadline")
+
+
+def _bound(after: Case, command: Command) -> Iterator[Violation]:
+    agreement = after.agreement
+    if agreement is None:
+        yield Violation("R10", "an agreement bound that does not exist")
+        return
+    signed = set(agreement.signatures)
+    for party in after.active_parties:
+        if party.id not in signed:
+            yield Violation("R10", f"the agreement bound without the signature of {party.id}")
+        if party.minor and not party.dispensed and not signed & set(party.guardians):
+            yield Violation("R10", f"the agreement bound without a guardian's signature for {party.id}")
+    if not signed & set(after.mediators):
+        yield Violation("R10", "the agreement bound without a mediator's signature")
+    if agreement.cooling_off_days and (agreement.cooling_off_ends is None or command.at < agreement.cooling_off_ends):
+        yield Violation("R10", "the agreement bound before its cooling-off period ended")
+
+
+def _report(before: Case, report: Report) -> Iterator[Violation]:
+    fields = tuple(a.name for a in attrs.fields(type(report)))
+    if fields != _REPORT_FIELDS:
+        yield Violation("R12", f"a report carries fields beyond outcome and agreement: {fields}")
+    source = before.referral.source
+    if report.recipient is not source:
+        yield Violation("R12", f"a report went to {report.recipient.value}, not the referrer {source.value}")
+    if source not in CRIMINAL_SOURCES and source is not ReferralSource.POLICE:
+        yield Violation("R12", f"a report went to {source.value}, who receives none")
+    if report.kind is ReportKind.RETURN and source not in CRIMINAL_SOURCES:
+        yield Violation("R12", f"a return for new assessment went to {source.value}")
+    if report.agreement is not None and report.agreement.bound_at is None:
+        yield Violation("R12", "a report carries an agreement that never bound")
+
+
+def _outcome(before: Case, command: Command, after: Case) -> Iterator[Violation]:
+    items = () if after.agreement is None else after.agreement.items
+    if after.stage is Stage.FULFILLED and not all(i.status is ItemStatus.FULFILLED for i in items):
+        yield Violation("R11", "the case is fulfilled with an item not fulfilled")
+    if after.stage is Stage.BREACHED and not any(i.status is ItemStatus.BREACHED for i in items):
+        yield Violation("R11", "the case is breached with no item breached")
+    if after.stage is Stage.WITHDRAWN and not any(p.withdrawn for p in after.parties):
+        yield Violation("R13", "the case is withdrawn although no party withdrew")
+    if isinstance(command, c.Withdraw):
+        party = before.party(command.party_id)
+        owes = party is not None and any(
+            i.responsible == party.id and i.status is ItemStatus.OPEN
+            for i in (() if before.agreement is None else before.agreement.items)
+        )
+        if before.stage is Stage.FOLLOW_UP and owes and after.stage is not Stage.BREACHED:
+            yield Violation("R11", f"{command.party_id} withdrew owing an item after binding, and nothing breached")
+        if before.stage is Stage.COOLING_OFF and after.stage is not Stage.WITHDRAWN:
+            yield Violation("R10", "a withdrawal during cooling-off did not stop the agreement")
+        ends_all = before.policy.continuation is Continuation.ANY_WITHDRAWAL_ENDS
+        if ends_all and before.stage is not Stage.FOLLOW_UP and after.stage is not Stage.WITHDRAWN:
+            yield Violation("R13", "under the policy any withdrawal ends the case, but it went on")
+
+
+def refused(before: Case, command: Command, error: BaseException) -> Iterator[Violation]:
+    """Check one refusal: it is one of our errors, names a rule and the stage, and says what to do (R16)."""
+    name = type(command).__name__
+    if not isinstance(error, RestorativeError):
+        yield Violation("R16", f"{name} failed with {type(error).__name__}, not a restorative error: {error}")
+        return
+    if not str(error):
+        yield Violation("R16", f"{name} was refused without a message")
+    if isinstance(error, Refused):
+        if error.stage is not before.stage:
+            yield Violation("R16", f"{name} was refused naming stage {error.stage}, not {before.stage.value}")
+        if error.rule is not None and error.rule not in RULES:
+            yield Violation("R16", f"{name} was refused by an unknown rule {error.rule!r}")
+        if not error.hint:
+            yield Violation("R16", f"{name} was refused without a hint")
+    elif not isinstance(error, InvalidInput):
+        yield Violation("R16", f"{name} failed with a store error {type(error).__name__}")
+    if isinstance(command, c.Withdraw) and _own_withdrawal(before, command):
+        yield Violation("R1", f"{command.party_id}'s own withdrawal was refused in {before.stage.value}: {error}")
+
+
+def _own_withdrawal(case: Case, command: c.Withdraw) -> bool:
+    party = case.party(command.party_id)
+    if party is None or party.withdrawn or case.stage in FINAL_STAGES:
+        return False
+    actor = command.actor
+    own = actor.kind is ActorKind.PARTY and actor.id == party.id
+    guardian = actor.kind is ActorKind.GUARDIAN and party.minor and actor.id in party.guardians
+    return (own or guardian) and command.at >= case.updated_at
+
+
+def state(case: Case, decide: Decide) -> Iterator[Violation]:
+    """Check a state: every party still in an open case may withdraw now (R1)."""
+    if case.stage in FINAL_STAGES:
+        return
+    for party in case.active_parties:
+        command = c.Withdraw(actor=_party_actor(party), at=case.updated_at, party_id=party.id)
+        try:
+            decide(case, command)
+        except Exception as error:
+            yield Violation("R1", f"{party.id} may not withdraw in {case.stage.value}: {error}")
+
+
+def _party_actor(party: Party) -> Actor:
+    return Actor(id=party.id, kind=ActorKind.PARTY)
+
+
+def history(events: Iterable[Event], case: Case) -> Iterator[Violation]:
+    """Check a whole history against the live case: replay equals it, and time never goes back (R15)."""
+    log = list(events)
+    times = [event.at for event in log]
+    if times != sorted(times):
+        yield Violation("R15", "the history goes back in time")
+    try:
+        replayed = replay(log)
+    except RestorativeError as error:
+        yield Violation("R15", f"the history does not replay: {error}")
+        return
+    if replayed != case:
+        yield Violation("R15", "replaying the history gives another case than the live one")
