@@ -10,7 +10,7 @@ lifecycle; the decider, not this module, says which commands are accepted.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import datetime, timedelta
 
 from attrs import frozen
@@ -59,6 +59,39 @@ class Cast:
     adjournments: int = 1
     second_mediator: bool = False
     second_staff: bool = False
+
+
+def state_key(case: Case) -> Hashable:
+    """Return the state of a case up to its version and the order of its sets."""
+    meeting = case.meeting
+    agreement = case.agreement
+    return (
+        case.stage,
+        case.updated_at,
+        tuple((p.progress._value_, frozenset(p.guardian_consents)) for p in case.parties),
+        frozenset((q.id, q.role, q.accompanies, q.disclosed, frozenset(q.approved_by)) for q in case.participants),
+        frozenset(case.mediators),
+        frozenset(case.conflicts),
+        frozenset(case.staff),
+        frozenset(case.exemptions),
+        frozenset(case.confidential),
+        None
+        if meeting is None
+        else (meeting.kind, meeting.starts_at, frozenset(meeting.attendees), meeting.remote, meeting.held_at),
+        case.meetings_held,
+        case.adjournments,
+        case.referral.admission_of_facts,
+        None
+        if agreement is None
+        else (
+            tuple((i.id, i.status, i.deadline, i.responsible) for i in agreement.items),
+            frozenset(agreement.signatures),
+            agreement.made_at,
+            agreement.cooling_off_days,
+            agreement.cooling_off_ends,
+            agreement.bound_at,
+        ),
+    )
 
 
 @functools.cache

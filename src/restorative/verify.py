@@ -29,7 +29,7 @@ from attrs import field, frozen
 
 from . import _alphabet, _invariants
 from . import _commands as c
-from ._alphabet import Cast
+from ._alphabet import Cast, state_key
 from ._commands import Command
 from ._decider import decide as _decide
 from ._decider import evolve
@@ -135,8 +135,8 @@ class Configuration:
         ]
         return (*core, *features)
 
-    def referral(self) -> c.ReferCase:
-        """Return the command that opens every case of this configuration."""
+    def referral(self, *, case_id: str = "verify", at: datetime = T0) -> c.ReferCase:
+        """Return the command that opens a case of this configuration, received and referred at `at`."""
         criminal = self.kind is CaseKind.CRIMINAL
         parties = []
         for n in range(self.parties):
@@ -146,16 +146,16 @@ class Configuration:
                 Party(
                     id=f"p{n}",
                     role=role,
-                    birth_date=date(T0.year - 16, 1, 1) if minor else None,
+                    birth_date=date(at.year - 16, 1, 1) if minor else None,
                     guardians=("g0",) if minor else (),
                 )
             )
         source = ReferralSource.PROSECUTION if criminal else ReferralSource.POLICE
         return c.ReferCase(
             actor=Actor(id=_alphabet.STAFF[0], kind=ActorKind.STAFF),
-            at=T0,
-            case_id="verify",
-            referral=Referral(source=source, kind=self.kind, received_at=T0),
+            at=at,
+            case_id=case_id,
+            referral=Referral(source=source, kind=self.kind, received_at=at),
             parties=tuple(parties),
             policy=self.policy,
         )
@@ -239,39 +239,6 @@ class Exploration:
         }
 
 
-def _key(case: Case) -> Hashable:
-    """Return the state of a case up to its version and the order of its sets."""
-    meeting = case.meeting
-    agreement = case.agreement
-    return (
-        case.stage,
-        case.updated_at,
-        tuple((p.progress._value_, frozenset(p.guardian_consents)) for p in case.parties),
-        frozenset((q.id, q.role, q.accompanies, q.disclosed, frozenset(q.approved_by)) for q in case.participants),
-        frozenset(case.mediators),
-        frozenset(case.conflicts),
-        frozenset(case.staff),
-        frozenset(case.exemptions),
-        frozenset(case.confidential),
-        None
-        if meeting is None
-        else (meeting.kind, meeting.starts_at, frozenset(meeting.attendees), meeting.remote, meeting.held_at),
-        case.meetings_held,
-        case.adjournments,
-        case.referral.admission_of_facts,
-        None
-        if agreement is None
-        else (
-            tuple((i.id, i.status, i.deadline, i.responsible) for i in agreement.items),
-            frozenset(agreement.signatures),
-            agreement.made_at,
-            agreement.cooling_off_days,
-            agreement.cooling_off_ends,
-            agreement.bound_at,
-        ),
-    )
-
-
 class _Graph:
     """The explored state graph of one configuration."""
 
@@ -285,7 +252,7 @@ class _Graph:
         self.index: dict[Hashable, int] = {}
 
     def add(self, case: Case, parent: int, via: Command | None, events: tuple[Event, ...]) -> tuple[int, bool]:
-        key = _key(case)
+        key = state_key(case)
         known = self.index.get(key)
         if known is not None:
             return known, False

@@ -115,3 +115,6 @@ class MemoryStore:
             except IntegrityError as error:
                 problems.append(error)
         return problems
+
+    def close(self) -> None:
+        """Nothing to release: the events live as long as the store object."""

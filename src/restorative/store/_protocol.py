@@ -132,3 +132,7 @@ class EventStore(Protocol):
     def verify_all(self) -> list[Exception]:
         """Check every case; return one `IntegrityError` per broken case (empty when all hold)."""
         ...
+
+    def close(self) -> None:
+        """Release the store's connection (if it opened one); the store is unusable afterwards."""
+        ...

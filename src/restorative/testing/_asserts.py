@@ -1,0 +1,98 @@
+"""Assertions on commands whose failure messages name the rule and show the history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .._commands import Command, Withdraw
+from .._decider import decide, evolve
+from .._rules import RULES
+from .._timeline import describe, describe_command
+from .._values import Actor, ActorKind, Case
+from ..errors import Refused, RestorativeError
+from ._drive import History
+
+
+def _history(of: Case | History) -> History:
+    return of if isinstance(of, History) else History(case=of, commands=(), events=())
+
+
+def _context(history: History) -> str:
+    case = history.case
+    head = f"case {case.id} in stage {case.stage.value}, version {case.version}"
+    if not history.events:
+        return head
+    return head + ", after:\n" + "\n".join("  " + line for line in history.timeline().splitlines())
+
+
+def _rule(rule: str | None) -> str:
+    if rule is None:
+        return "the stage"
+    known = RULES.get(rule)
+    return rule if known is None else f"{rule} ({known.text})"
+
+
+def assert_refused(of: Case | History, command: Command, rule: str | None = None) -> Refused:
+    """Assert the case refuses `command`, by `rule` if given (``"R8"``); return the error.
+
+    Raises:
+        AssertionError: the command was accepted, malformed, or refused by another rule;
+            the message names the rules and shows the history.
+    """
+    history = _history(of)
+    expected = "" if rule is None else f" by {rule}"
+    try:
+        events = decide(history.case, command)
+    except Refused as error:
+        if rule is not None and error.rule != rule:
+            raise AssertionError(
+                f"expected {describe_command(command)} to be refused by {_rule(rule)};\n"
+                f"it was refused by {error.rule or 'the stage'} instead: {error}\n{_context(history)}"
+            ) from error
+        return error
+    except RestorativeError as error:
+        raise AssertionError(
+            f"expected {describe_command(command)} to be refused{expected}; it is malformed instead: {error}\n"
+            + _context(history)
+        ) from error
+    recorded = "; ".join(describe(event) for event in events)
+    raise AssertionError(
+        f"expected {describe_command(command)} to be refused by {_rule(rule)};\n"
+        f"it was accepted and recorded: {recorded}\n{_context(history)}"
+    )
+
+
+def assert_accepted(of: Case | History, command: Command) -> History:
+    """Assert the case accepts `command`; return the history after it.
+
+    Given a bare case, the returned history holds only this command and its events.
+
+    Raises:
+        AssertionError: the command was refused; the message names the rule, its hint
+            and the history.
+    """
+    history = _history(of)
+    try:
+        events = decide(history.case, command)
+    except RestorativeError as error:
+        rule = getattr(error, "rule", None)
+        raise AssertionError(
+            f"expected {describe_command(command)} to be accepted;\n"
+            f"it was refused by {_rule(rule)}: {error}\n{_context(history)}"
+        ) from error
+    case = history.case
+    for event in events:
+        case = evolve(case, event)
+    return History(case=case, commands=(*history.commands, command), events=(*history.events, *events))
+
+
+def assert_withdrawal_accepted(
+    of: Case | History, party_id: str, *, at: datetime | None = None, guardian: str | None = None
+) -> History:
+    """Assert `party_id` (or their `guardian`) may withdraw now, as R1 promises; return the history after it."""
+    history = _history(of)
+    actor = (
+        Actor(id=party_id, kind=ActorKind.PARTY) if guardian is None else Actor(id=guardian, kind=ActorKind.GUARDIAN)
+    )
+    when = history.case.updated_at if at is None else at
+    return assert_accepted(history, Withdraw(actor=actor, at=when, party_id=party_id))

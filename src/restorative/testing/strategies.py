@@ -1,0 +1,230 @@
+"""Hypothesis strategies for restorative values, cases, histories and commands.
+
+Cases are never built by hand: every strategy that yields a case opens it from a
+referral and drives real commands through the decider, so a drawn case is one the
+library can actually reach. Shrinking moves towards fewer parties, no minors, the
+Norwegian policy and the shortest walk.
+
+Example::
+
+    from hypothesis import given
+    from restorative import Stage
+    from restorative.testing import strategies as rst
+
+    @given(rst.cases(stage=Stage.MEETING))
+    def test_a_meeting_has_a_mediator(case):
+        assert case.mediators
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import strategies as st
+
+from .. import _alphabet
+from .._alphabet import STRANGER, Cast
+from .._commands import Command, ReferCase
+from .._decider import decide
+from .._lifecycle import Stage
+from .._policy import Continuation, Policy
+from .._replace import replace
+from .._rules import cooling_off_days
+from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
+from ..errors import Refused, RestorativeError
+from ._drive import History, walk
+
+__all__ = [
+    "FULL_CAST",
+    "casts",
+    "cases",
+    "commands",
+    "histories",
+    "invalid_commands",
+    "parties",
+    "policies",
+    "referrals",
+]
+
+T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+"""The earliest referral the strategies draw."""
+
+FULL_CAST = Cast(support=True, lawyer=True, adjournments=2, second_mediator=True, second_staff=True)
+"""Every optional command on offer: what `commands` and `invalid_commands` draw from."""
+
+
+def policies() -> st.SearchStrategy[Policy]:
+    """Draw Norway's policy, or a custom one whose every field the rules read varies."""
+    custom = st.builds(
+        Policy,
+        name=st.just("drawn"),
+        criminal_cooling_off_days=st.sampled_from([14, 0, 3]),
+        civil_cooling_off_days=st.sampled_from([14, 3]),
+        civil_cooling_off_by_default=st.booleans(),
+        civil_dispensation_age=st.sampled_from([15, 16]),
+        preparatory_talks_required=st.booleans(),
+        max_mediators=st.sampled_from([2, 1, 3]),
+        longest_item_deadline_days=st.sampled_from([None, 30, 365]),
+        continuation=st.sampled_from(Continuation),
+    )
+    return st.one_of(st.just(Policy.norway()), custom)
+
+
+def casts() -> st.SearchStrategy[Cast]:
+    """Draw what a walk may try besides the essentials: support persons, lawyers, more mediators and staff."""
+    return st.builds(
+        Cast,
+        support=st.booleans(),
+        lawyer=st.booleans(),
+        adjournments=st.integers(0, 2),
+        second_mediator=st.booleans(),
+        second_staff=st.booleans(),
+    )
+
+
+@st.composite
+def parties(draw: st.DrawFn, kind: CaseKind, received: date | None = None) -> tuple[Party, ...]:
+    """Draw two to four parties for a case of `kind`; minors come with guardians unless a civil case may dispense."""
+    received = T0.date() if received is None else received
+    count = draw(st.integers(2, 4))
+    out = []
+    for n in range(count):
+        if kind is CaseKind.CIVIL:
+            role = Role.PARTY
+        elif n < 2:
+            role = (Role.HARMED, Role.RESPONSIBLE)[n]
+        else:
+            role = draw(st.sampled_from([Role.HARMED, Role.RESPONSIBLE]))
+        age = draw(st.sampled_from([None, 30, 17, 16, 15, 13]))
+        guardians: tuple[str, ...] = ()
+        if age is not None and age < 18:
+            fewest = 0 if kind is CaseKind.CIVIL and age >= 16 else 1
+            guardians = tuple(f"g{n}-{k}" for k in range(draw(st.integers(fewest, 2))))
+        born = None if age is None else date(received.year - age, 1, 1)
+        out.append(Party(id=f"p{n}", role=role, birth_date=born, guardians=guardians))
+    return tuple(out)
+
+
+@st.composite
+def referrals(
+    draw: st.DrawFn, kind: CaseKind | None = None, policy: st.SearchStrategy[Policy] | None = None
+) -> ReferCase:
+    """Draw a `ReferCase` command the decider accepts: kind, source, parties and policy that fit (R18)."""
+    chosen = draw(st.sampled_from(CaseKind)) if kind is None else kind
+    if chosen is CaseKind.CRIMINAL:
+        source = draw(st.sampled_from([ReferralSource.PROSECUTION, ReferralSource.COURT]))
+    else:
+        source = draw(st.sampled_from([ReferralSource.PARTIES, ReferralSource.POLICE, ReferralSource.PUBLIC_AGENCY]))
+    received = T0 + timedelta(days=draw(st.integers(0, 400)))
+    return ReferCase(
+        actor=Actor(id=_alphabet.STAFF[0], kind=ActorKind.STAFF),
+        at=received,
+        case_id=draw(st.sampled_from(["case-1", "case-2", "2026-0042"])),
+        referral=Referral(
+            source=source,
+            kind=chosen,
+            received_at=received,
+            admission_of_facts=draw(st.booleans()) if chosen is CaseKind.CRIMINAL else False,
+        ),
+        parties=draw(parties(chosen, received.date())),
+        policy=draw(policies() if policy is None else policy),
+    )
+
+
+def _reachable(referral: ReferCase, stage: Stage) -> bool:
+    if stage is Stage.DECLINED:
+        return referral.referral.kind is CaseKind.CIVIL
+    if stage is Stage.COOLING_OFF:
+        probe = Case(
+            id=referral.case_id,
+            referral=referral.referral,
+            policy=referral.policy,
+            stage=Stage.MEETING,
+            parties=referral.parties,
+            updated_at=referral.at,
+        )
+        return cooling_off_days(probe, None) > 0
+    return True
+
+
+@st.composite
+def histories(
+    draw: st.DrawFn,
+    stage: Stage | None = None,
+    *,
+    referral: st.SearchStrategy[ReferCase] | None = None,
+    cast: st.SearchStrategy[Cast] | None = None,
+    max_steps: int = 40,
+) -> History:
+    """Draw a `History` of real commands from a referral to a case in `stage` (any stage if ``None``).
+
+    The walk takes up to `max_steps` drawn steps, then finishes by the shortest greedy
+    route, so every drawn history reaches its stage.
+    """
+    if stage is None:
+        stage = draw(st.sampled_from(Stage))
+    opening = draw(
+        referrals(kind=CaseKind.CIVIL if stage is Stage.DECLINED else None) if referral is None else referral
+    )
+    if not _reachable(opening, stage):
+        opening = replace(opening, policy=Policy.norway())
+        if not _reachable(opening, stage):  # a civil case under Norway's policy: ask for cooling-off
+            opening = replace(opening, policy=Policy(name="cooling-off", civil_cooling_off_by_default=True))
+    chosen_cast = draw(casts() if cast is None else cast)
+    steps = draw(st.integers(0, max_steps))
+
+    def choose(history: History, options: Sequence[tuple[Command, Case]]) -> int | None:
+        if len(history.commands) > steps:
+            return None
+        pick = draw(st.integers(0, len(options)))
+        return None if pick == len(options) else pick
+
+    return walk(History.open(opening), stage, chosen_cast, choose)
+
+
+def cases(stage: Stage | None = None, **kwargs: object) -> st.SearchStrategy[Case]:
+    """Draw cases in `stage` (any stage if ``None``), reached by real commands; see `histories`."""
+    return histories(stage, **kwargs).map(lambda history: history.case)  # type: ignore[arg-type]
+
+
+def _case(of: Case | History) -> Case:
+    return of.case if isinstance(of, History) else of
+
+
+def commands(of: Case | History) -> st.SearchStrategy[Command]:
+    """Draw commands the case accepts now (nothing for a closed case)."""
+    case = _case(of)
+    options = []
+    for command in _alphabet.commands(case, FULL_CAST):
+        try:
+            decide(case, command)
+        except RestorativeError:
+            continue
+        options.append(command)
+    return st.sampled_from(options) if options else st.nothing()
+
+
+def invalid_commands(of: Case | History) -> st.SearchStrategy[tuple[Command, str]]:
+    """Draw commands the case refuses now, each with the id of the rule that refuses it.
+
+    Drawn from the alphabet's refused commands, the accepted ones sent by a stranger
+    (R14), and the accepted ones dated before the case's last event (R15).
+    """
+    case = _case(of)
+    options: list[tuple[Command, str]] = []
+    for command in _alphabet.commands(case, FULL_CAST):
+        variants = [
+            command,
+            replace(command, actor=STRANGER),
+            replace(command, at=case.updated_at - timedelta(hours=1)),
+        ]
+        for variant in variants:
+            try:
+                decide(case, variant)
+            except Refused as error:
+                if error.rule is not None:
+                    options.append((variant, error.rule))
+            except RestorativeError:
+                continue
+    return st.sampled_from(options) if options else st.nothing()
