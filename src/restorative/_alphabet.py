@@ -35,9 +35,11 @@ from ._values import (
 STAFF = ("staff-1", "staff-2")
 """The cast's staff: the first opens every case, the second may be assigned."""
 MEDIATORS = ("med-1", "med-2")
-"""The cast's mediators; a conflict of interest is declared for the second only."""
+"""The cast's mediators; the second, and conflicts of interest, only when the cast asks for them."""
 STRANGER = Actor(id="stranger", kind=ActorKind.STAFF)
 """Someone the case does not know, in a capacity that would otherwise be powerful."""
+VISITOR = "visitor"
+"""Someone who turns up at a meeting without being on its list."""
 STEP = timedelta(days=1)
 """How far past a deadline the clock jumps to find it overdue."""
 
@@ -50,7 +52,8 @@ class Cast:
         support: each party may bring a support person (proposed, disclosed, approved).
         lawyer: the last party may ask for a lawyer (needs a staff exemption, R7).
         adjournments: the most adjournments tried per case.
-        second_mediator: a second mediator may be assigned, released and conflicted.
+        second_mediator: a second mediator may be assigned and released.
+        conflicts: one conflict of interest may come to light (with `second_mediator`).
         second_staff: a second member of staff may be assigned.
     """
 
@@ -58,6 +61,7 @@ class Cast:
     lawyer: bool = False
     adjournments: int = 1
     second_mediator: bool = False
+    conflicts: bool = False
     second_staff: bool = False
 
 
@@ -148,8 +152,14 @@ def commands(case: Case, cast: Cast = Cast()) -> Iterator[Command]:
         for m in MEDIATORS if cast.second_mediator else MEDIATORS[:1]:
             yield c.AssignMediator(actor=staff, at=at, mediator_id=m)
         if cast.second_mediator:
-            yield c.ReleaseMediator(actor=staff, at=at, mediator_id=MEDIATORS[1])
-            yield c.DeclareConflict(actor=staff, at=at, mediator_id=MEDIATORS[1], towards=parties[0].id)
+            # One conflict comes to light, about the mediator assigned last, who may then be
+            # released; the other mediator stays free, so a meeting stays possible.
+            conflicted = {who for who, _ in case.conflicts}
+            if cast.conflicts and not conflicted:
+                latest = case.mediators[-1] if case.mediators else MEDIATORS[1]
+                yield c.DeclareConflict(actor=staff, at=at, mediator_id=latest, towards=parties[0].id)
+            for m in sorted(conflicted | {MEDIATORS[1]}):
+                yield c.ReleaseMediator(actor=staff, at=at, mediator_id=m)
     for p in parties:
         yield from _party_commands(case, p, staff, med, takes, cast=cast)
     if "prepare" in takes:
@@ -159,13 +169,12 @@ def commands(case: Case, cast: Cast = Cast()) -> Iterator[Command]:
     yield from _confidentiality(case)
     if "hold_meeting" in takes and case.meeting is not None:
         meeting = case.meeting
-        if meeting.held_at is None:
-            yield c.HoldMeeting(actor=med, at=at, present=meeting.attendees)
-            if case.participants:
-                yield c.HoldMeeting(actor=med, at=at, present=(*(p.id for p in case.active_parties), med.id))
-        else:
-            yield c.RecordAgreement(actor=med, at=at, items=_items(case, at))
-            yield c.RecordNoAgreement(actor=med, at=at)
+        yield c.HoldMeeting(actor=med, at=at, present=meeting.attendees)
+        yield c.HoldMeeting(actor=med, at=at, present=(*meeting.attendees, VISITOR))
+        if case.participants:
+            yield c.HoldMeeting(actor=med, at=at, present=(*(p.id for p in case.active_parties), med.id))
+        yield c.RecordAgreement(actor=med, at=at, items=_items(case, at))
+        yield c.RecordNoAgreement(actor=med, at=at)
         if case.adjournments < cast.adjournments:
             yield c.AdjournMeeting(actor=med, at=at)
     if "sign_agreement" in takes:
@@ -231,6 +240,8 @@ def _schedules(case: Case, med: Actor) -> Iterator[Command]:
     parties = tuple(p.id for p in case.active_parties)
     guests = tuple(q.id for q in case.participants)
     yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id))
+    if len(case.mediators) > 1:
+        yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, *case.mediators))
     if guests:
         yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id, *guests))
 

@@ -108,7 +108,8 @@ class Configuration:
     @property
     def label(self) -> str:
         """A short readable name, e.g. ``3 parties, civil, minor, verify-custom``."""
-        extras = [name for name in ("support", "lawyer", "second_mediator", "second_staff") if getattr(self.cast, name)]
+        names = ("support", "lawyer", "second_mediator", "conflicts", "second_staff")
+        extras = [name for name in names if getattr(self.cast, name)]
         text = f"{self.parties} parties, {self.kind.value}" + (", minor" if self.minor else "")
         return ", ".join([text, self.policy.name, *(name.replace("_", " ") for name in extras)])
 
@@ -130,7 +131,7 @@ class Configuration:
         ]
         features = [
             cls(parties=parties, kind=CaseKind.CRIMINAL, cast=Cast(support=True)),
-            cls(parties=parties, kind=CaseKind.CIVIL, cast=Cast(second_mediator=True)),
+            cls(parties=parties, kind=CaseKind.CIVIL, cast=Cast(second_mediator=True, conflicts=True)),
             cls(parties=parties, kind=CaseKind.CRIMINAL, cast=Cast(second_staff=True, lawyer=True)),
         ]
         return (*core, *features)

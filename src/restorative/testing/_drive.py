@@ -10,7 +10,7 @@ from attrs import frozen
 
 from .. import _alphabet
 from .._alphabet import Cast, state_key
-from .._commands import AdjournMeeting, Command, ReferCase
+from .._commands import AdjournMeeting, AssignStaff, Command, DeclareConflict, ReferCase, ReleaseMediator
 from .._decider import decide, evolve
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, MOVES, Stage
@@ -120,12 +120,17 @@ Choose = Callable[[History, Sequence[tuple[Command, Case]]], int | None]
 is at its target and otherwise finishes greedily."""
 
 
+_DETOURS = (AdjournMeeting, AssignStaff, DeclareConflict, ReleaseMediator)
+"""Commands the greedy part of a walk takes only when nothing else is new: they do not move a case on."""
+
+
 def walk(history: History, target: Stage, cast: Cast, choose: Choose | None = None, limit: int = 400) -> History:
     """Walk from `history` to a case in `target`: `choose` picks steps while it wants, then greedily.
 
     The greedy part takes the first command of the alphabet that ends in `target`, else
-    the first that changes the case and keeps `target` reachable (never an adjournment),
-    so it always arrives for a target the configuration can reach.
+    the first that leads to a state it has not visited and keeps `target` reachable,
+    preferring those that move the case on (no adjournment, release or conflict), so it
+    arrives for any target the configuration can reach.
     """
     visited = {state_key(history.case)}
     for _ in range(limit):
@@ -133,12 +138,13 @@ def walk(history: History, target: Stage, cast: Cast, choose: Choose | None = No
         options = [(cmd, nxt) for cmd, nxt in successors(history, cast) if towards(target, case, nxt)]
         picked = None if choose is None or not options else choose(history, options)
         if picked is None:
-            choose = None
+            if choose is not None:  # the greedy part avoids only the states it visited itself
+                choose, visited = None, {state_key(case)}
             if case.stage is target:
                 return history
             fresh = [o for o in options if state_key(o[1]) not in visited]
             finishing = [o for o in fresh if o[1].stage is target]
-            progress = [o for o in fresh if not isinstance(o[0], AdjournMeeting)]
+            progress = [o for o in fresh if not isinstance(o[0], _DETOURS)]
             if not (finishing or progress or fresh):
                 break
             picked = options.index((finishing or progress or fresh)[0])

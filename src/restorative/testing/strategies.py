@@ -50,7 +50,7 @@ __all__ = [
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 """The earliest referral the strategies draw."""
 
-FULL_CAST = Cast(support=True, lawyer=True, adjournments=2, second_mediator=True, second_staff=True)
+FULL_CAST = Cast(support=True, lawyer=True, adjournments=2, second_mediator=True, conflicts=True, second_staff=True)
 """Every optional command on offer: what `commands` and `invalid_commands` draw from."""
 
 
@@ -79,6 +79,7 @@ def casts() -> st.SearchStrategy[Cast]:
         lawyer=st.booleans(),
         adjournments=st.integers(0, 2),
         second_mediator=st.booleans(),
+        conflicts=st.booleans(),
         second_staff=st.booleans(),
     )
 

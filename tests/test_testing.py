@@ -1,0 +1,182 @@
+"""The testing kit itself: strategies, assertions, the case factory and the pytest plugin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import restorative as r
+from restorative.store import SQLiteStore
+from restorative.testing import (
+    CaseFactory,
+    Clock,
+    History,
+    assert_accepted,
+    assert_refused,
+    assert_withdrawal_accepted,
+)
+from restorative.testing import strategies as rst
+
+FEW = settings(max_examples=25)
+
+
+@given(rst.histories())
+def test_histories_are_real_and_replay(history: History) -> None:
+    assert isinstance(history.commands[0], r.ReferCase)
+    assert r.replay(history.events) == history.case
+    case = None
+    for command in history.commands:
+        case, _ = r.handle(case, command)
+    assert case == history.case
+
+
+@pytest.mark.parametrize("stage", list(r.Stage), ids=lambda s: s.value)
+def test_cases_reach_the_stage_asked_for(stage: r.Stage) -> None:
+    @FEW
+    @given(rst.cases(stage=stage))
+    def check(case: r.Case) -> None:
+        assert case.stage is stage
+
+    check()
+
+
+@FEW
+@given(st.data())
+def test_next_commands_are_accepted(data: st.DataObject) -> None:
+    case = data.draw(rst.cases(stage=data.draw(st.sampled_from([s for s in r.Stage if not s.is_final]))))
+    command = data.draw(rst.commands(case))
+    r.decide(case, command)
+
+
+@FEW
+@given(st.data())
+def test_invalid_commands_are_refused_by_the_rule_they_name(data: st.DataObject) -> None:
+    case = data.draw(rst.cases())
+    command, rule = data.draw(rst.invalid_commands(case))
+    with pytest.raises(r.errors.Refused) as refused:
+        r.decide(case, command)
+    assert refused.value.rule == rule
+    assert rule in r.RULES
+
+
+@FEW
+@given(rst.referrals())
+def test_referrals_are_accepted(command: r.ReferCase) -> None:
+    case, _ = r.handle(None, command)
+    assert case.stage is r.Stage.REFERRED
+
+
+def test_the_factory_reaches_every_stage_and_stores_the_case(tmp_path: Path) -> None:
+    store = SQLiteStore(str(tmp_path / "cases.db"))
+    clock = Clock()
+    make = CaseFactory(clock, store)
+    for stage in r.Stage:
+        kind = r.CaseKind.CIVIL if stage is r.Stage.DECLINED else r.CaseKind.CRIMINAL
+        history = make(stage, kind=kind)
+        assert history.case.stage is stage
+        assert store.load(history.case.id) == history.case
+        assert clock.now >= history.case.updated_at
+    assert len(store.cases()) == len(r.Stage)
+    store.close()
+
+
+def test_the_factory_says_when_a_stage_cannot_be_reached() -> None:
+    with pytest.raises(AssertionError, match="no walk reached declined"):
+        CaseFactory()(r.Stage.DECLINED, kind=r.CaseKind.CRIMINAL)  # R17: criminal cases are not declined
+
+
+def test_the_clock_moves_only_when_told() -> None:
+    clock = Clock()
+    start = clock()
+    assert clock() == start
+    assert clock.advance(days=1, hours=2) == start + timedelta(days=1, hours=2)
+
+
+# --- assertions ------------------------------------------------------------------------
+
+
+def _meeting() -> History:
+    return CaseFactory()(r.Stage.MEETING)
+
+
+def _hold(history: History) -> r.HoldMeeting:
+    case = history.case
+    assert case.meeting is not None
+    mediator = r.Actor(id=case.mediators[0], kind=r.ActorKind.MEDIATOR)
+    return r.HoldMeeting(actor=mediator, at=case.updated_at, present=case.meeting.attendees)
+
+
+def test_assert_refused_returns_the_error() -> None:
+    history = _meeting()
+    error = assert_refused(history, _hold(history), "R8")
+    assert error.rule == "R8"
+
+
+def test_assert_refused_fails_with_the_rule_and_the_history_when_accepted() -> None:
+    history = _meeting()
+    for person in history.case.meeting.attendees if history.case.meeting else ():
+        kind = r.ActorKind.PARTY if history.case.party(person) else r.ActorKind.MEDIATOR
+        history = assert_accepted(
+            history,
+            r.AgreeConfidentiality(actor=r.Actor(id=person, kind=kind), at=history.case.updated_at, person_id=person),
+        )
+    with pytest.raises(AssertionError) as failure:
+        assert_refused(history, _hold(history), "R8")
+    message = str(failure.value)
+    assert "to be refused by R8 (A meeting is held only if everyone present" in message
+    assert "it was accepted and recorded: meeting held with" in message
+    assert "case case-1 in stage meeting" in message
+    assert "referred by prosecution" in message  # the history is shown
+
+
+def test_assert_refused_names_both_rules_when_another_refuses() -> None:
+    history = _meeting()
+    with pytest.raises(AssertionError, match=r"refused by R9 \(.*\);\nit was refused by R8 instead"):
+        assert_refused(history, _hold(history), "R9")
+
+
+def test_assert_accepted_names_the_rule_and_the_hint() -> None:
+    history = _meeting()
+    with pytest.raises(AssertionError) as failure:
+        assert_accepted(history, _hold(history))
+    message = str(failure.value)
+    assert "to be accepted;\nit was refused by R8" in message
+    assert "has not agreed to keep confidentiality" in message
+
+
+def test_assert_withdrawal_accepted_in_every_active_stage() -> None:
+    make = CaseFactory()
+    for stage in r.Stage:
+        if stage.is_final:
+            continue
+        history = make(stage, minor=True)
+        after = assert_withdrawal_accepted(history, "p0")
+        assert after.case.party("p0").withdrawn  # type: ignore[union-attr]
+        assert_withdrawal_accepted(history, "p0", guardian="g0")
+
+
+def test_assert_withdrawal_accepted_fails_for_a_closed_case() -> None:
+    history = CaseFactory()(r.Stage.WITHDRAWN)
+    with pytest.raises(AssertionError, match="to be accepted;\nit was refused by R2"):
+        assert_withdrawal_accepted(history, "p1")
+
+
+# --- the pytest plugin -----------------------------------------------------------------
+
+
+def test_the_plugin_is_registered_through_its_entry_point(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.pluginmanager.has_plugin("restorative")
+
+
+def test_the_plugin_fixtures(
+    restorative_cases: CaseFactory, restorative_store: SQLiteStore, restorative_clock: Clock
+) -> None:
+    history = restorative_cases(r.Stage.AGREEMENT, kind=r.CaseKind.CIVIL, parties=3)
+    assert restorative_store.load(history.case.id).stage is r.Stage.AGREEMENT
+    assert restorative_clock() == history.case.updated_at
+    second = restorative_cases(r.Stage.CONSENT)
+    assert second.case.id != history.case.id
