@@ -1,7 +1,8 @@
-"""The `restorative` command line: demo, diagram, rules."""
+"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -99,3 +100,32 @@ def test_inspect_prints_the_timeline_and_verifies_the_chain(tmp_path: Path, caps
     connection.close()
     assert 2 == main(["inspect", "demo-2026-0231", "--db", db])
     assert "event 6" in capsys.readouterr().err
+
+
+def test_verify_prints_a_summary_and_a_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["verify", "--parties", "2", "--workers", "1"])
+    captured = capsys.readouterr()
+    assert "explored 11 configurations of 2-party cases" in captured.out
+    assert "stages reached: 12/12" in captured.out
+    assert "violations: none" in captured.out
+    assert "[##############################] 11/11" in captured.err
+
+
+def test_verify_json_ends_with_one_object() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "restorative", "verify", "--json"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["parties"] == 2
+    assert summary["violations"] == []
+    assert summary["states"] > 0 and summary["transitions"] > summary["states"]
+    assert summary["seconds"] > 0
+
+
+def test_paths_prints_shortest_sequences(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["paths", "--target", "stage declined"])
+    out = capsys.readouterr().out
+    assert out.startswith("stage declined  (2 commands; 2 parties, civil")
+    assert "1. ReferCase(" in out
+    assert "2. DeclineCase(reason=unsuitable) by staff-1 (staff)" in out

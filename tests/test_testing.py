@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -180,3 +182,29 @@ def test_the_plugin_fixtures(
     assert restorative_clock() == history.case.updated_at
     second = restorative_cases(r.Stage.CONSENT)
     assert second.case.id != history.case.id
+
+
+def test_the_failure_shown_in_the_docs_is_the_real_one() -> None:
+    history = CaseFactory()(r.Stage.MEETING)
+    case = history.case
+    assert case.meeting is not None
+    mediator = r.Actor(id="med-1", kind=r.ActorKind.MEDIATOR)
+    hold = r.HoldMeeting(actor=mediator, at=case.updated_at, present=case.meeting.attendees)
+    with pytest.raises(AssertionError) as failure:
+        assert_refused(history, hold, "R9")
+    page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text(encoding="utf-8")
+    assert f"```text\n{failure.value}\n```" in page
+
+
+def test_the_downstream_example_project_passes() -> None:
+    project = Path(__file__).resolve().parent.parent / "examples" / "casesystem"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
