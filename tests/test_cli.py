@@ -105,10 +105,10 @@ def test_inspect_prints_the_timeline_and_verifies_the_chain(tmp_path: Path, caps
 def test_verify_prints_a_summary_and_a_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 == main(["verify", "--parties", "2", "--workers", "1"])
     captured = capsys.readouterr()
-    assert "explored 11 configurations of 2-party cases" in captured.out
+    assert "explored 12 configurations of 2-party cases" in captured.out
     assert "stages reached: 12/12" in captured.out
     assert "violations: none" in captured.out
-    assert "[##############################] 11/11" in captured.err
+    assert "[##############################] 12/12" in captured.err
 
 
 def test_verify_json_ends_with_one_object() -> None:

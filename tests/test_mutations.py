@@ -79,6 +79,32 @@ def no_signatures(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...
     return r.decide(case, command)
 
 
+def no_cooling_off(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+    """R10 broken: criminal agreements are recorded without their cooling-off period."""
+    if case is not None and isinstance(command, r.RecordAgreement):
+        case = replace(case, policy=replace(case.policy, criminal_cooling_off_days=0))
+    return r.decide(case, command)
+
+
+def no_reports(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+    """R12 broken: the referrer is never told anything."""
+    return tuple(event for event in r.decide(case, command) if not isinstance(event, r.ReportSent))
+
+
+def civil_continuation(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+    """R13 broken: a criminal case goes on after a withdrawal while any two parties remain."""
+    if case is not None and isinstance(command, r.Withdraw):
+        case = replace(case, referral=replace(case.referral, kind=r.CaseKind.CIVIL))
+    return r.decide(case, command)
+
+
+def criminal_dispensation(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+    """R3 broken: staff may dispense with a guardian's consent in a criminal case too."""
+    if case is not None and isinstance(command, r.DispenseGuardianConsent):
+        case = replace(case, referral=replace(case.referral, kind=r.CaseKind.CIVIL))
+    return r.decide(case, command)
+
+
 def no_withdrawal_at_meeting(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
     """R1 broken: a party may not withdraw once the meeting is scheduled."""
     if case is not None and isinstance(command, r.Withdraw) and case.stage is r.Stage.MEETING:
@@ -103,6 +129,10 @@ MUTANTS: list[tuple[Mutant, str, verify.Configuration]] = [
     (no_held_meeting, "R9", CRIMINAL),
     (no_signatures, "R10", CRIMINAL),
     (no_withdrawal_at_meeting, "R1", CRIMINAL),
+    (no_cooling_off, "R10", CRIMINAL),
+    (no_reports, "R12", CRIMINAL),
+    (civil_continuation, "R13", verify.Configuration(parties=3, kind=r.CaseKind.CRIMINAL)),
+    (criminal_dispensation, "R3", verify.Configuration(kind=r.CaseKind.CRIMINAL, minor=True)),
 ]
 IDS = [f"{rule}-{mutant.__name__}" for mutant, rule, _ in MUTANTS]
 # Random walks seldom line up what the R5 mutants need (a conflict that comes to light

@@ -208,3 +208,10 @@ def test_the_downstream_example_project_passes() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout
+
+
+@FEW
+@given(rst.histories(referral=rst.referrals(kind=r.CaseKind.CRIMINAL)))
+def test_histories_from_a_given_referral_draw_only_stages_it_can_reach(history: History) -> None:
+    assert history.case.stage is not r.Stage.DECLINED  # R17
+    assert history.case.kind is r.CaseKind.CRIMINAL

@@ -16,11 +16,12 @@ from restorative.store import SQLiteStore
 class Rejection(Exception):
     """The service's own refusal: a status code, the rule id (if any) and a message."""
 
-    def __init__(self, status: int, rule: str | None, message: str) -> None:
+    def __init__(self, status: int, rule: str | None, message: str, possible: tuple[str, ...] = ()) -> None:
         super().__init__(f"{status} {rule or ''}: {message}")
         self.status = status
         self.rule = rule
         self.message = message
+        self.possible = possible
 
 
 class CaseService:
@@ -34,6 +35,8 @@ class CaseService:
         """Decide and store one command; refusals become a `Rejection` (409 for a rule, 422 for bad input)."""
         try:
             _, events = self.store.handle(case_id, command)
+        except r.errors.StageError as wrong_stage:
+            raise Rejection(409, wrong_stage.rule, wrong_stage.hint, wrong_stage.possible) from wrong_stage
         except r.errors.Refused as refused:
             raise Rejection(409, refused.rule, refused.hint) from refused
         except r.errors.InvalidInput as invalid:

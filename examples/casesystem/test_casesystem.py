@@ -36,9 +36,10 @@ class ServiceAdapter(Adapter):
         except Rejection as rejection:
             if rejection.status == 422:
                 raise r.errors.InvalidInput(rejection.message) from rejection
-            if rejection.rule is None:
-                raise r.errors.StageError(type(command).__name__, None, ()) from rejection
-            raise r.errors.RuleViolation(rejection.rule, self._stage(case_id), rejection.message) from rejection
+            stage = self._stage(case_id)
+            if rejection.possible or rejection.rule is None:  # the stage does not take the command
+                raise r.errors.StageError(type(command).__name__, stage, rejection.possible) from rejection
+            raise r.errors.RuleViolation(rejection.rule, stage, rejection.message) from rejection
 
     def _stage(self, case_id: str) -> r.Stage | None:
         loaded = self.load(case_id)

@@ -66,7 +66,7 @@ class Cast:
 
 
 def state_key(case: Case) -> Hashable:
-    """Return the state of a case up to its version and the order of its sets."""
+    """Return the state of a case up to its version and the order of its sets (not of its mediators)."""
     meeting = case.meeting
     agreement = case.agreement
     return (
@@ -74,7 +74,7 @@ def state_key(case: Case) -> Hashable:
         case.updated_at,
         tuple((p.progress._value_, frozenset(p.guardian_consents)) for p in case.parties),
         frozenset((q.id, q.role, q.accompanies, q.disclosed, frozenset(q.approved_by)) for q in case.participants),
-        frozenset(case.mediators),
+        case.mediators,  # in order: the alphabet's acting mediator depends on it
         frozenset(case.conflicts),
         frozenset(case.staff),
         frozenset(case.exemptions),

@@ -21,19 +21,20 @@ from ._decider import replay
 from ._events import Event
 from ._lifecycle import FINAL_STAGES, MOVES, Stage
 from ._policy import Continuation
-from ._rules import CRIMINAL_SOURCES, RULES, SUPPORT_ROLES_NEEDING_EXEMPTION
+from ._rules import RULES
 from ._values import (
-    Actor,
     ActorKind,
     Case,
     CaseKind,
     Exemption,
     ItemStatus,
+    Outcome,
     ParticipantRole,
     Party,
     ReferralSource,
     Report,
     ReportKind,
+    Role,
 )
 from .errors import InvalidInput, Refused, RestorativeError
 
@@ -58,6 +59,9 @@ class Violation:
 
 
 _REPORT_FIELDS = ("recipient", "kind", "outcome", "agreement")
+# The facts the rules rest on, restated here rather than shared with the decider.
+_CRIMINAL_SOURCES = frozenset({ReferralSource.PROSECUTION, ReferralSource.COURT})
+_NEEDS_EXEMPTION = {ParticipantRole.LAWYER: Exemption.LAWYER, ParticipantRole.REPRESENTATIVE: Exemption.REPRESENTATIVE}
 
 
 def consents(party: Party) -> bool:
@@ -79,7 +83,7 @@ def _attendance_problem(case: Case, person: str) -> str | None:
     guest = next((q for q in case.participants if q.id == person), None)
     if guest is None:
         return f"{person} is not a party, mediator or proposed participant"
-    needed = SUPPORT_ROLES_NEEDING_EXEMPTION.get(guest.role)
+    needed = _NEEDS_EXEMPTION.get(guest.role)
     if needed is not None and (guest.accompanies, needed) not in case.exemptions:
         return f"{person} is a {guest.role.value} without an exemption"
     if guest.role is ParticipantRole.SUPPORT and not guest.disclosed:
@@ -103,6 +107,9 @@ def _permitted(before: Case, command: Command) -> str | None:
         acting_for = getattr(command, "party_id", actor.id)
         return None if acting_for == actor.id else f"party {actor.id} acted for {acting_for}"
     if actor.kind is ActorKind.GUARDIAN:
+        if isinstance(command, c.ReportItem):
+            wards = [p for p in before.active_parties if p.minor and actor.id in p.guardians]
+            return None if wards else f"{actor.id} reported without a minor ward in the case"
         ward = before.party(getattr(command, "party_id", ""))
         own = actor.id in (getattr(command, "signer_id", None), getattr(command, "person_id", None))
         if (ward is not None and actor.id in ward.guardians) or own:
@@ -143,6 +150,7 @@ def accepted(before: Case, command: Command, after: Case, events: Sequence[Event
     if stage is not after.stage:
         yield Violation("R15", f"the events lead to {stage.value} but the case is in {after.stage.value}")
     yield from _outcome(before, command, after)
+    yield from _reports_due(before, after, events)
 
 
 def _event(before: Case, command: Command, after: Case, event: Event) -> Iterator[Violation]:
@@ -152,6 +160,8 @@ def _event(before: Case, command: Command, after: Case, event: Event) -> Iterato
             yield Violation("R4", f"preparation started without the consent of {', '.join(missing)}")
         if before.kind is CaseKind.CRIMINAL and not before.referral.admission_of_facts:
             yield Violation("R4", "preparation of a criminal case started without an admission of the facts")
+    elif isinstance(event, e.GuardianConsentDispensed):
+        yield from _dispensed(before, command, event)
     elif isinstance(event, e.MeetingScheduled):
         yield from _scheduled(before, event)
     elif isinstance(event, e.MeetingHeld):
@@ -165,12 +175,30 @@ def _event(before: Case, command: Command, after: Case, event: Event) -> Iterato
             party = before.party(person)
             if party is not None and party.withdrawn:
                 yield Violation("R8", f"{person} was present after withdrawing")
+        chosen = [m for m in event.present if m in before.mediators]
+        if not 1 <= len(chosen) <= before.policy.max_mediators:
+            yield Violation("R5", f"a meeting was held with {len(chosen)} mediators")
+        for who, towards in before.conflicts:
+            if who in chosen:
+                yield Violation("R5", f"{who} mediated despite a conflict of interest towards {towards}")
     elif isinstance(event, e.AgreementRecorded):
         yield from _recorded(before, command, event)
     elif isinstance(event, e.AgreementBound):
         yield from _bound(after, command)
     elif isinstance(event, e.ReportSent):
         yield from _report(before, event.report)
+
+
+def _dispensed(before: Case, command: Command, event: e.GuardianConsentDispensed) -> Iterator[Violation]:
+    party = before.party(event.party_id)
+    if before.kind is not CaseKind.CIVIL:
+        yield Violation("R3", "guardian consent was dispensed with in a criminal case")
+    if party is None or not party.minor:
+        yield Violation("R3", f"guardian consent was dispensed with for {event.party_id}, who is not a minor")
+        return
+    age = party.age_on(command.at.date())
+    if age is None or age < before.policy.civil_dispensation_age:
+        yield Violation("R3", f"guardian consent was dispensed with for {party.id}, aged {age}, under the policy's age")
 
 
 def _scheduled(before: Case, event: e.MeetingScheduled) -> Iterator[Violation]:
@@ -201,7 +229,18 @@ def _recorded(before: Case, command: Command, event: e.AgreementRecorded) -> Ite
         yield Violation("R9", "an agreement was recorded without a held meeting")
     if not event.items:
         yield Violation("R9", "an agreement was recorded without items")
-    days = before.policy.longest_item_deadline_days
+    policy = before.policy
+    if before.kind is CaseKind.CRIMINAL:
+        expected = policy.criminal_cooling_off_days
+    else:
+        chosen = getattr(command, "cooling_off", None)
+        wanted = policy.civil_cooling_off_by_default if chosen is None else chosen
+        expected = policy.civil_cooling_off_days if wanted else 0
+    if event.cooling_off_days != expected:
+        yield Violation(
+            "R10", f"the agreement has {event.cooling_off_days} cooling-off days; the policy says {expected}"
+        )
+    days = policy.longest_item_deadline_days
     for item in event.items:
         party = before.party(item.responsible)
         if party is None or party.withdrawn:
@@ -225,7 +264,7 @@ def _bound(after: Case, command: Command) -> Iterator[Violation]:
             yield Violation("R10", f"the agreement bound without a guardian's signature for {party.id}")
     if not signed & set(after.mediators):
         yield Violation("R10", "the agreement bound without a mediator's signature")
-    if agreement.cooling_off_days and (agreement.cooling_off_ends is None or command.at < agreement.cooling_off_ends):
+    if command.at < agreement.made_at + timedelta(days=agreement.cooling_off_days):
         yield Violation("R10", "the agreement bound before its cooling-off period ended")
 
 
@@ -236,9 +275,9 @@ def _report(before: Case, report: Report) -> Iterator[Violation]:
     source = before.referral.source
     if report.recipient is not source:
         yield Violation("R12", f"a report went to {report.recipient.value}, not the referrer {source.value}")
-    if source not in CRIMINAL_SOURCES and source is not ReferralSource.POLICE:
+    if source not in _CRIMINAL_SOURCES and source is not ReferralSource.POLICE:
         yield Violation("R12", f"a report went to {source.value}, who receives none")
-    if report.kind is ReportKind.RETURN and source not in CRIMINAL_SOURCES:
+    if report.kind is ReportKind.RETURN and source not in _CRIMINAL_SOURCES:
         yield Violation("R12", f"a return for new assessment went to {source.value}")
     if report.agreement is not None and report.agreement.bound_at is None:
         yield Violation("R12", "a report carries an agreement that never bound")
@@ -262,9 +301,47 @@ def _outcome(before: Case, command: Command, after: Case) -> Iterator[Violation]
             yield Violation("R11", f"{command.party_id} withdrew owing an item after binding, and nothing breached")
         if before.stage is Stage.COOLING_OFF and after.stage is not Stage.WITHDRAWN:
             yield Violation("R10", "a withdrawal during cooling-off did not stop the agreement")
-        ends_all = before.policy.continuation is Continuation.ANY_WITHDRAWAL_ENDS
-        if ends_all and before.stage is not Stage.FOLLOW_UP and after.stage is not Stage.WITHDRAWN:
-            yield Violation("R13", "under the policy any withdrawal ends the case, but it went on")
+        if party is not None and before.stage not in (Stage.FOLLOW_UP, *FINAL_STAGES):
+            remaining = [p for p in before.active_parties if p.id != party.id]
+            if before.policy.continuation is Continuation.ANY_WITHDRAWAL_ENDS:
+                dialogue = False
+            elif before.kind is CaseKind.CRIMINAL:
+                dialogue = {Role.HARMED, Role.RESPONSIBLE} <= {p.role for p in remaining}
+            else:
+                dialogue = len(remaining) >= 2
+            ends = not dialogue or before.stage is Stage.COOLING_OFF or (before.stage is Stage.AGREEMENT and owes)
+            if ends and after.stage is not Stage.WITHDRAWN:
+                yield Violation("R13", f"{party.id} withdrew, no dialogue remains to go on with, but the case went on")
+            if not ends and after.stage is Stage.WITHDRAWN:
+                yield Violation("R13", f"{party.id} withdrew and the case ended although a dialogue remains")
+
+
+def _reports_due(before: Case, after: Case, events: Sequence[Event]) -> Iterator[Violation]:
+    """R12: the referrer gets the report it is due when the agreement binds or the case ends."""
+    source = before.referral.source
+    if source not in _CRIMINAL_SOURCES and source is not ReferralSource.POLICE:
+        return
+    sent = {(ev.report.kind, ev.report.outcome) for ev in events if isinstance(ev, e.ReportSent)}
+    due: set[tuple[ReportKind, Outcome | None]] = set()
+    if any(isinstance(ev, e.AgreementBound) for ev in events):
+        due.add((ReportKind.AGREEMENT, None))
+    if after.stage is not before.stage:
+        if after.stage is Stage.FULFILLED:
+            due.add((ReportKind.FULFILMENT, Outcome.FULFILLED))
+        elif source in _CRIMINAL_SOURCES and after.stage in _RETURNS:
+            due.add((ReportKind.RETURN, _RETURNS[after.stage]))
+        elif after.stage is Stage.BREACHED:
+            due.add((ReportKind.FULFILMENT, Outcome.BREACHED))
+    for kind, outcome in sorted(due - sent, key=str):
+        what = kind.value + ("" if outcome is None else f" ({outcome.value})")
+        yield Violation("R12", f"the referrer {source.value} was not sent the {what} report it is due")
+
+
+_RETURNS = {
+    Stage.WITHDRAWN: Outcome.WITHDRAWN,
+    Stage.NO_AGREEMENT: Outcome.NO_AGREEMENT,
+    Stage.BREACHED: Outcome.BREACHED,
+}
 
 
 def refused(before: Case, command: Command, error: BaseException) -> Iterator[Violation]:
@@ -296,22 +373,6 @@ def _own_withdrawal(case: Case, command: c.Withdraw) -> bool:
     own = actor.kind is ActorKind.PARTY and actor.id == party.id
     guardian = actor.kind is ActorKind.GUARDIAN and party.minor and actor.id in party.guardians
     return (own or guardian) and command.at >= case.updated_at
-
-
-def state(case: Case, decide: Decide) -> Iterator[Violation]:
-    """Check a state: every party still in an open case may withdraw now (R1)."""
-    if case.stage in FINAL_STAGES:
-        return
-    for party in case.active_parties:
-        command = c.Withdraw(actor=_party_actor(party), at=case.updated_at, party_id=party.id)
-        try:
-            decide(case, command)
-        except Exception as error:
-            yield Violation("R1", f"{party.id} may not withdraw in {case.stage.value}: {error}")
-
-
-def _party_actor(party: Party) -> Actor:
-    return Actor(id=party.id, kind=ActorKind.PARTY)
 
 
 def history(events: Iterable[Event], case: Case) -> Iterator[Violation]:

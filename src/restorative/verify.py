@@ -89,7 +89,9 @@ class Configuration:
     Args:
         parties: how many parties (2 to 4).
         kind: criminal (referred by the prosecution) or civil (referred by the police).
-        minor: whether the first party is a 16-year-old minor with one guardian.
+        minor: whether the first party is a minor, aged `minor_age`, with `guardians` guardians.
+        minor_age: the minor's age on the day of referral.
+        guardians: how many guardians the minor has.
         policy: the policy the case runs under.
         cast: what the alphabet offers beyond the essentials (support persons, adjournments...).
     """
@@ -97,6 +99,8 @@ class Configuration:
     parties: int = field(default=2)
     kind: CaseKind = CaseKind.CRIMINAL
     minor: bool = False
+    minor_age: int = 16
+    guardians: int = 1
     policy: Policy = field(factory=Policy.norway)
     cast: Cast = field(factory=Cast)
 
@@ -110,7 +114,8 @@ class Configuration:
         """A short readable name, e.g. ``3 parties, civil, minor, verify-custom``."""
         names = ("support", "lawyer", "second_mediator", "conflicts", "second_staff")
         extras = [name for name in names if getattr(self.cast, name)]
-        text = f"{self.parties} parties, {self.kind.value}" + (", minor" if self.minor else "")
+        minor = f", minor aged {self.minor_age} with {self.guardians} guardian(s)" if self.minor else ""
+        text = f"{self.parties} parties, {self.kind.value}{minor}"
         return ", ".join([text, self.policy.name, *(name.replace("_", " ") for name in extras)])
 
     @classmethod
@@ -118,10 +123,11 @@ class Configuration:
         """Return the default bounded set for a party count.
 
         Criminal and civil, with and without a minor, under Norway's and the custom policy,
-        each with one mediator, one member of staff and up to one adjournment; then one
-        configuration per extra feature (support persons; a second mediator with conflicts
-        of interest; a second member of staff and a lawyer), so features add states
-        instead of multiplying them.
+        each with one mediator, one member of staff and up to one adjournment (the minor is
+        16 with one guardian); then one configuration per extra feature (support persons; a
+        second mediator with conflicts of interest; a second member of staff and a lawyer;
+        a civil 14-year-old, under the dispensation age, with two guardians), so features
+        add states instead of multiplying them.
         """
         core = [
             cls(parties=parties, kind=kind, minor=minor, policy=policy)
@@ -133,6 +139,7 @@ class Configuration:
             cls(parties=parties, kind=CaseKind.CRIMINAL, cast=Cast(support=True)),
             cls(parties=parties, kind=CaseKind.CIVIL, cast=Cast(second_mediator=True, conflicts=True)),
             cls(parties=parties, kind=CaseKind.CRIMINAL, cast=Cast(second_staff=True, lawyer=True)),
+            cls(parties=parties, kind=CaseKind.CIVIL, minor=True, minor_age=14, guardians=2),
         ]
         return (*core, *features)
 
@@ -147,8 +154,8 @@ class Configuration:
                 Party(
                     id=f"p{n}",
                     role=role,
-                    birth_date=date(at.year - 16, 1, 1) if minor else None,
-                    guardians=("g0",) if minor else (),
+                    birth_date=date(at.year - self.minor_age, 1, 1) if minor else None,
+                    guardians=tuple(f"g{k}" for k in range(self.guardians)) if minor else (),
                 )
             )
         source = ReferralSource.PROSECUTION if criminal else ReferralSource.POLICE

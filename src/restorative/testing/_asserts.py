@@ -1,4 +1,9 @@
-"""Assertions on commands whose failure messages name the rule and show the history."""
+"""Assertions on commands whose failure messages name the rule and show the history.
+
+They ask `restorative.decide`, so they state what the rules say about a case: use them
+to pin down expected behaviour in your own tests, and `CaseStateMachine` with your
+`Adapter` to check that your system behaves that way.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +62,7 @@ def assert_refused(of: Case | History, command: Command, rule: str | None = None
         ) from error
     recorded = "; ".join(describe(event) for event in events)
     raise AssertionError(
-        f"expected {describe_command(command)} to be refused by {_rule(rule)};\n"
+        f"expected {describe_command(command)} to be refused{'' if rule is None else ' by ' + _rule(rule)};\n"
         f"it was accepted and recorded: {recorded}\n{_context(history)}"
     )
 

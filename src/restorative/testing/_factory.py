@@ -70,7 +70,8 @@ class CaseFactory:
             parties=parties, kind=kind, minor=minor, policy=policy or Policy.norway(), cast=Cast(adjournments=0)
         )
         chosen = case_id or f"case-{next(self._numbers)}"
-        history = walk(History.open(configuration.referral(case_id=chosen, at=self.clock.now)), stage, Cast())
+        opening = History.open(configuration.referral(case_id=chosen, at=self.clock.now))
+        history = walk(opening, stage, configuration.cast)
         if self.store is not None:
             self.store.append(chosen, history.events, 0)
         self.clock.now = max(self.clock.now, history.case.updated_at)

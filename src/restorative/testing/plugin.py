@@ -12,22 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..store import SQLiteStore
-from ._factory import CaseFactory, Clock
+if TYPE_CHECKING:  # imported in the fixtures, so suites that use none of them pay nothing
+    from ..store import SQLiteStore
+    from ._factory import CaseFactory, Clock
 
 
 @pytest.fixture
 def restorative_clock() -> Clock:
     """Give the test a clock that starts at a fixed time."""
+    from ._factory import Clock
+
     return Clock()
 
 
 @pytest.fixture
 def restorative_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     """Give the test a fresh SQLite event store in its temporary directory, closed afterwards."""
+    from ..store import SQLiteStore
+
     store = SQLiteStore(str(tmp_path / "restorative.db"))
     yield store
     store.close()
@@ -36,4 +42,6 @@ def restorative_store(tmp_path: Path) -> Iterator[SQLiteStore]:
 @pytest.fixture
 def restorative_cases(restorative_clock: Clock, restorative_store: SQLiteStore) -> CaseFactory:
     """Make cases in any stage by real commands; each is appended to ``restorative_store``."""
+    from ._factory import CaseFactory
+
     return CaseFactory(restorative_clock, restorative_store)

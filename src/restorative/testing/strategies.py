@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from .. import _alphabet
@@ -163,15 +164,19 @@ def histories(
     The walk takes up to `max_steps` drawn steps, then finishes by the shortest greedy
     route, so every drawn history reaches its stage.
     """
+    if referral is None:
+        wanted = stage
+        opening = draw(referrals(kind=CaseKind.CIVIL if wanted is Stage.DECLINED else None))
+        if wanted is not None and not _reachable(opening, wanted):
+            # our own referral: give it a policy with a cooling-off period for its kind
+            cooling = Policy(name="cooling-off", civil_cooling_off_by_default=True)
+            opening = replace(opening, policy=cooling)
+    else:
+        opening = draw(referral)
     if stage is None:
-        stage = draw(st.sampled_from(Stage))
-    opening = draw(
-        referrals(kind=CaseKind.CIVIL if stage is Stage.DECLINED else None) if referral is None else referral
-    )
-    if not _reachable(opening, stage):
-        opening = replace(opening, policy=Policy.norway())
-        if not _reachable(opening, stage):  # a civil case under Norway's policy: ask for cooling-off
-            opening = replace(opening, policy=Policy(name="cooling-off", civil_cooling_off_by_default=True))
+        stage = draw(st.sampled_from([s for s in Stage if _reachable(opening, s)]))
+    elif not _reachable(opening, stage):
+        reject()  # the caller's referral cannot reach this stage (R17, or no cooling-off period)
     chosen_cast = draw(casts() if cast is None else cast)
     steps = draw(st.integers(0, max_steps))
 
