@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import attrs
 from attrs import frozen
@@ -93,9 +94,49 @@ def _attendance_problem(case: Case, person: str) -> str | None:
     return None
 
 
+_K = ActorKind
+_STAFF, _MEDIATOR, _PARTY, _GUARDIAN = _K.STAFF, _K.MEDIATOR, _K.PARTY, _K.GUARDIAN
+_CAPACITIES: dict[type[Any], frozenset[ActorKind]] = {
+    cls: frozenset(kinds)
+    for cls, kinds in (
+        (c.AcceptCase, {_STAFF}),
+        (c.DeclineCase, {_STAFF}),
+        (c.AssignStaff, {_STAFF}),
+        (c.AssignMediator, {_STAFF}),
+        (c.ReleaseMediator, {_STAFF}),
+        (c.RecordAdmission, {_STAFF}),
+        (c.DispenseGuardianConsent, {_STAFF}),
+        (c.GrantExemption, {_STAFF}),
+        (c.CheckDeadlines, {_STAFF}),
+        (c.DeclareConflict, {_STAFF, _MEDIATOR}),
+        (c.InformParty, {_STAFF, _MEDIATOR}),
+        (c.StartPreparation, {_STAFF, _MEDIATOR}),
+        (c.DiscloseParticipant, {_STAFF, _MEDIATOR}),
+        (c.ScheduleMeeting, {_STAFF, _MEDIATOR}),
+        (c.EndCoolingOff, {_STAFF, _MEDIATOR}),
+        (c.HoldPreparatoryTalk, {_MEDIATOR}),
+        (c.HoldMeeting, {_MEDIATOR}),
+        (c.AdjournMeeting, {_MEDIATOR}),
+        (c.RecordAgreement, {_MEDIATOR}),
+        (c.RecordNoAgreement, {_MEDIATOR}),
+        (c.GiveConsent, {_PARTY}),
+        (c.ApproveParticipant, {_PARTY}),
+        (c.GiveGuardianConsent, {_GUARDIAN}),
+        (c.ProposeParticipant, {_PARTY, _MEDIATOR, _STAFF}),
+        (c.Withdraw, {_PARTY, _GUARDIAN}),
+        (c.SignAgreement, {_PARTY, _GUARDIAN, _MEDIATOR}),
+        (c.ReportItem, {_PARTY, _GUARDIAN, _STAFF}),
+    )
+}
+"""R14, restated: who may send each command (AgreeConfidentiality: anyone, for themselves)."""
+
+
 def _permitted(before: Case, command: Command) -> str | None:
-    """R14, restated: the actor acted in a capacity the case knows them in."""
+    """R14, restated: the actor acted in a capacity the command admits and the case knows them in."""
     actor = command.actor
+    kinds = _CAPACITIES.get(type(command))
+    if kinds is not None and actor.kind not in kinds:
+        return f"a {actor.kind.value} may not send {type(command).__name__}"
     if actor.kind is ActorKind.STAFF:
         return None if actor.id in before.staff else f"{actor.id} is not staff of the case"
     if actor.kind is ActorKind.MEDIATOR:
