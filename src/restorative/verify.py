@@ -457,9 +457,10 @@ def explore(
     run = _Run(decide)
     if workers > 1 and len(chosen) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = pool.map(_explore_one, chosen, [decide] * len(chosen))
-            for done, (configuration, part) in enumerate(zip(chosen, parts, strict=True), 1):
-                run.merge(part)
+            # The feature configurations come last and are the largest: start them first.
+            futures = {n: pool.submit(_explore_one, chosen[n], decide) for n in reversed(range(len(chosen)))}
+            for done, configuration in enumerate(chosen, 1):
+                run.merge(futures[done - 1].result())
                 if progress is not None:
                     progress(done, len(chosen), configuration)
     else:
