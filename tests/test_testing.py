@@ -12,11 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import restorative as r
-from restorative.store import SQLiteStore
+from restorative._replace import replace
+from restorative.store import MemoryStore, SQLiteStore
 from restorative.testing import (
+    Adapter,
     CaseFactory,
     Clock,
+    DeciderAdapter,
     History,
+    StoreAdapter,
     assert_accepted,
     assert_refused,
     assert_withdrawal_accepted,
@@ -215,3 +219,29 @@ def test_the_downstream_example_project_passes() -> None:
 def test_histories_from_a_given_referral_draw_only_stages_it_can_reach(history: History) -> None:
     assert history.case.stage is not r.Stage.DECLINED  # R17
     assert history.case.kind is r.CaseKind.CRIMINAL
+
+
+def _held_by(adapter: Adapter, history: History) -> Adapter:
+    for command in history.commands:
+        adapter.send(history.case.id, command)
+    return adapter
+
+
+def test_assertions_ask_the_system_under_test_through_an_adapter() -> None:
+    history = _meeting()
+    store = _held_by(StoreAdapter(MemoryStore()), history)
+    assert assert_refused(history, _hold(history), "R8", adapter=store).rule == "R8"
+    after = assert_withdrawal_accepted(history, "p1", adapter=store)
+    assert store.load(history.case.id) == after.case
+
+
+def test_assertions_catch_a_system_that_breaks_the_rule() -> None:
+    def lenient(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+        if case is not None and isinstance(command, r.HoldMeeting):
+            case = replace(case, confidential=(*case.confidential, *command.present))
+        return r.decide(case, command)
+
+    history = _meeting()
+    broken = _held_by(DeciderAdapter(decide=lenient), history)
+    with pytest.raises(AssertionError, match=r"to be refused by R8 .*\nit was accepted and recorded: meeting held"):
+        assert_refused(history, _hold(history), "R8", adapter=broken)

@@ -66,13 +66,21 @@ TestServiceFollowsTheRules = ServiceMachine.TestCase
 TestServiceFollowsTheRules.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
 
 
+def our_service_holding(history: History) -> ServiceAdapter:
+    """Our service, with the case of `history` submitted to it command by command."""
+    adapter = ServiceAdapter()
+    for command in history.commands:
+        adapter.send(history.case.id, command)
+    return adapter
+
+
 def test_a_meeting_needs_everyone_to_agree_to_confidentiality(restorative_cases: CaseFactory) -> None:
     history = restorative_cases(r.Stage.MEETING)
     case = history.case
     assert case.meeting is not None
     mediator = r.Actor(id=case.mediators[0], kind=r.ActorKind.MEDIATOR)
     hold = r.HoldMeeting(actor=mediator, at=case.updated_at, present=case.meeting.attendees)
-    assert_refused(history, hold, "R8")
+    assert_refused(history, hold, "R8", adapter=our_service_holding(history))
 
 
 def test_the_service_rejects_with_the_rule(restorative_cases: CaseFactory) -> None:
@@ -89,8 +97,11 @@ def test_the_service_rejects_with_the_rule(restorative_cases: CaseFactory) -> No
 
 @pytest.mark.parametrize("stage", [s for s in r.Stage if not s.is_final], ids=lambda s: s.value)
 def test_a_party_may_withdraw_in_every_open_stage(restorative_cases: CaseFactory, stage: r.Stage) -> None:
-    after = assert_withdrawal_accepted(restorative_cases(stage), "p1")
+    history = restorative_cases(stage)
+    service = our_service_holding(history)
+    after = assert_withdrawal_accepted(history, "p1", adapter=service)
     assert after.case.party("p1").withdrawn  # type: ignore[union-attr]
+    assert service.load(history.case.id) == after.case
 
 
 @settings(max_examples=20, deadline=None)

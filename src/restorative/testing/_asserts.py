@@ -1,8 +1,8 @@
 """Assertions on commands whose failure messages name the rule and show the history.
 
-They ask `restorative.decide`, so they state what the rules say about a case: use them
-to pin down expected behaviour in your own tests, and `CaseStateMachine` with your
-`Adapter` to check that your system behaves that way.
+By default they ask `restorative.decide`, so they state what the rules say about a case.
+Given an `adapter`, they send the command to your system instead (which must already
+hold the case) and check its answer, and that a refusal left its stored case alone (R16).
 """
 
 from __future__ import annotations
@@ -11,11 +11,27 @@ from datetime import datetime
 
 from .._commands import Command, Withdraw
 from .._decider import decide, evolve
+from .._events import Event
 from .._rules import RULES
 from .._timeline import describe, describe_command
 from .._values import Actor, ActorKind, Case
 from ..errors import Refused, RestorativeError
+from ._adapters import Adapter
 from ._drive import History
+
+
+def _send(history: History, command: Command, adapter: Adapter | None) -> tuple[Event, ...]:
+    if adapter is None:
+        return decide(history.case, command)
+    return tuple(adapter.send(history.case.id, command))
+
+
+def _unchanged(history: History, adapter: Adapter | None, command: Command) -> None:
+    stored = None if adapter is None else adapter.load(history.case.id)
+    if stored is not None and stored != history.case:
+        raise AssertionError(
+            f"R16: {describe_command(command)} was refused, but the stored case changed\n{_context(history)}"
+        )
 
 
 def _history(of: Case | History) -> History:
@@ -37,8 +53,13 @@ def _rule(rule: str | None) -> str:
     return rule if known is None else f"{rule} ({known.text})"
 
 
-def assert_refused(of: Case | History, command: Command, rule: str | None = None) -> Refused:
+def assert_refused(
+    of: Case | History, command: Command, rule: str | None = None, *, adapter: Adapter | None = None
+) -> Refused:
     """Assert the case refuses `command`, by `rule` if given (``"R8"``); return the error.
+
+    With `adapter`, the command goes to your system, which must refuse it with the same
+    rule and leave its stored case as it was.
 
     Raises:
         AssertionError: the command was accepted, malformed, or refused by another rule;
@@ -47,8 +68,9 @@ def assert_refused(of: Case | History, command: Command, rule: str | None = None
     history = _history(of)
     expected = "" if rule is None else f" by {rule}"
     try:
-        events = decide(history.case, command)
+        events = _send(history, command, adapter)
     except Refused as error:
+        _unchanged(history, adapter, command)
         if rule is not None and error.rule != rule:
             raise AssertionError(
                 f"expected {describe_command(command)} to be refused by {_rule(rule)};\n"
@@ -67,10 +89,11 @@ def assert_refused(of: Case | History, command: Command, rule: str | None = None
     )
 
 
-def assert_accepted(of: Case | History, command: Command) -> History:
+def assert_accepted(of: Case | History, command: Command, *, adapter: Adapter | None = None) -> History:
     """Assert the case accepts `command`; return the history after it.
 
-    Given a bare case, the returned history holds only this command and its events.
+    Given a bare case, the returned history holds only this command and its events. With
+    `adapter`, the command goes to your system and the history holds the events it returned.
 
     Raises:
         AssertionError: the command was refused; the message names the rule, its hint
@@ -78,7 +101,7 @@ def assert_accepted(of: Case | History, command: Command) -> History:
     """
     history = _history(of)
     try:
-        events = decide(history.case, command)
+        events = _send(history, command, adapter)
     except RestorativeError as error:
         rule = getattr(error, "rule", None)
         raise AssertionError(
@@ -92,7 +115,12 @@ def assert_accepted(of: Case | History, command: Command) -> History:
 
 
 def assert_withdrawal_accepted(
-    of: Case | History, party_id: str, *, at: datetime | None = None, guardian: str | None = None
+    of: Case | History,
+    party_id: str,
+    *,
+    at: datetime | None = None,
+    guardian: str | None = None,
+    adapter: Adapter | None = None,
 ) -> History:
     """Assert `party_id` (or their `guardian`) may withdraw now, as R1 promises; return the history after it."""
     history = _history(of)
@@ -100,4 +128,4 @@ def assert_withdrawal_accepted(
         Actor(id=party_id, kind=ActorKind.PARTY) if guardian is None else Actor(id=guardian, kind=ActorKind.GUARDIAN)
     )
     when = history.case.updated_at if at is None else at
-    return assert_accepted(history, Withdraw(actor=actor, at=when, party_id=party_id))
+    return assert_accepted(history, Withdraw(actor=actor, at=when, party_id=party_id), adapter=adapter)
