@@ -18,6 +18,7 @@ for example-based tests and for reading.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -32,7 +33,7 @@ from . import _commands as c
 from ._alphabet import Cast, state_key
 from ._commands import Command
 from ._decider import decide as _decide
-from ._decider import evolve
+from ._decider import evolve, replay
 from ._events import Event
 from ._invariants import Decide, Violation
 from ._lifecycle import FINAL_STAGES, MACHINE, MOVES, Stage
@@ -72,6 +73,7 @@ Transition = tuple[str, Stage, Stage | None]
 """A transition of the lifecycle machine: (trigger, source, destination or None for a step)."""
 
 
+@functools.cache
 def transitions() -> frozenset[Transition]:
     """Return every transition of the lifecycle machine, moves and steps."""
     found: set[Transition] = set()
@@ -331,11 +333,7 @@ class _Run:
         graph = _Graph(configuration)
         opening = configuration.referral()
         root = self.decide(None, opening)
-        start = None
-        for event in root:
-            start = evolve(start, event)
-        assert start is not None
-        graph.add(start, -1, opening, root)
+        graph.add(replay(root), -1, opening, root)
         queue = deque([0])
         decide = self.decide
         while queue:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .._commands import Command
 from .._decider import decide as _decide
-from .._decider import evolve
+from .._decider import replay
 from .._events import Event
 from .._invariants import Decide
 from .._values import Case
@@ -45,10 +45,8 @@ class DeciderAdapter(Adapter):
     def send(self, case_id: str, command: Command) -> Sequence[Event]:
         case = self.cases.get(case_id)
         events = self.decide(case, command)
-        for event in events:
-            case = evolve(case, event)
-        if case is not None:
-            self.cases[case_id] = case
+        if events:
+            self.cases[case_id] = replay(events, start=case)
         return events
 
     def load(self, case_id: str) -> Case | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .._commands import Command, Withdraw
-from .._decider import decide, evolve
+from .._decider import decide
 from .._events import Event
 from .._rules import RULES
 from .._timeline import describe, describe_command
@@ -108,10 +108,7 @@ def assert_accepted(of: Case | History, command: Command, *, adapter: Adapter | 
             f"expected {describe_command(command)} to be accepted;\n"
             f"it was refused by {_rule(rule)}: {error}\n{_context(history)}"
         ) from error
-    case = history.case
-    for event in events:
-        case = evolve(case, event)
-    return History(case=case, commands=(*history.commands, command), events=(*history.events, *events))
+    return history.after(command, events)
 
 
 def assert_withdrawal_accepted(

@@ -11,7 +11,7 @@ from attrs import frozen
 from .. import _alphabet
 from .._alphabet import Cast, state_key
 from .._commands import AdjournMeeting, AssignStaff, Command, DeclareConflict, ReferCase, ReleaseMediator
-from .._decider import decide, evolve
+from .._decider import decide, replay
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, MOVES, Stage
 from .._timeline import timeline
@@ -56,18 +56,15 @@ class History:
     def open(cls, referral: ReferCase) -> History:
         """Open a case from its referral (raises the decider's error if it is refused)."""
         events = decide(None, referral)
-        case = None
-        for event in events:
-            case = evolve(case, event)
-        assert case is not None
-        return cls(case=case, commands=(referral,), events=events)
+        return cls(case=replay(events), commands=(referral,), events=events)
 
     def then(self, command: Command) -> History:
         """The history after `command`; raises the decider's error, and changes nothing, if it is refused."""
-        events = decide(self.case, command)
-        case = self.case
-        for event in events:
-            case = evolve(case, event)
+        return self.after(command, decide(self.case, command))
+
+    def after(self, command: Command, events: Sequence[Event]) -> History:
+        """The history after `command` recorded `events` (as the system under test answered)."""
+        case = replay(events, start=self.case)
         return History(case=case, commands=(*self.commands, command), events=(*self.events, *events))
 
     def timeline(self) -> str:
@@ -83,10 +80,7 @@ def successors(history: History, cast: Cast) -> list[tuple[Command, Case]]:
             events = decide(history.case, command)
         except RestorativeError:
             continue
-        case = history.case
-        for event in events:
-            case = evolve(case, event)
-        out.append((command, case))
+        out.append((command, replay(events, start=history.case)))
     return out
 
 

@@ -19,7 +19,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from hypothesis import reject
 from hypothesis import strategies as st
@@ -35,6 +35,7 @@ from .._rules import cooling_off_days
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
 from ..errors import Refused, RestorativeError
 from ._drive import History, walk
+from ._factory import START
 
 __all__ = [
     "FULL_CAST",
@@ -48,8 +49,8 @@ __all__ = [
     "referrals",
 ]
 
-T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
-"""The earliest referral the strategies draw."""
+T0 = START
+"""The earliest referral the strategies draw: when a fresh `Clock` starts."""
 
 FULL_CAST = Cast(support=True, lawyer=True, adjournments=2, second_mediator=True, conflicts=True, second_staff=True)
 """Every optional command on offer: what `commands` and `invalid_commands` draw from."""
