@@ -34,3 +34,19 @@ def test_changelog_has_an_unreleased_section() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in text
     assert "### Added" in text.split("## [Unreleased]", 1)[1]
+
+
+def test_core_imports_only_the_card_and_optional_parts_stay_lazy() -> None:
+    """The core needs transitions, attrs and cattrs alone; pm4py never appears under src/."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, restorative, restorative.simulation, restorative.store, restorative.verify;"
+        "heavy = {'pyarrow', 'matplotlib', 'rich', 'dask', 'distributed', 'pm4py', 'psycopg', 'hypothesis'};"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    for path in (ROOT / "src").rglob("*.py"):
+        assert not re.search(r"^\s*(import|from)\s+pm4py", path.read_text(encoding="utf-8"), re.M), path

@@ -40,6 +40,11 @@ class DeciderMachine(CaseStateMachine):
             return
         for party in case.active_parties:
             assert r.Withdraw in r.allowed(case, r.Actor(id=party.id, kind=r.ActorKind.PARTY))
+        # `among` narrows the question without changing the answer
+        subset = (r.Withdraw, r.GiveConsent, r.SignAgreement, r.ReportItem, r.AdjournMeeting, r.AcceptCase)
+        for actor in _people(case):
+            full = r.allowed(case, actor)
+            assert r.allowed(case, actor, among=subset) == tuple(k for k in full if k in subset)
 
     @invariant()
     def json_round_trip_is_identity(self) -> None:

@@ -1,4 +1,4 @@
-"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths."""
+"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths, simulate, compare."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
-from . import verify
+from . import simulation, verify
 from ._demo import fulfilled_case, withdrawn_case
 from ._lifecycle import Stage, mermaid
 from ._rules import RULES
 from ._timeline import describe, describe_command, timeline
-from .errors import CaseNotFound, IntegrityError, StoreError
+from .errors import CaseNotFound, IntegrityError, ScenarioError, StoreError
 from .store import SQLiteStore
 
 DEFAULT_DB = "restorative.db"
@@ -110,8 +112,11 @@ class _Bar:
         self.tty = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int, configuration: verify.Configuration) -> None:
+        self.line(done, total, configuration.label)
+
+    def line(self, done: int, total: int, label: str) -> None:
         filled = self.width * done // total
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {configuration.label}"
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {label}"
         if self.tty:
             end = "\n" if done == total else ""
             sys.stderr.write(f"\r{line:<100}{end}")
@@ -153,6 +158,86 @@ def _paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sim_progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A rich progress bar on stderr when rich is installed, else the plain one."""
+    try:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # noqa: PLC0415
+    except ImportError:
+        plain = _Bar()
+        return (lambda done, total: plain.line(done, total, "cases")), (lambda: None)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+    task = bar.add_task("simulating", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+def _plots(kpis: dict[str, Any], folder: Path, other: dict[str, Any] | None = None) -> None:
+    try:
+        from .simulation import _plots as plots  # noqa: PLC0415
+
+        files = plots.plot_run(kpis, folder) if other is None else plots.plot_comparison(other, kpis, folder)
+    except ImportError as error:
+        print(f"plots skipped: {error}", file=sys.stderr)
+        return
+    print(f"plots: {', '.join(p.name for p in files)}")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    scenario = simulation.Scenario.from_toml(Path(args.scenario))
+    names = [n.strip() for n in args.formats.split(",") if n.strip()]
+    update, stop = _sim_progress() if sys.stderr.isatty() or args.progress else ((lambda d, t: None), lambda: None)
+    try:
+        result = simulation.simulate(
+            scenario,
+            args.out,
+            cases=args.cases,
+            seed=args.seed,
+            workers=args.workers,
+            formats=names,
+            dask=args.dask,
+            progress=update,
+        )
+    finally:
+        stop()
+    print(simulation.table(result.kpis))
+    rate = result.kpis["cases"] / result.seconds if result.seconds else 0.0
+    print(f"wrote {', '.join(str(p) for p in result.files.values())} in {result.seconds:.1f} s ({rate:,.0f} cases/s)")
+    if not args.no_plots:
+        _plots(result.kpis, Path(args.out))
+    return 0
+
+
+def _read_kpis(folder: str) -> dict[str, Any]:
+    path = Path(folder) / "kpis.json"
+    if not path.exists():
+        raise ScenarioError("(run)", f"no kpis.json in {folder}; run `restorative simulate ... --out {folder}` first")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _compare(args: argparse.Namespace) -> int:
+    a, b = _read_kpis(args.a), _read_kpis(args.b)
+    diff = simulation.compare(a, b)
+    print(simulation.compare_table(diff))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "comparison.json").write_text(json.dumps(diff, indent=2) + "\n", encoding="utf-8")
+        if not args.no_plots:
+            _plots(b, out, other=a)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -181,10 +266,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     shortest.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
     shortest.add_argument("--target", default="", help="only targets containing this text, e.g. 'stage fulfilled'")
     shortest.set_defaults(run=_paths)
+    sim = commands.add_parser("simulate", help="simulate a scenario's cases; write event logs, KPIs and plots")
+    sim.add_argument("scenario", help="the scenario TOML file, e.g. examples/scenarios/norway.toml")
+    sim.add_argument("--cases", type=int, help="how many cases (default: the scenario's)")
+    sim.add_argument("--seed", type=int, help="the seed (default: the scenario's)")
+    sim.add_argument("--out", required=True, help="the output folder")
+    sim.add_argument("--workers", type=int, help="processes (default: all cores; 1 runs in this process)")
+    sim.add_argument("--formats", default="csv", help="any of csv,parquet,xes,ocel (default csv)")
+    sim.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler instead of local processes")
+    sim.add_argument("--no-plots", action="store_true", help="skip the PNG and SVG plots")
+    sim.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    sim.set_defaults(run=_simulate)
+    cmp = commands.add_parser("compare", help="compare the KPIs of two simulation runs (B against A)")
+    cmp.add_argument("a", help="the first run's output folder")
+    cmp.add_argument("b", help="the second run's output folder")
+    cmp.add_argument("--out", help="write comparison.json and the comparison plot here")
+    cmp.add_argument("--no-plots", action="store_true", help="skip the comparison plot")
+    cmp.set_defaults(run=_compare)
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except StoreError as error:
+    except (StoreError, ScenarioError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error

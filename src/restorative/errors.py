@@ -5,15 +5,17 @@ The tree::
     RestorativeError                 base of everything below
     ├── InvalidInput                 malformed input: empty id, naive datetime,
     │   │                            wrong type, unknown party or person
-    │   └── DecodeError              JSON or data the codec cannot turn into a value
+    │   ├── DecodeError              JSON or data the codec cannot turn into a value
+    │   └── ScenarioError            a simulation scenario with an impossible or unknown key
     ├── Refused                      a well-formed command the case will not take;
     │   ├── StageError               the command is not possible in this stage
     │   ├── RuleViolation            a rule (R1-R18) refuses it now
     │   └── NotPermitted             the actor may not issue it (R14)
-    └── StoreError                   an event store could not do what was asked
-        ├── CaseNotFound             no case with this id is stored
-        ├── ConcurrencyError         another writer appended first; reload and retry
-        └── IntegrityError           stored rows were edited, deleted or reordered
+    ├── StoreError                   an event store could not do what was asked
+    │   ├── CaseNotFound             no case with this id is stored
+    │   ├── ConcurrencyError         another writer appended first; reload and retry
+    │   └── IntegrityError           stored rows were edited, deleted or reordered
+    └── SimulationError              the rules refused a simulated command (a bug to report)
 
 Every `Refused` leaves the case exactly as it was (R16).
 Each error carries its facts as attributes, and its message says what to do.
@@ -54,6 +56,18 @@ class DecodeError(InvalidInput):
     def __init__(self, message: str, *, path: str = "$") -> None:
         super().__init__(f"cannot decode {path}: {message}", field=path)
         self.path = path
+
+
+class ScenarioError(InvalidInput):
+    """A simulation scenario holds an impossible value or an unknown key.
+
+    Attributes:
+        key: the dotted key at fault, e.g. ``behaviour.consent``.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"scenario key {key}: {message}", field=key)
+        self.key = key
 
 
 class Refused(RestorativeError):
@@ -175,6 +189,29 @@ class IntegrityError(StoreError):
         self.reason = reason
 
 
+class SimulationError(RestorativeError):
+    """The rules refused a command the simulator chose: the simulator, not the case, is wrong.
+
+    The simulator only sends commands that `allowed` offers and whose arguments it built
+    from the case, so this is a bug in restorative; the message has what is needed to
+    reproduce it.
+
+    Attributes:
+        case_id: the simulated case.
+        index: its index in the scenario (with the seed, enough to replay it alone).
+        refusal: the error the decider raised.
+    """
+
+    def __init__(self, case_id: str, index: int, refusal: Exception) -> None:
+        super().__init__(
+            f"simulated case {case_id} (index {index}) was refused: {refusal}; "
+            "please report this with the scenario and its seed"
+        )
+        self.case_id = case_id
+        self.index = index
+        self.refusal = refusal
+
+
 def _name(stage: Stage | None) -> str:
     return "(no case yet)" if stage is None else stage.value
 
@@ -189,6 +226,8 @@ __all__ = [
     "Refused",
     "RestorativeError",
     "RuleViolation",
+    "ScenarioError",
+    "SimulationError",
     "StageError",
     "StoreError",
 ]

@@ -1,0 +1,33 @@
+"""Simulation for researchers: scenarios in, event logs, KPIs and plots out, through the real rules."""
+
+from __future__ import annotations
+
+from ._agent import case_id, simulate_case
+from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
+from ._log import COLUMNS, CaseLog, LogObject, LogRow, case_log
+from ._runner import Result, run_chunk, simulate
+from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario
+
+__all__ = [
+    "COLUMNS",
+    "OUTCOMES",
+    "Result",
+    "Tally",
+    "compare",
+    "compare_table",
+    "run_chunk",
+    "simulate",
+    "table",
+    "wilson",
+    "Behaviour",
+    "CaseLog",
+    "Distribution",
+    "Durations",
+    "LogObject",
+    "LogRow",
+    "Mix",
+    "Scenario",
+    "case_id",
+    "case_log",
+    "simulate_case",
+]

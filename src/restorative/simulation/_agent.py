@@ -1,0 +1,473 @@
+"""One simulated case: people who act by the scenario's odds, through the real decider.
+
+The agent looks at the case (never at a model of its own) and picks the next command:
+at each choice the scenario names (decline or accept, consent or withdraw, adjourn,
+agree or not, fulfil or breach), it asks `allowed` what the actor may do and draws among
+that; the rest of the way it builds the command the stage is waiting for. Every command
+goes through `handle`; a refusal is a bug and raises `SimulationError`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import _commands as c
+from .._commands import Command
+from .._decider import allowed, handle
+from .._events import Event
+from .._lifecycle import FINAL_STAGES, Stage
+from .._values import (
+    Actor,
+    ActorKind,
+    Case,
+    CaseId,
+    CaseKind,
+    Item,
+    ItemKind,
+    ItemStatus,
+    MeetingKind,
+    ParticipantRole,
+    Party,
+    PartyId,
+    PersonId,
+    Referral,
+    ReferralSource,
+    Role,
+    TalkChannel,
+)
+from ..errors import InvalidInput, Refused, SimulationError
+from ._scenario import Distribution, Scenario
+
+_ITEM_KINDS = tuple(ItemKind)
+Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
+"""Sees every command the agent sends, with the case before and after (for tests)."""
+_HOUR = timedelta(hours=1)
+
+
+def case_id(index: int) -> CaseId:
+    """The id of the simulated case with this index: ``sim-0000042``."""
+    return CaseId(f"sim-{index:07d}")
+
+
+def case_rng(scenario: Scenario, index: int) -> random.Random:
+    """The random stream of one case: fixed by the seed and the index alone."""
+    return random.Random(scenario.seed * 4_294_967_296 + index)
+
+
+def _pick(rng: random.Random, shares: Sequence[tuple[Any, float]]) -> Any:
+    u = rng.random()
+    total = 0.0
+    for value, share in shares:
+        total += share
+        if u < total:
+            return value
+    return shares[-1][0]
+
+
+class _Agent:
+    """Drives one case from referral to a final stage."""
+
+    def __init__(self, scenario: Scenario, index: int, observe: Observer | None = None) -> None:
+        self.observe = observe
+        self.s = scenario
+        self.b = scenario.behaviour
+        self.d = scenario.durations
+        self.index = index
+        self.rng = case_rng(scenario, index)
+        self.case: Case | None = None
+        self.events: list[Event] = []
+        # Decisions drawn once per person or case, so a retry of a step draws nothing new.
+        self.decided: dict[str, bool] = {}
+        self.withdrawal_at: datetime | None = None
+        year = timedelta(days=365.25)
+        offset = (index + self.rng.random()) / scenario.referrals_per_year
+        self.now = scenario.start + offset * year
+        self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
+        self.mediator_pool = scenario.mediators
+        self.actors: dict[str, Actor] = {}
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def later(self, duration: Distribution) -> datetime:
+        self.now += timedelta(days=duration.sample(self.rng))
+        return self.now
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def once(self, key: str, p: float) -> bool:
+        if key not in self.decided:
+            self.decided[key] = self.chance(p)
+        return self.decided[key]
+
+    def send(self, command: Command) -> None:
+        before = self.case
+        try:
+            self.case, new = handle(before, command)
+        except (Refused, InvalidInput) as refusal:
+            raise SimulationError(case_id(self.index), self.index, refusal) from refusal
+        self.events.extend(new)
+        if self.observe is not None:
+            self.observe(before, command, self.case, new)
+
+    def offers(self, actor: Actor, *kinds: type[Command]) -> list[type[Command]]:
+        """Which of `kinds` the case offers `actor` now (`allowed`): the agent's choice set."""
+        assert self.case is not None
+        offered = allowed(self.case, actor, self.now, among=kinds)
+        return [k for k in kinds if k in offered]
+
+    def party_actor(self, party_id: str) -> Actor:
+        actor = self.actors.get(party_id)
+        if actor is None:
+            actor = self.actors[party_id] = Actor(id=party_id, kind=ActorKind.PARTY)
+        return actor
+
+    def mediator(self) -> Actor:
+        assert self.case is not None
+        return Actor(id=self.case.mediators[0], kind=ActorKind.MEDIATOR)
+
+    # --- the case -----------------------------------------------------------------
+
+    def run(self) -> tuple[list[Event], Case]:
+        self.refer()
+        stage: Stage | None = None
+        while True:
+            case = self.case
+            assert case is not None
+            if case.stage in FINAL_STAGES:
+                return self.events, case
+            if case.stage is not stage:
+                stage = case.stage
+                p = dict(self.b.withdrawal).get(stage.value, 0.0)
+                self.withdrawal_at = None
+                if self.chance(p):
+                    self.withdrawal_at = self.now + timedelta(days=self.d.withdraw.sample(self.rng))
+            if self.withdrawal_at is not None:
+                self.withdraw_someone()
+                continue
+            self.step(case)
+
+    def refer(self) -> None:
+        s, mix, rng = self.s, self.s.mix, self.rng
+        criminal = self.chance(mix.criminal)
+        kind = CaseKind.CRIMINAL if criminal else CaseKind.CIVIL
+        source = ReferralSource(_pick(rng, mix.criminal_sources if criminal else mix.civil_sources))
+        count = int(_pick(rng, mix.parties))
+        received = self.now
+        roles: list[Role]
+        if criminal:
+            roles = [Role.HARMED, Role.RESPONSIBLE] + [
+                rng.choice((Role.HARMED, Role.RESPONSIBLE)) for _ in range(2, count)
+            ]
+        else:
+            roles = [Role.PARTY] * count
+        minor_at = -1
+        if self.chance(mix.minors):
+            minor_at = 1 if criminal else rng.randrange(count)
+        parties = []
+        for i, role in enumerate(roles):
+            pid = PartyId(f"p{i + 1}")
+            if i == minor_at:
+                low, high = mix.criminal_minor_ages if criminal else mix.civil_minor_ages
+                age = rng.randint(low, high)
+                born = (received - timedelta(days=int(365.25 * age) + 30 + rng.randrange(300))).date()
+                parties.append(Party(id=pid, role=role, birth_date=born, guardians=(PersonId(f"{pid}-guardian"),)))
+            else:
+                parties.append(Party(id=pid, role=role))
+        admitted = criminal and self.chance(mix.admission_at_referral)
+        referral = Referral(source=source, kind=kind, received_at=received, admission_of_facts=admitted)
+        self.send(
+            c.ReferCase(
+                actor=self.staff,
+                at=self.later(_QUICK),
+                case_id=case_id(self.index),
+                referral=referral,
+                parties=tuple(parties),
+                policy=s.policy,
+            )
+        )
+
+    def step(self, case: Case) -> None:
+        stage = case.stage
+        if stage is Stage.REFERRED:
+            self.assess(case)
+        elif stage is Stage.CONSENT:
+            self.consent(case)
+        elif stage is Stage.PREPARATION:
+            self.prepare(case)
+        elif stage is Stage.MEETING:
+            self.meet(case)
+        elif stage is Stage.AGREEMENT:
+            self.sign(case)
+        elif stage is Stage.COOLING_OFF:
+            ends = case.agreement.cooling_off_ends if case.agreement is not None else None
+            assert ends is not None
+            self.now = max(self.now, ends)
+            self.send(c.EndCoolingOff(actor=self.staff, at=self.later(self.d.end_cooling_off)))
+        else:
+            self.follow_up(case)
+
+    def withdraw_someone(self) -> None:
+        case = self.case
+        assert case is not None
+        assert self.withdrawal_at is not None
+        self.now = max(self.now, self.withdrawal_at)
+        self.withdrawal_at = None
+        party = self.rng.choice(case.active_parties)
+        actor = self.party_actor(party.id)
+        if self.offers(actor, c.Withdraw):
+            self.send(c.Withdraw(actor=actor, at=self.now, party_id=party.id))
+
+    def assess(self, case: Case) -> None:
+        at = self.later(self.d.accept)
+        choice = self.offers(self.staff, c.DeclineCase, c.AcceptCase)
+        if c.DeclineCase in choice and self.chance(self.b.decline):
+            self.send(c.DeclineCase(actor=self.staff, at=at, reason="not suitable for mediation"))
+        else:
+            self.send(c.AcceptCase(actor=self.staff, at=at))
+
+    def consent(self, case: Case) -> None:
+        d = self.d
+        if not case.mediators:
+            first = self.rng.randrange(self.mediator_pool)
+            self.send(c.AssignMediator(actor=self.staff, at=self.later(d.assign), mediator_id=_mediator_id(first)))
+            return
+        mediator = self.mediator()
+        if self.once("conflict", self.b.conflict):
+            self.decided["conflict"] = False
+            towards = self.rng.choice(case.active_parties).id
+            self.send(
+                c.DeclareConflict(actor=mediator, at=self.later(_QUICK), mediator_id=mediator.id, towards=towards)
+            )
+            self.send(c.ReleaseMediator(actor=self.staff, at=self.later(_QUICK), mediator_id=mediator.id))
+            taken = int(mediator.id.rsplit("-", 1)[1])
+            other = (taken + 1 + self.rng.randrange(self.mediator_pool - 1)) % self.mediator_pool
+            self.send(c.AssignMediator(actor=self.staff, at=self.later(d.assign), mediator_id=_mediator_id(other)))
+            return
+        if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
+            self.send(c.RecordAdmission(actor=self.staff, at=self.later(d.inform)))
+            return
+        for party in case.active_parties:
+            if not party.informed:
+                self.send(c.InformParty(actor=mediator, at=self.later(d.inform), party_id=party.id))
+                return
+            actor = self.party_actor(party.id)
+            if not party.consented:
+                at = self.later(d.consent)
+                if self.once(f"consent:{party.id}", self.b.consent) and self.offers(actor, c.GiveConsent):
+                    self.send(c.GiveConsent(actor=actor, at=at, party_id=party.id))
+                else:
+                    self.send(c.Withdraw(actor=actor, at=at, party_id=party.id))
+                return
+            if party.minor and not party.dispensed and not party.guardian_consents:
+                self.guardian(case, party)
+                return
+        self.send(c.StartPreparation(actor=mediator, at=self.later(_QUICK)))
+
+    def guardian(self, case: Case, party: Party) -> None:
+        at = self.later(self.d.consent)
+        if (
+            case.kind is CaseKind.CIVIL
+            and self.once(f"dispense:{party.id}", self.b.dispense)
+            and c.DispenseGuardianConsent in self.offers(self.staff, c.DispenseGuardianConsent)
+            and _may_dispense(case, party, at)
+        ):
+            self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
+            return
+        guardian = Actor(id=party.guardians[0], kind=ActorKind.GUARDIAN)
+        if self.once(f"guardian:{party.id}", self.b.guardian_consent):
+            self.send(c.GiveGuardianConsent(actor=guardian, at=at, party_id=party.id))
+        else:
+            self.send(c.Withdraw(actor=guardian, at=at, party_id=party.id))
+
+    def prepare(self, case: Case) -> None:
+        d, mix = self.d, self.s.mix
+        mediator = self.mediator()
+        if case.policy.preparatory_talks_required or self.once("talks", 0.5):
+            for party in case.active_parties:
+                if not party.prepared:
+                    channel = TalkChannel(_pick(self.rng, self.b.channels))
+                    self.send(
+                        c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
+                    )
+                    return
+        for party in case.active_parties:
+            if self.once(f"support:{party.id}", mix.support):
+                self.decided[f"support:{party.id}"] = False
+                self.participant(case, f"{party.id}-support", ParticipantRole.SUPPORT, party.id)
+                return
+            if party.minor and self.once(f"guardian-attends:{party.id}", mix.guardian_attends):
+                self.decided[f"guardian-attends:{party.id}"] = False
+                self.participant(case, party.guardians[0], ParticipantRole.GUARDIAN, party.id)
+                return
+        if self.once("interpreter", mix.interpreter):
+            self.decided["interpreter"] = False
+            self.participant(case, "interpreter", ParticipantRole.INTERPRETER, None)
+            return
+        attendees = [p.id for p in case.active_parties]
+        attendees += [p.id for p in case.participants if _comes(case, p.accompanies)]
+        attendees.append(mediator.id)
+        at = self.later(d.schedule)
+        starts = at + timedelta(days=d.wait.sample(self.rng))
+        kind = MeetingKind.LARGE_GROUP if len(case.active_parties) >= 4 else MeetingKind.MEDIATION
+        self.send(c.ScheduleMeeting(actor=mediator, at=at, kind=kind, starts_at=starts, attendees=tuple(attendees)))
+
+    def participant(self, case: Case, person: str, role: ParticipantRole, accompanies: str | None) -> None:
+        mediator = self.mediator()
+        at = self.later(_QUICK)
+        proposer = self.party_actor(accompanies) if accompanies is not None else mediator
+        self.send(
+            c.ProposeParticipant(
+                actor=proposer,
+                at=at,
+                participant_id=PersonId(person),
+                role=role,
+                accompanies=PartyId(accompanies) if accompanies is not None and proposer is mediator else None,
+            )
+        )
+        if role is ParticipantRole.SUPPORT:
+            self.send(c.DiscloseParticipant(actor=mediator, at=self.later(_QUICK), participant_id=PersonId(person)))
+        now = self.case
+        assert now is not None
+        for other in now.active_parties:
+            if other.id != accompanies:
+                self.send(
+                    c.ApproveParticipant(
+                        actor=self.party_actor(other.id),
+                        at=self.later(_QUICK),
+                        participant_id=PersonId(person),
+                        party_id=other.id,
+                    )
+                )
+
+    def meet(self, case: Case) -> None:
+        meeting = case.meeting
+        assert meeting is not None
+        mediator = self.mediator()
+        if meeting.held_at is None:
+            present = [a for a in meeting.attendees if _present(case, a)]
+            for person in present:
+                if person not in case.confidential:
+                    self.now = max(self.now, meeting.starts_at)
+                    self.send(c.AgreeConfidentiality(actor=mediator, at=self.now, person_id=person))
+                    return
+            self.now = max(self.now, meeting.starts_at)
+            self.send(c.HoldMeeting(actor=mediator, at=self.now, present=tuple(present)))
+            return
+        at = self.later(self.d.agree)
+        choice = self.offers(mediator, c.AdjournMeeting, c.RecordAgreement, c.RecordNoAgreement)
+        if c.AdjournMeeting in choice and case.adjournments < self.b.max_adjournments and self.chance(self.b.adjourn):
+            self.send(c.AdjournMeeting(actor=mediator, at=at))
+        elif c.RecordAgreement in choice and self.chance(self.b.agreement):
+            self.send(c.RecordAgreement(actor=mediator, at=at, items=self.items(case, at)))
+        else:
+            self.send(c.RecordNoAgreement(actor=mediator, at=at))
+
+    def items(self, case: Case, at: datetime) -> tuple[Item, ...]:
+        count = int(_pick(self.rng, self.b.items))
+        owing = [p for p in case.active_parties if p.role is Role.RESPONSIBLE] or list(case.active_parties)
+        limit = case.policy.longest_item_deadline_days
+        items = []
+        for k in range(count):
+            days = max(1.0, self.d.item_deadline.sample(self.rng))
+            if limit is not None:
+                days = min(days, float(limit))
+            kind = self.rng.choice(_ITEM_KINDS)
+            items.append(
+                Item(
+                    id=f"item-{k + 1}",
+                    kind=kind,
+                    description=f"{kind.value.replace('_', ' ')} (simulated)",
+                    responsible=self.rng.choice(owing).id,
+                    deadline=at + timedelta(days=days),
+                )
+            )
+        return tuple(items)
+
+    def sign(self, case: Case) -> None:
+        agreement = case.agreement
+        assert agreement is not None
+        signed = set(agreement.signatures)
+        at = self.later(self.d.sign)
+        for party in case.active_parties:
+            if party.id not in signed:
+                self.send(c.SignAgreement(actor=self.party_actor(party.id), at=at, signer_id=party.id))
+                return
+            if party.minor and not party.dispensed and not signed.intersection(party.guardians):
+                guardian = party.guardians[0]
+                self.send(c.SignAgreement(actor=Actor(id=guardian, kind=ActorKind.GUARDIAN), at=at, signer_id=guardian))
+                return
+        mediator = self.mediator()
+        self.send(c.SignAgreement(actor=mediator, at=at, signer_id=mediator.id))
+
+    def follow_up(self, case: Case) -> None:
+        agreement = case.agreement
+        assert agreement is not None
+        open_items = sorted((i for i in agreement.items if i.status is ItemStatus.OPEN), key=lambda i: i.deadline)
+        item = open_items[0]
+        reporter = self.reporter(case, item)
+        if self.once(f"fulfil:{item.id}", self.b.fulfil_item):
+            at = min(self.now + timedelta(days=self.d.report.sample(self.rng)), item.deadline - _HOUR)
+            self.now = max(self.now, at)
+            self.send(c.ReportItem(actor=reporter, at=self.now, item_id=item.id, fulfilled=True))
+        elif self.once(f"report-breach:{item.id}", self.b.report_breach):
+            at = min(self.now + timedelta(days=self.d.report.sample(self.rng)), item.deadline - _HOUR)
+            self.now = max(self.now, at)
+            self.send(c.ReportItem(actor=reporter, at=self.now, item_id=item.id, fulfilled=False))
+        else:
+            self.now = max(self.now, item.deadline) + timedelta(days=self.d.overdue_check.sample(self.rng))
+            self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
+
+    def reporter(self, case: Case, item: Item) -> Actor:
+        for party in case.active_parties:
+            if party.id == item.responsible or party.minor:
+                continue
+            if case.kind is CaseKind.CIVIL or party.role is Role.HARMED:
+                return self.party_actor(party.id)
+        return self.staff
+
+
+_QUICK = Distribution(dist="fixed", params=(("value", 0.01),))
+"""A quarter of an hour or so: steps that follow at once."""
+
+
+def _mediator_id(n: int) -> PersonId:
+    return PersonId(f"mediator-{n:03d}")
+
+
+def _comes(case: Case, accompanies: str | None) -> bool:
+    if accompanies is None:
+        return True
+    party = case.party(accompanies)
+    return party is not None and not party.withdrawn
+
+
+def _present(case: Case, person: str) -> bool:
+    party = case.party(person)
+    if party is not None:
+        return not party.withdrawn
+    if person in case.mediators:
+        return True
+    p = next((q for q in case.participants if q.id == person), None)
+    return p is not None and _comes(case, p.accompanies)
+
+
+def _may_dispense(case: Case, party: Party, at: datetime) -> bool:
+    age = party.age_on(at.date())
+    return age is not None and age >= case.policy.civil_dispensation_age
+
+
+def simulate_case(scenario: Scenario, index: int, observe: Observer | None = None) -> tuple[list[Event], Case]:
+    """Simulate the case with this index: its events and its final case.
+
+    Depends on the scenario and the index alone (not on what else is simulated), so any
+    case of a study can be replayed on its own. `observe`, if given, sees every command
+    with the case before and after it and the events it produced.
+
+    Raises:
+        SimulationError: the rules refused a command the simulator chose (a bug).
+    """
+    return _Agent(scenario, index, observe).run()

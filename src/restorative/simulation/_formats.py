@@ -1,0 +1,126 @@
+"""Export formats of the event log: each one encodes chunks in a worker and writes them in order.
+
+A format is a class with a static `encode(logs)` that turns a chunk of cases into
+something picklable (run in the worker processes, so the heavy work is parallel), and
+an instance, opened on the output file by the main process, whose `write` appends one
+encoded chunk and whose `close` finishes the file. Chunks arrive in case order, so the
+bytes do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ._log import COLUMNS, CaseLog, csv_text, objects_cell
+from ._scenario import Scenario
+
+
+class Format:
+    """Base of the export formats: see the module's docstring."""
+
+    name: ClassVar[str]
+    filename: ClassVar[str]
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        self.path = path
+        self.scenario = scenario
+
+    @staticmethod
+    def encode(logs: Sequence[CaseLog]) -> Any:
+        """Encode one chunk of cases (runs in a worker)."""
+        raise NotImplementedError
+
+    def write(self, encoded: Any) -> None:
+        """Append one encoded chunk."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the file."""
+        raise NotImplementedError
+
+
+class CsvFormat(Format):
+    """``events.csv``: one row per event, the columns of `COLUMNS`, UTF-8, ``\\n`` line ends."""
+
+    name = "csv"
+    filename = "events.csv"
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        super().__init__(path, scenario)
+        self.file = path.open("w", encoding="utf-8", newline="")
+        self.file.write(",".join(COLUMNS) + "\n")
+
+    @staticmethod
+    def encode(logs: Sequence[CaseLog]) -> Any:
+        return csv_text(logs)
+
+    def write(self, encoded: Any) -> None:
+        self.file.write(encoded)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ParquetFormat(Format):
+    """``events.parquet``: the same columns as CSV, one row group per chunk (needs pyarrow)."""
+
+    name = "parquet"
+    filename = "events.parquet"
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        super().__init__(path, scenario)
+        pa, pq = _arrow()
+        self.schema = pa.schema(
+            [
+                ("case_id", pa.string()),
+                ("seq", pa.int32()),
+                ("activity", pa.string()),
+                ("timestamp", pa.timestamp("us", tz="UTC")),
+                ("role", pa.string()),
+                ("actor", pa.string()),
+                ("stage", pa.string()),
+                ("case_kind", pa.string()),
+                ("objects", pa.string()),
+            ]
+        )
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+
+    @staticmethod
+    def encode(logs: Sequence[CaseLog]) -> Any:
+        columns: list[list[Any]] = [[] for _ in COLUMNS]
+        for log in logs:
+            for row in log.rows:
+                for i in range(8):
+                    columns[i].append(row[i])
+                columns[8].append(objects_cell(row.objects))
+        return columns
+
+    def write(self, encoded: Any) -> None:
+        pa, _ = _arrow()
+        arrays = [
+            pa.array(values, type=self.schema.field(i).type) if i != 3 else None for i, values in enumerate(encoded)
+        ]
+        stamps = pa.array(encoded[3], type=pa.string()).cast(pa.timestamp("us", tz="UTC"))
+        arrays[3] = stamps
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _arrow() -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise ImportError("Parquet export needs pyarrow: pip install 'restorative[sim]'") from None
+    return pa, pq
+
+
+def formats() -> dict[str, type[Format]]:
+    """Every export format by name: csv, parquet, xes, ocel."""
+    from ._mining import OcelFormat, XesFormat  # noqa: PLC0415
+
+    return {f.name: f for f in (CsvFormat, ParquetFormat, XesFormat, OcelFormat)}

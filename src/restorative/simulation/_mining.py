@@ -1,0 +1,281 @@
+"""XES and OCEL 2.0 exports, written by the library itself (pm4py reads them back in tests).
+
+Both are written by hand, chunk by chunk: `encode` (in the workers) builds the text of a
+chunk of cases, the writer only appends it. Only what is in the rows and objects of the
+log goes out: no free text of any event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+from xml.sax.saxutils import escape
+
+from ._formats import Format
+from ._log import CaseLog
+from ._scenario import Scenario
+
+# -- XES -------------------------------------------------------------------------------
+
+_XML_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
+def _q(value: str) -> str:
+    """A double-quoted, escaped XML attribute value.
+
+    Always double quotes (`quoteattr` would switch to single quotes for a value holding
+    ``"``): pm4py's default XES reader splits elements on ``"``.
+    """
+    return '"' + escape(value, _XML_ENTITIES) + '"'
+
+
+_XES_HEADER = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+\t<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+\t<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
+\t<extension name="Lifecycle" prefix="lifecycle" uri="http://www.xes-standard.org/lifecycle.xesext"/>
+\t<extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
+\t<global scope="trace">
+\t\t<string key="concept:name" value="__INVALID__"/>
+\t\t<string key="case_kind" value="__INVALID__"/>
+\t</global>
+\t<global scope="event">
+\t\t<string key="concept:name" value="__INVALID__"/>
+\t\t<date key="time:timestamp" value="1970-01-01T00:00:00.000+00:00"/>
+\t\t<string key="lifecycle:transition" value="complete"/>
+\t\t<string key="org:resource" value="__INVALID__"/>
+\t\t<string key="org:role" value="__INVALID__"/>
+\t\t<string key="actor" value="__INVALID__"/>
+\t\t<string key="stage" value="__INVALID__"/>
+\t\t<int key="seq" value="0"/>
+\t</global>
+\t<classifier name="Activity" keys="concept:name"/>
+"""
+
+
+def xes_text(logs: Sequence[CaseLog]) -> str:
+    """The ``<trace>`` elements of some cases, one per case, one ``<event>`` per row."""
+    parts: list[str] = []
+    add = parts.append
+    for log in logs:
+        if not log.rows:
+            continue  # a case without events has no trace
+        first = log.rows[0]
+        add(
+            f"\t<trace>\n"
+            f'\t\t<string key="concept:name" value={_q(first.case_id)}/>\n'
+            f'\t\t<string key="case_kind" value={_q(first.case_kind)}/>\n'
+        )
+        for row in log.rows:
+            role = _q(row.role)
+            add(
+                f"\t\t<event>\n"
+                f'\t\t\t<string key="concept:name" value={_q(row.activity)}/>\n'
+                f'\t\t\t<date key="time:timestamp" value={_q(row.timestamp)}/>\n'
+                f'\t\t\t<string key="lifecycle:transition" value="complete"/>\n'
+                f'\t\t\t<string key="org:resource" value={role}/>\n'
+                f'\t\t\t<string key="org:role" value={role}/>\n'
+                f'\t\t\t<string key="actor" value={_q(row.actor)}/>\n'
+                f'\t\t\t<string key="stage" value={_q(row.stage)}/>\n'
+                f'\t\t\t<int key="seq" value="{int(row.seq)}"/>\n'
+                f"\t\t</event>\n"
+            )
+        add("\t</trace>\n")
+    return "".join(parts)
+
+
+class XesFormat(Format):
+    """``events.xes``: IEEE 1849 XES, one trace per case, one event per row."""
+
+    name = "xes"
+    filename = "events.xes"
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        super().__init__(path, scenario)
+        self.file = path.open("w", encoding="utf-8", newline="\n")
+        self.file.write(_XES_HEADER)
+        self.file.write(f'\t<string key="concept:name" value={_q(scenario.name)}/>\n')
+
+    @staticmethod
+    def encode(logs: Sequence[CaseLog]) -> Any:
+        return xes_text(logs)
+
+    def write(self, encoded: Any) -> None:
+        self.file.write(encoded)
+
+    def close(self) -> None:
+        self.file.write("</log>\n")
+        self.file.close()
+
+
+# -- OCEL 2.0 JSON -----------------------------------------------------------------------
+
+STATIC_TIME = "1970-01-01T00:00:00Z"
+"""The ``time`` of an object attribute that never changes (the OCEL 2.0 convention)."""
+
+
+class OcelChunk(NamedTuple):
+    """One encoded chunk of the OCEL log: JSON texts and what the declarations need."""
+
+    events: str
+    """The chunk's events: JSON objects, one a line, separated by ``,``."""
+    objects: str
+    """The chunk's own objects (everything but the shared mediators), the same way."""
+    mediators: tuple[str, ...]
+    """The shared mediators the chunk's events mention (sorted): written once, at the end."""
+    event_types: tuple[str, ...]
+    object_types: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(object type, attribute names)``, sorted."""
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _object(oid: str, kind: str, attributes: Sequence[tuple[str, str]], relations: Sequence[tuple[str, str]]) -> str:
+    return _json(
+        {
+            "id": oid,
+            "type": kind,
+            "attributes": [{"name": n, "value": v, "time": STATIC_TIME} for n, v in attributes],
+            "relationships": [{"objectId": o, "qualifier": q} for o, q in relations],
+        }
+    )
+
+
+def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
+    """The OCEL 2.0 events and objects of some cases.
+
+    Every event relates to its case (qualifier ``case``) and to the objects of its row. A
+    mediator the case does not declare is shared between cases: it is only named in
+    `OcelChunk.mediators`. Any other object a row names but the case does not declare
+    (a guardian, say) gets a bare object of the row's type, related to the case, so that
+    no relationship points nowhere.
+    """
+    events: list[str] = []
+    objects: list[str] = []
+    mediators: set[str] = set()
+    event_types: set[str] = set()
+    object_types: dict[str, set[str]] = {}
+    for log in logs:
+        declared = {o.id for o in log.objects}
+        bare: dict[str, tuple[str, str]] = {}  # id -> (type, case id), in order of first mention
+        for row in log.rows:
+            event_types.add(row.activity)
+            relationships: list[dict[str, str]] = []
+            seen: set[tuple[str, str]] = set()
+            for qualifier, kind, oid in (("case", "case", row.case_id), *row.objects):
+                if (oid, qualifier) in seen:
+                    continue
+                seen.add((oid, qualifier))
+                relationships.append({"objectId": oid, "qualifier": qualifier})
+                if oid in declared:
+                    continue
+                if kind == "mediator":
+                    mediators.add(oid)
+                else:
+                    bare.setdefault(oid, (kind, row.case_id))
+            events.append(
+                _json(
+                    {
+                        "id": f"{row.case_id}:{row.seq}",
+                        "type": row.activity,
+                        "time": row.timestamp,
+                        "attributes": [
+                            {"name": "role", "value": row.role},
+                            {"name": "actor", "value": row.actor},
+                            {"name": "stage", "value": row.stage},
+                        ],
+                        "relationships": relationships,
+                    }
+                )
+            )
+        for obj in log.objects:
+            object_types.setdefault(obj.type, set()).update(n for n, _ in obj.attributes)
+            objects.append(_object(obj.id, obj.type, obj.attributes, obj.relations))
+        for oid, (kind, case) in bare.items():
+            object_types.setdefault(kind, set())
+            objects.append(_object(oid, kind, (), () if oid == case else ((case, "case"),)))
+    return OcelChunk(
+        ",\n".join(events),
+        ",\n".join(objects),
+        tuple(sorted(mediators)),
+        tuple(sorted(event_types)),
+        tuple((k, tuple(sorted(v))) for k, v in sorted(object_types.items())),
+    )
+
+
+class OcelFormat(Format):
+    """``events.ocel.json``: OCEL 2.0 JSON, events and objects streamed.
+
+    The events go straight to the output file, the objects to a temporary file beside it;
+    `close` appends the objects, the shared mediators (once each) and the type
+    declarations, then removes the temporary file.
+    """
+
+    name = "ocel"
+    filename = "events.ocel.json"
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        super().__init__(path, scenario)
+        self.file = path.open("w", encoding="utf-8", newline="\n")
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".objects", dir=path.parent)
+        self.objects_path = Path(name)
+        self.objects = os.fdopen(fd, "w+", encoding="utf-8", newline="\n")
+        self.events_written = False
+        self.objects_written = False
+        self.mediators: set[str] = set()
+        self.event_types: set[str] = set()
+        self.object_types: dict[str, set[str]] = {}
+        self.file.write('{"events":[')
+
+    @staticmethod
+    def encode(logs: Sequence[CaseLog]) -> Any:
+        return ocel_chunk(logs)
+
+    def write(self, encoded: Any) -> None:
+        chunk: OcelChunk = encoded
+        if chunk.events:
+            self.file.write(",\n" if self.events_written else "\n")
+            self.file.write(chunk.events)
+            self.events_written = True
+        if chunk.objects:
+            self.objects.write(",\n" if self.objects_written else "\n")
+            self.objects.write(chunk.objects)
+            self.objects_written = True
+        self.mediators.update(chunk.mediators)
+        self.event_types.update(chunk.event_types)
+        for kind, names in chunk.object_types:
+            self.object_types.setdefault(kind, set()).update(names)
+
+    def close(self) -> None:
+        try:
+            self.file.write("\n" if self.events_written else "")
+            self.file.write('],"objects":[')
+            self.objects.seek(0)
+            shutil.copyfileobj(self.objects, self.file)
+            if self.mediators:
+                self.file.write(",\n" if self.objects_written else "\n")
+                self.file.write(",\n".join(_object(m, "mediator", (), ()) for m in sorted(self.mediators)))
+                self.object_types.setdefault("mediator", set())
+            if self.objects_written or self.mediators:
+                self.file.write("\n")
+            object_types = [
+                {"name": k, "attributes": [{"name": n, "type": "string"} for n in sorted(v)]}
+                for k, v in sorted(self.object_types.items())
+            ]
+            event_types = [
+                {"name": t, "attributes": [{"name": n, "type": "string"} for n in ("role", "actor", "stage")]}
+                for t in sorted(self.event_types)
+            ]
+            self.file.write(f'],\n"objectTypes":{_json(object_types)},\n"eventTypes":{_json(event_types)}}}\n')
+        finally:
+            self.objects.close()
+            self.objects_path.unlink(missing_ok=True)
+            self.file.close()

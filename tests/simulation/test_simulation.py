@@ -1,0 +1,318 @@
+"""The simulation: same seed same bytes, the real rules, the scenario's odds, and clear refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import restorative as r
+from restorative import _invariants
+from restorative._commands import Command
+from restorative.errors import ScenarioError
+from restorative.simulation import (
+    OUTCOMES,
+    Distribution,
+    Scenario,
+    Tally,
+    case_log,
+    compare,
+    run_chunk,
+    simulate,
+    simulate_case,
+    wilson,
+)
+
+ROOT = Path(__file__).parent.parent.parent
+SCENARIOS = ROOT / "examples" / "scenarios"
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- determinism -------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_bytes_whatever_the_number_of_workers(tmp_path: Path) -> None:
+    scenario = Scenario(name="determinism", seed=7)
+    one = simulate(scenario, tmp_path / "one", cases=1200, workers=1, formats=("csv", "parquet"), chunk=250)
+    two = simulate(scenario, tmp_path / "two", cases=1200, workers=2, formats=("csv", "parquet"), chunk=250)
+    assert one.workers == 1 and two.workers == 2
+    digests = _digest(tmp_path / "one")
+    assert {"events.csv", "events.parquet", "kpis.json", "scenario.json"} <= set(digests)
+    assert digests == _digest(tmp_path / "two")
+    other = simulate(scenario, tmp_path / "other", cases=1200, seed=8, workers=1, chunk=250)
+    assert other.kpis != one.kpis
+    assert _digest(tmp_path / "other")["events.csv"] != digests["events.csv"]
+
+
+def test_a_case_depends_on_its_index_and_seed_alone() -> None:
+    scenario = Scenario(seed=3)
+    alone, _ = simulate_case(scenario, 41)
+    in_a_chunk, _tally = run_chunk(scenario, 40, 43, ("csv",))
+    rows = [line for line in in_a_chunk["csv"].splitlines() if line.startswith("sim-0000041,")]
+    assert len(rows) == len(alone)
+
+
+def test_the_csv_has_a_row_per_event_and_the_kpis_count_every_case(tmp_path: Path) -> None:
+    result = simulate(Scenario(), tmp_path, cases=300, workers=1)
+    lines = (tmp_path / "events.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",") == list(r.simulation.COLUMNS)
+    cases = Counter(line.split(",", 1)[0] for line in lines[1:])
+    assert len(cases) == 300 == result.kpis["cases"]
+    assert sum(cases.values()) == result.kpis["events"]
+    assert sum(o["count"] for o in result.kpis["outcomes"].values()) == 300
+    expected = Counter(simulate_case(Scenario(), i)[1].stage.value for i in range(300))
+    assert {k: v["count"] for k, v in result.kpis["outcomes"].items() if v["count"]} == dict(expected)
+
+
+# --- the real rules ----------------------------------------------------------------
+
+
+def test_every_simulated_case_keeps_every_rule_and_replays_to_its_final_case() -> None:
+    # A scenario that exercises everything: minors, support, interpreters, conflicts,
+    # adjournments, many parties, withdrawals in every stage.
+    base = Scenario()
+    scenario = base.replace(
+        seed=11,
+        mix=attrs.evolve(base.mix, minors=0.6, support=0.5, interpreter=0.5, parties=((2, 0.4), (3, 0.3), (4, 0.3))),
+        behaviour=attrs.evolve(
+            base.behaviour,
+            conflict=0.3,
+            adjourn=0.3,
+            withdrawal=tuple((stage, 0.15) for stage, _ in base.behaviour.withdrawal),
+        ),
+    )
+    violations: list[str] = []
+    commands: Counter[str] = Counter()
+
+    def observe(before: r.Case | None, command: Command, after: r.Case, events: tuple[r.Event, ...]) -> None:
+        commands[type(command).__name__] += 1
+        if before is not None:
+            violations.extend(str(v) for v in _invariants.accepted(before, command, after, events))
+
+    stages: Counter[str] = Counter()
+    for index in range(400):
+        events, case = simulate_case(scenario, index, observe)
+        violations.extend(str(v) for v in _invariants.history(events, case))
+        assert r.replay(events) == case
+        assert case.stage in r.FINAL_STAGES
+        stages[case.stage.value] += 1
+    assert violations == []
+    assert set(stages) == set(OUTCOMES)
+    # the walk reaches the rare corners it was set up for
+    for name in (
+        "DeclareConflict",
+        "AdjournMeeting",
+        "GiveGuardianConsent",
+        "DispenseGuardianConsent",
+        "ProposeParticipant",
+        "DiscloseParticipant",
+        "EndCoolingOff",
+        "CheckDeadlines",
+        "Withdraw",
+    ):
+        assert commands[name] > 0, name
+
+
+def test_the_observer_would_see_a_broken_rule() -> None:
+    """The oracle used above is not blind: a doctored case after a command is reported."""
+    found: list[str] = []
+
+    def observe(before: r.Case | None, command: Command, after: r.Case, events: tuple[r.Event, ...]) -> None:
+        if before is not None and isinstance(command, r.StartPreparation):
+            doctored = attrs.evolve(after, stage=r.Stage.MEETING)
+            found.extend(v.rule for v in _invariants.accepted(before, command, doctored, events))
+
+    for index in range(30):
+        simulate_case(Scenario(), index, observe)
+    assert found
+
+
+def test_exports_carry_no_free_text() -> None:
+    """Item wording and decline reasons stay out of the log (only process facts go in)."""
+    scenario = Scenario(behaviour=attrs.evolve(Scenario().behaviour, decline=1.0))
+    chunk, _ = run_chunk(scenario, 0, 200, ("csv",))
+    text = chunk["csv"]
+    assert "RecordAgreement" not in text  # commands are not events
+    assert "(simulated)" not in text and "not suitable" not in text
+    assert "CaseDeclined" in text and "AgreementRecorded" in text
+
+
+# --- the scenario's odds -----------------------------------------------------------
+
+
+def _expected_shares(s: Scenario) -> dict[str, float]:
+    """Outcome shares that a simple 2-party, 1-item scenario implies, computed by hand."""
+    b = s.behaviour
+    w = dict(b.withdrawal)
+    civil = 1 - s.mix.criminal
+    declined = civil * b.decline
+    accepted = 1 - declined - w["referred"]
+    survive_consent = (1 - w["consent"]) * b.consent**2
+    reached_meeting = accepted * survive_consent * (1 - w["preparation"])
+    agreed = reached_meeting * b.agreement
+    return {
+        "declined": declined,
+        "no_agreement": reached_meeting * (1 - b.agreement),
+        "fulfilled": agreed * b.fulfil_item,
+        "breached": agreed * (1 - b.fulfil_item),
+        "withdrawn": 1 - declined - reached_meeting,
+    }
+
+
+def test_outcome_shares_match_the_scenarios_probabilities() -> None:
+    base = Scenario()
+    scenario = base.replace(
+        seed=5,
+        mix=attrs.evolve(base.mix, parties=((2, 1.0),), minors=0.0),
+        behaviour=attrs.evolve(
+            base.behaviour,
+            decline=0.2,
+            consent=0.8,
+            conflict=0.1,
+            adjourn=0.0,
+            agreement=0.7,
+            items=((1, 1.0),),
+            fulfil_item=0.75,
+            withdrawal=(
+                ("referred", 0.0),
+                ("consent", 0.05),
+                ("preparation", 0.1),
+                ("meeting", 0.0),
+                ("agreement", 0.0),
+                ("cooling_off", 0.0),
+                ("follow_up", 0.0),
+            ),
+        ),
+    )
+    n = 6000
+    result = simulate(scenario, None, cases=n, workers=1)
+    expected = _expected_shares(scenario)
+    assert math.isclose(sum(expected.values()), 1.0)
+    for name, p in expected.items():
+        share = result.kpis["outcomes"][name]["share"]
+        se = math.sqrt(p * (1 - p) / n)
+        assert abs(share - p) < 4.5 * se, (name, share, p)
+        low, high = result.kpis["outcomes"][name]["ci95"]
+        assert low <= share <= high
+
+
+def test_a_longer_preparation_moves_the_meeting_later() -> None:
+    base = Scenario(seed=2)
+    slower = base.replace(durations=attrs.evolve(base.durations, talk=Distribution.of("fixed", value=10)))
+    a = simulate(base, None, cases=600, workers=1).kpis
+    b = simulate(slower, None, cases=600, workers=1).kpis
+    diff = compare(a, b)
+    assert diff["median_times"]["time_to_meeting_days"]["difference"] > 10
+    assert b["stage_days"]["preparation"]["median"] > a["stage_days"]["preparation"]["median"] + 10
+
+
+# --- KPIs -----------------------------------------------------------------------------
+
+
+def test_tallies_merge_to_the_tally_of_all_cases() -> None:
+    scenario = Scenario(seed=9)
+    runs = [simulate_case(scenario, i) for i in range(120)]
+    whole = Tally()
+    for events, case in runs:
+        whole.add(events, case)
+    parts = Tally()
+    for start in range(0, 120, 50):
+        part = Tally()
+        for events, case in runs[start : start + 50]:
+            part.add(events, case)
+        parts.merge(part)
+    scenario_data: dict[str, Any] = {"name": "x"}
+    assert r.simulation._kpis.kpis(parts, scenario_data) == r.simulation._kpis.kpis(whole, scenario_data)
+    assert whole.cases == 120 and whole.events == sum(len(e) for e, _ in runs)
+
+
+def test_wilson_interval_brackets_the_share_and_narrows_with_more_cases() -> None:
+    for count, n in ((0, 10), (3, 10), (10, 10), (300, 1000)):
+        low, high = wilson(count, n)
+        assert 0 <= low <= count / n <= high <= 1
+    assert wilson(3000, 10000)[1] - wilson(3000, 10000)[0] < wilson(30, 100)[1] - wilson(30, 100)[0]
+
+
+def test_case_log_rows_follow_the_events() -> None:
+    events, case = simulate_case(Scenario(seed=1), 3)
+    log = case_log(events, case)
+    assert [row.activity for row in log.rows] == [type(e).__name__ for e in events]
+    assert [row.seq for row in log.rows] == list(range(1, len(events) + 1))
+    assert log.rows[-1].stage == case.stage.value
+    assert log.objects[0].id == case.id and log.objects[0].type == "case"
+
+
+# --- scenarios ------------------------------------------------------------------------
+
+
+def test_the_shipped_scenarios_load_and_variants_change_only_what_they_say() -> None:
+    norway = Scenario.from_toml(SCENARIOS / "norway.toml")
+    assert norway.name == "norway" and norway.referrals_per_year == 5600 and norway.mix.criminal == 0.6
+    assert Scenario.from_data(json.loads(json.dumps(norway.to_data()))) == norway
+    slower = Scenario.from_toml(SCENARIOS / "longer-preparation.toml")
+    assert slower.durations.talk.param("median") > norway.durations.talk.param("median")
+    assert slower.replace(name="norway", description=norway.description, durations=norway.durations) == norway
+    no_cooling = Scenario.from_toml(SCENARIOS / "no-cooling-off.toml")
+    assert no_cooling.policy.criminal_cooling_off_days == 0
+    assert no_cooling.mix == norway.mix and no_cooling.durations == norway.durations
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("cases = 10\nunknown = 1", "unknown"),
+        ("[behaviour]\nconsent = 1.5", "behaviour.consent"),
+        ("[behaviour]\nconsent = -0.1", "behaviour.consent"),
+        ("[behaviour]\nhapiness = 0.5", "behaviour.hapiness"),
+        ("[behaviour.withdrawal]\nmeeting = 2", "behaviour.withdrawal.meeting"),
+        ("[behaviour.withdrawal]\nlunch = 0.1", "behaviour.withdrawal.lunch"),
+        ('[durations]\nwait = { dist = "lognormal", median = -3, sigma = 0.5 }', "durations.wait.median"),
+        ('[durations]\nwait = { dist = "normal", mean = 3 }', "durations.wait.dist"),
+        ('[durations]\nwait = { dist = "fixed" }', "durations.wait.value"),
+        ('[durations]\nwait = { dist = "fixed", value = 1, extra = 2 }', "durations.wait.extra"),
+        ('[durations]\nlunch = { dist = "fixed", value = 1 }', "durations.lunch"),
+        ('[mix]\nparties = { "2" = 0.5, "3" = 0.4 }', "mix.parties"),
+        ('[mix]\nparties = { "7" = 1.0 }', "mix.parties.7"),
+        ("[mix]\ncriminal = true", "mix.criminal"),
+        ("[policy]\nmax_mediators = 0", "policy.max_mediators"),
+        ("[policy]\nsnacks = true", "policy.snacks"),
+        ("cases = 0", "cases"),
+        ('start = "yesterday"', "start"),
+        ("start = 2026-01-05T08:00:00", "start"),
+        ("cases = [", "(file)"),
+    ],
+)
+def test_bad_scenarios_are_refused_naming_the_key(text: str, key: str) -> None:
+    with pytest.raises(ScenarioError) as refused:
+        Scenario.from_toml(text)
+    assert refused.value.key == key
+    assert key in str(refused.value)
+
+
+def test_a_scenario_built_in_code_is_checked_too() -> None:
+    with pytest.raises(ScenarioError, match=r"behaviour\.agreement"):
+        Scenario(behaviour=attrs.evolve(Scenario().behaviour, agreement=3.0))
+
+
+def test_a_base_file_that_is_missing_or_circular_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('base = "b.toml"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('base = "a.toml"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="cycle"):
+        Scenario.from_toml(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text('base = "missing.toml"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="cannot read"):
+        Scenario.from_toml(tmp_path / "c.toml")
+
+
+def test_unknown_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="unknown format 'xlsx'"):
+        simulate(Scenario(), tmp_path, cases=10, workers=1, formats=("csv", "xlsx"))
