@@ -183,7 +183,7 @@ def test_the_stateful_test_catches_the_mutant(mutant: Mutant, rule: str) -> None
             _machine(mutant),
             # No shrinking: the first failing walk is the counter-example, and it is shown whole.
             settings=settings(
-                max_examples=1000,
+                max_examples=3000,
                 stateful_step_count=60,
                 derandomize=True,
                 database=None,

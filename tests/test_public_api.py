@@ -37,7 +37,7 @@ def test_errors_module_exports_its_tree() -> None:
 
 
 def test_private_modules_start_with_underscore() -> None:
-    public_modules = {"errors", "store", "testing", "verify"}
+    public_modules = {"errors", "simulation", "store", "testing", "verify"}
     for info in pkgutil.iter_modules(restorative.__path__):
         assert info.name.startswith("_") or info.name in public_modules, info.name
         if info.name != "__main__":
@@ -77,3 +77,14 @@ def test_store_all_lists_exactly_its_public_names() -> None:
     lazy = {"PostgresStore"}  # imported on first use: it needs the postgres extra
     assert sorted(public | lazy) == sorted(store.__all__)
     assert all(getattr(store, name) for name in store.__all__)
+
+
+def test_simulation_all_lists_exactly_its_public_names_and_each_is_documented() -> None:
+    import restorative.simulation as simulation
+
+    public = _public(simulation) - {"annotations"}
+    assert sorted(public) == sorted(simulation.__all__)
+    for name in simulation.__all__:
+        value = getattr(simulation, name)
+        if callable(value):
+            assert (value.__doc__ or "").strip(), f"simulation.{name} has no docstring"

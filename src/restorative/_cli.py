@@ -183,9 +183,7 @@ def _sim_progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
 
 def _plots(kpis: dict[str, Any], folder: Path, other: dict[str, Any] | None = None) -> None:
     try:
-        from .simulation import _plots as plots  # noqa: PLC0415
-
-        files = plots.plot_run(kpis, folder) if other is None else plots.plot_comparison(other, kpis, folder)
+        files = simulation.plot_run(kpis, folder) if other is None else simulation.plot_comparison(other, kpis, folder)
     except ImportError as error:
         print(f"plots skipped: {error}", file=sys.stderr)
         return

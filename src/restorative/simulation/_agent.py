@@ -45,6 +45,9 @@ _ITEM_KINDS = tuple(ItemKind)
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _HOUR = timedelta(hours=1)
+_WEEK = timedelta(days=7)
+_WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
+"""Stages in which a case waits for the meeting: the weekly chance of withdrawal applies."""
 
 
 def case_id(index: int) -> CaseId:
@@ -82,6 +85,8 @@ class _Agent:
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
         self.decided: dict[str, bool] = {}
         self.withdrawal_at: datetime | None = None
+        self.withdrawal = {Stage(name): p for name, p in self.b.withdrawal}
+        self.weekly = self.b.weekly_withdrawal
         year = timedelta(days=365.25)
         offset = (index + self.rng.random()) / scenario.referrals_per_year
         self.now = scenario.start + offset * year
@@ -141,14 +146,18 @@ class _Agent:
                 return self.events, case
             if case.stage is not stage:
                 stage = case.stage
-                p = dict(self.b.withdrawal).get(stage.value, 0.0)
                 self.withdrawal_at = None
-                if self.chance(p):
+                if self.chance(self.withdrawal[stage]):
                     self.withdrawal_at = self.now + timedelta(days=self.d.withdraw.sample(self.rng))
             if self.withdrawal_at is not None:
                 self.withdraw_someone()
                 continue
+            began = self.now
             self.step(case)
+            if self.weekly and stage in _WAITING and self.case is not None and self.case.stage in _WAITING:
+                weeks = (self.now - began) / _WEEK
+                if weeks > 0 and self.chance(1.0 - (1.0 - self.weekly) ** weeks):
+                    self.withdrawal_at = self.now
 
     def refer(self) -> None:
         s, mix, rng = self.s, self.s.mix, self.rng

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .._events import AgreementRecorded, CaseReferred, Event
+import attrs
+
+from .._events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event
 from .._lifecycle import MOVES, Stage
 from .._values import Case
 
@@ -70,23 +72,42 @@ def _ref(case: Case, person: str) -> str:
     return f"{case.id}/{person}"
 
 
-def _objects_of(case: Case, event: Event) -> tuple[tuple[str, str, str], ...]:
+_PEOPLE = ("party_id", "mediator_id", "participant_id", "person_id", "signer_id", "guardian_id", "towards")
+
+
+def _shape(kind: Any) -> tuple[str, tuple[tuple[str, str], ...], bool, bool, bool]:
+    """Per event class, once: its activity name, the fields naming people (with their
+    qualifiers), whether it names an item, whether it concerns the agreement, and whether
+    it concerns any object besides the case."""
+    names = {f.name for f in attrs.fields(kind)}
+    people = tuple((n, n.removesuffix("_id")) for n in _PEOPLE if n in names)
+    item = "item_id" in names
+    agreement = kind.__name__.startswith(("Agreement", "CoolingOff"))
+    return kind.__name__, people, item, agreement, bool(people or item or agreement or kind is CaseReferred)
+
+
+def _objects_of(
+    case: Case, event: Event, people: tuple[tuple[str, str], ...], item: bool, agreement: bool
+) -> tuple[tuple[str, str, str], ...]:
     refs: list[tuple[str, str, str]] = []
-    for name in ("party_id", "mediator_id", "participant_id", "person_id", "signer_id", "guardian_id", "towards"):
-        person = getattr(event, name, None)
+    for name, qualifier in people:
+        person = getattr(event, name)
         if person is not None:
-            refs.append((name.removesuffix("_id"), _person_type(case, person), _ref(case, person)))
-    item = getattr(event, "item_id", None)
-    if item is not None:
-        refs.append(("item", "item", f"{case.id}/{item}"))
+            refs.append((qualifier, _person_type(case, person), _ref(case, person)))
+    if item:
+        refs.append(("item", "item", f"{case.id}/{getattr(event, 'item_id')}"))  # noqa: B009 - Event is a union
     if isinstance(event, CaseReferred):  # the referral names every party (and so every party is in a relation)
         refs.extend(("party", "party", f"{case.id}/{p.id}") for p in event.parties)
     elif isinstance(event, AgreementRecorded):
         refs.append(("agreement", "agreement", f"{case.id}/agreement"))
         refs.extend(("item", "item", f"{case.id}/{i.id}") for i in event.items)
-    elif type(event).__name__.startswith(("Agreement", "CoolingOff")):
+    elif agreement:
         refs.append(("agreement", "agreement", f"{case.id}/agreement"))
     return tuple(refs)
+
+
+_NONE: tuple[tuple[str, str, str], ...] = ()
+_SHAPES: dict[Any, tuple[str, tuple[tuple[str, str], ...], bool, bool, bool]] = {k: _shape(k) for k in EVENT_TYPES}
 
 
 def case_log(events: Sequence[Event], case: Case) -> CaseLog:
@@ -99,17 +120,18 @@ def case_log(events: Sequence[Event], case: Case) -> CaseLog:
         if trigger is not None:
             stage = MOVES.get((trigger, stage), stage)
         actor = event.actor
+        activity, people, item, agreement, related = _SHAPES[type(event)]
         rows.append(
             LogRow(
                 case.id,
                 seq,
-                type(event).__name__,
+                activity,
                 event.at.isoformat(),
                 actor.kind.value,
                 _ref(case, actor.id) if actor.kind.value != "staff" else actor.id,
                 stage.value,
                 kind,
-                _objects_of(case, event),
+                _objects_of(case, event, people, item, agreement) if related else _NONE,
             )
         )
     return CaseLog(tuple(rows), _case_objects(case, events))

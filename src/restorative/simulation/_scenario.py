@@ -146,6 +146,9 @@ class Behaviour:
         report_breach: chance that an unfulfilled item is reported breached before its
             deadline (otherwise staff find it overdue after the deadline).
         withdrawal: chance, per active stage, that one party withdraws during it.
+        weekly_withdrawal: further chance, per week a case waits for its meeting (in
+            consent, preparation or meeting), that a party withdraws: longer waits lose
+            more cases.
         channels: shares of preparatory talks by channel (in person, phone, video).
     """
 
@@ -169,6 +172,7 @@ class Behaviour:
         ("cooling_off", 0.02),
         ("follow_up", 0.01),
     )
+    weekly_withdrawal: float = 0.0
     channels: tuple[tuple[str, float], ...] = (("in_person", 0.6), ("phone", 0.25), ("video", 0.15))
 
 

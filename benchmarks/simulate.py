@@ -1,0 +1,105 @@
+"""Benchmark of the simulation: cases per second with the full CSV event log, and peak memory.
+
+Run: ``python benchmarks/simulate.py`` (1,000,000 cases on all cores, then smaller runs;
+about 20 minutes on 2 cores) or ``--quick`` (20,000 cases; under a minute). Each run is a
+fresh child process, so its peak memory is its own: the figure is the peak resident size
+of the main process plus that of the largest worker times the number of workers.
+
+The last line is one JSON object: ``cases_per_s`` (all cores, CSV written; the design's
+target is 20,000), ``cases_per_s_one_worker``, ``events_per_case``, ``peak_rss_mb_1m`` (for
+1,000,000 cases; ``peak_rss_mb_small`` is the same for the small run, and the two should
+be about equal: memory must not grow with the number of cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "norway.toml"
+TARGET_CASES_PER_S = 20_000
+
+
+def child(cases: int, workers: int) -> None:
+    """Run one simulation and print its figures as JSON (in a fresh process)."""
+    from restorative.simulation import Scenario, simulate
+
+    scenario = Scenario.from_toml(SCENARIO)
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.perf_counter()
+        result = simulate(scenario, folder, cases=cases, workers=workers, formats=("csv",))
+        seconds = time.perf_counter() - began
+        csv_bytes = (Path(folder) / "events.csv").stat().st_size
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = own + (worker * workers if workers > 1 else 0)
+    print(
+        json.dumps(
+            {
+                "cases": cases,
+                "workers": workers,
+                "seconds": round(seconds, 2),
+                "cases_per_s": round(cases / seconds),
+                "events_per_case": result.kpis["events_per_case"],
+                "csv_mb": round(csv_bytes / 2**20, 1),
+                "peak_rss_mb": round(peak, 1),
+            }
+        )
+    )
+
+
+def run(cases: int, workers: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(cases), str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="20,000 cases instead of 1,000,000")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    big, small, single = (20_000, 2_000, 5_000) if args.quick else (1_000_000, 20_000, 50_000)
+    large = run(big, args.workers)
+    little = run(small, args.workers)
+    one = run(single, 1)
+    print(
+        json.dumps(
+            {
+                "cases_per_s": large["cases_per_s"],
+                "cases_per_s_one_worker": one["cases_per_s"],
+                "events_per_case": large["events_per_case"],
+                "peak_rss_mb_1m": large["peak_rss_mb"] if big == 1_000_000 else None,
+                "peak_rss_mb_large": large["peak_rss_mb"],
+                "peak_rss_mb_small": little["peak_rss_mb"],
+                "large_cases": big,
+                "small_cases": small,
+                "rss_large_over_small": round(large["peak_rss_mb"] / little["peak_rss_mb"], 3),
+                "workers": args.workers,
+                "target_cases_per_s": TARGET_CASES_PER_S,
+                "target_met": large["cases_per_s"] >= TARGET_CASES_PER_S,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
