@@ -22,7 +22,16 @@ PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
 """Every Markdown file whose python blocks must run."""
 PAGES_WITH_CODE = ("api.md", "index.md")
 """Pages under docs/ that must hold at least one python block."""
-NAV_PAGES = ("index.md", "concepts.md", "api.md", "persistence.md", "testing.md", "diagram.md", "performance.md")
+NAV_PAGES = (
+    "index.md",
+    "concepts.md",
+    "api.md",
+    "persistence.md",
+    "testing.md",
+    "simulation.md",
+    "diagram.md",
+    "performance.md",
+)
 """Pages that mkdocs.yml lists; the build needs each of them."""
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?P<info>.*)$")

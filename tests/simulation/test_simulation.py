@@ -316,3 +316,14 @@ def test_a_base_file_that_is_missing_or_circular_is_refused(tmp_path: Path) -> N
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="unknown format 'xlsx'"):
         simulate(Scenario(), tmp_path, cases=10, workers=1, formats=("csv", "xlsx"))
+
+
+def test_the_worked_study_in_the_docs_reproduces() -> None:
+    """docs/simulation.md quotes a run of examples/whatif.py; the same seed must still give it."""
+    committed = json.loads((ROOT / "docs" / "img" / "simulation" / "norway" / "kpis.json").read_text(encoding="utf-8"))
+    again = simulate(Scenario.from_toml(SCENARIOS / "norway.toml"), None, cases=committed["cases"], workers=2).kpis
+    again["scenario"] = committed["scenario"]  # the folder is not part of the figures
+    assert again == committed, "rerun: python examples/whatif.py --cases 5600 --out docs/img/simulation"
+    page = (ROOT / "docs" / "simulation.md").read_text(encoding="utf-8")
+    for name, outcome in committed["outcomes"].items():
+        assert f"{name:<14}{outcome['count']:>10,}" in page

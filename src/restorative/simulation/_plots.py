@@ -25,9 +25,9 @@ FUNNEL = ("referred", "consent", "preparation", "meeting", "agreement", "follow_
 """The stages of the funnel, in process order ("meeting": a meeting was held)."""
 
 FUNNEL_NOTE = (
-    "Reach: cases that entered each stage. Every simulated case closes, so entries equal exits (stage_days n); "
-    "re-entries into preparation after an adjournment are not counted again; "
-    "'meeting' counts the cases whose meeting was held."
+    "Reach: cases that entered each stage, counted from the stays in it (every simulated case closes, so each stay "
+    "ends). A case sent back to preparation by an adjourned meeting counts once; 'meeting held': cases whose "
+    "meeting took place. Shares are of all cases referred."
 )
 
 _STAGE_NOTE = (
