@@ -88,3 +88,28 @@ def test_simulation_all_lists_exactly_its_public_names_and_each_is_documented() 
         value = getattr(simulation, name)
         if callable(value):
             assert (value.__doc__ or "").strip(), f"simulation.{name} has no docstring"
+
+
+def test_every_error_pickles_with_its_attributes() -> None:
+    """Errors raised in worker processes (simulation, verification) reach the caller whole."""
+    import pickle
+
+    from restorative import errors
+
+    samples = [
+        errors.RuleViolation("R4", restorative.Stage.CONSENT, "hint"),
+        errors.NotPermitted("someone", None, "hint"),
+        errors.StageError("HoldMeeting", restorative.Stage.CONSENT, ["GiveConsent"]),
+        errors.InvalidInput("message", field="at"),
+        errors.DecodeError("message", path="$.at"),
+        errors.ScenarioError("behaviour.consent", "message"),
+        errors.ConcurrencyError("case-1", 1, 2),
+        errors.IntegrityError("case-1", 3, "reason"),
+        errors.CaseNotFound("case-1"),
+        errors.SimulationError("sim-0000001", 1, errors.RuleViolation("R4", None, "hint")),
+    ]
+    for error in samples:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error)
+        assert str(again) == str(error)
+        assert {k: str(v) for k, v in vars(again).items()} == {k: str(v) for k, v in vars(error).items()}

@@ -24,14 +24,28 @@ Each error carries its facts as attributes, and its message says what to do.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._lifecycle import Stage
 
 
 class RestorativeError(Exception):
-    """Base class of every error raised by restorative."""
+    """Base class of every error raised by restorative.
+
+    Every error pickles with its attributes, so one raised in a worker process (the
+    simulator's, the verifier's) reaches the caller whole.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[RestorativeError], args: tuple[Any, ...], state: dict[str, Any]) -> RestorativeError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidInput(RestorativeError, ValueError):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import subprocess
+import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ import pytest
 import restorative as r
 from restorative import _invariants
 from restorative._commands import Command
-from restorative.errors import ScenarioError
+from restorative.errors import RuleViolation, ScenarioError, SimulationError
 from restorative.simulation import (
     OUTCOMES,
     Distribution,
@@ -28,6 +32,7 @@ from restorative.simulation import (
     simulate_case,
     wilson,
 )
+from restorative.simulation._log import csv_text
 
 ROOT = Path(__file__).parent.parent.parent
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -40,14 +45,27 @@ def _digest(folder: Path) -> dict[str, str]:
 # --- determinism -------------------------------------------------------------------
 
 
+ALL_FORMATS = ("csv", "parquet", "xes", "ocel")
+
+
 def test_same_seed_gives_the_same_bytes_whatever_the_number_of_workers(tmp_path: Path) -> None:
     scenario = Scenario(name="determinism", seed=7)
-    one = simulate(scenario, tmp_path / "one", cases=1200, workers=1, formats=("csv", "parquet"), chunk=250)
-    two = simulate(scenario, tmp_path / "two", cases=1200, workers=2, formats=("csv", "parquet"), chunk=250)
+    one = simulate(scenario, tmp_path / "one", cases=1200, workers=1, formats=ALL_FORMATS, chunk=250)
+    two = simulate(scenario, tmp_path / "two", cases=1200, workers=2, formats=ALL_FORMATS, chunk=250)
     assert one.workers == 1 and two.workers == 2
     digests = _digest(tmp_path / "one")
-    assert {"events.csv", "events.parquet", "kpis.json", "scenario.json"} <= set(digests)
+    expected = {"events.csv", "events.parquet", "events.xes", "events.ocel.json", "kpis.json", "scenario.json"}
+    assert expected == set(digests)
     assert digests == _digest(tmp_path / "two")
+    # another interpreter with another hash seed (set and dict orders) writes the same bytes
+    code = (
+        "import sys; from restorative.simulation import Scenario, simulate;"
+        "simulate(Scenario(name='determinism', seed=7), sys.argv[1], cases=1200, workers=1,"
+        " formats=('csv', 'parquet', 'xes', 'ocel'), chunk=250)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "three")], check=True, env=env)
+    assert _digest(tmp_path / "three") == digests
     other = simulate(scenario, tmp_path / "other", cases=1200, seed=8, workers=1, chunk=250)
     assert other.kpis != one.kpis
     assert _digest(tmp_path / "other")["events.csv"] != digests["events.csv"]
@@ -55,10 +73,11 @@ def test_same_seed_gives_the_same_bytes_whatever_the_number_of_workers(tmp_path:
 
 def test_a_case_depends_on_its_index_and_seed_alone() -> None:
     scenario = Scenario(seed=3)
-    alone, _ = simulate_case(scenario, 41)
+    alone = csv_text([case_log(*simulate_case(scenario, 41))]).splitlines()
     in_a_chunk, _tally = run_chunk(scenario, 40, 43, ("csv",))
     rows = [line for line in in_a_chunk["csv"].splitlines() if line.startswith("sim-0000041,")]
-    assert len(rows) == len(alone)
+    assert rows == alone
+    assert csv_text([case_log(*simulate_case(scenario.replace(seed=4), 41))]).splitlines() != alone
 
 
 def test_the_csv_has_a_row_per_event_and_the_kpis_count_every_case(tmp_path: Path) -> None:
@@ -76,11 +95,11 @@ def test_the_csv_has_a_row_per_event_and_the_kpis_count_every_case(tmp_path: Pat
 # --- the real rules ----------------------------------------------------------------
 
 
-def test_every_simulated_case_keeps_every_rule_and_replays_to_its_final_case() -> None:
-    # A scenario that exercises everything: minors, support, interpreters, conflicts,
-    # adjournments, many parties, withdrawals in every stage.
+def _busy() -> Scenario:
+    """A scenario that exercises everything: minors, support, interpreters, conflicts,
+    adjournments, many parties, withdrawals in every stage."""
     base = Scenario()
-    scenario = base.replace(
+    return base.replace(
         seed=11,
         mix=attrs.evolve(base.mix, minors=0.6, support=0.5, interpreter=0.5, parties=((2, 0.4), (3, 0.3), (4, 0.3))),
         behaviour=attrs.evolve(
@@ -88,8 +107,36 @@ def test_every_simulated_case_keeps_every_rule_and_replays_to_its_final_case() -
             conflict=0.3,
             adjourn=0.3,
             withdrawal=tuple((stage, 0.15) for stage, _ in base.behaviour.withdrawal),
+            weekly_withdrawal=0.05,
         ),
     )
+
+
+def _instant(scenario: Scenario) -> Scenario:
+    """Every step takes no time at all: ties in time everywhere."""
+    zero = Distribution.of("fixed", value=0)
+    return scenario.replace(
+        durations=r.simulation.Durations(**{f.name: zero for f in attrs.fields(r.simulation.Durations)})
+    )
+
+
+ODD_POLICIES: dict[str, dict[str, Any]] = {
+    "busy": {},
+    "no talks, any withdrawal ends": {
+        "preparatory_talks_required": False,
+        "continuation": r.Continuation.ANY_WITHDRAWAL_ENDS,
+    },
+    "short deadlines, one mediator": {"longest_item_deadline_days": 20, "max_mediators": 1},
+    "civil cooling-off, no criminal one": {"civil_cooling_off_by_default": True, "criminal_cooling_off_days": 0},
+}
+
+
+@pytest.mark.parametrize("instant", [False, True], ids=["timed", "instant"])
+@pytest.mark.parametrize("policy", list(ODD_POLICIES), ids=list(ODD_POLICIES))
+def test_every_simulated_case_keeps_every_rule_and_replays_to_its_final_case(policy: str, instant: bool) -> None:
+    scenario = _busy().replace(policy=r.Policy(name=policy, **ODD_POLICIES[policy]))
+    if instant:
+        scenario = _instant(scenario)
     violations: list[str] = []
     commands: Counter[str] = Counter()
 
@@ -99,7 +146,7 @@ def test_every_simulated_case_keeps_every_rule_and_replays_to_its_final_case() -
             violations.extend(str(v) for v in _invariants.accepted(before, command, after, events))
 
     stages: Counter[str] = Counter()
-    for index in range(400):
+    for index in range(250):
         events, case = simulate_case(scenario, index, observe)
         violations.extend(str(v) for v in _invariants.history(events, case))
         assert r.replay(events) == case
@@ -137,13 +184,21 @@ def test_the_observer_would_see_a_broken_rule() -> None:
 
 
 def test_exports_carry_no_free_text() -> None:
-    """Item wording and decline reasons stay out of the log (only process facts go in)."""
-    scenario = Scenario(behaviour=attrs.evolve(Scenario().behaviour, decline=1.0))
-    chunk, _ = run_chunk(scenario, 0, 200, ("csv",))
-    text = chunk["csv"]
-    assert "RecordAgreement" not in text  # commands are not events
-    assert "(simulated)" not in text and "not suitable" not in text
-    assert "CaseDeclined" in text and "AgreementRecorded" in text
+    """Item wording and decline reasons are in the events, never in any export."""
+    scenario = Scenario(behaviour=attrs.evolve(Scenario().behaviour, decline=0.5))
+    texts = []
+    for index in range(200):
+        events, _case = simulate_case(scenario, index)
+        for event in events:
+            texts += [i.description for i in getattr(event, "items", ())]
+            texts += [event.reason] if isinstance(event, r.CaseDeclined) else []
+    assert any("(simulated)" in t for t in texts) and "not suitable for mediation" in texts
+    chunk, _ = run_chunk(scenario, 0, 200, ALL_FORMATS)
+    for name in ("csv", "xes"):
+        assert "CaseDeclined" in chunk[name] and "AgreementRecorded" in chunk[name]
+        assert not any(t in chunk[name] for t in texts), name
+    ocel = chunk["ocel"]
+    assert not any(t in ocel.events or t in ocel.objects for t in texts)
 
 
 # --- the scenario's odds -----------------------------------------------------------
@@ -203,6 +258,83 @@ def test_outcome_shares_match_the_scenarios_probabilities() -> None:
         assert abs(share - p) < 4.5 * se, (name, share, p)
         low, high = result.kpis["outcomes"][name]["ci95"]
         assert low <= share <= high
+
+
+def _plain(**behaviour: Any) -> Scenario:
+    """2 parties, everyone consents, nothing declined or withdrawn unless asked."""
+    base = Scenario(seed=21)
+    quiet = {
+        "decline": 0.0,
+        "consent": 1.0,
+        "conflict": 0.0,
+        "adjourn": 0.0,
+        "agreement": 1.0,
+        "fulfil_item": 1.0,
+        "withdrawal": tuple((stage, 0.0) for stage, _ in base.behaviour.withdrawal),
+        "weekly_withdrawal": 0.0,
+    }
+    return base.replace(
+        mix=attrs.evolve(base.mix, parties=((2, 1.0),), minors=0.0),
+        behaviour=attrs.evolve(base.behaviour, **{**quiet, **behaviour}),
+    )
+
+
+def _share(scenario: Scenario, outcome: str, n: int = 2000) -> float:
+    return float(simulate(scenario, None, cases=n, workers=1).kpis["outcomes"][outcome]["share"])
+
+
+def test_waiting_costs_cases_even_when_the_wait_ends_the_stage() -> None:
+    # One week of waiting to schedule the meeting (preparation -> meeting), nothing else takes time:
+    # with a weekly chance of 1/2, half the cases lose a party.
+    zero = Distribution.of("fixed", value=0)
+    timed = {f.name: zero for f in attrs.fields(r.simulation.Durations)}
+    scenario = _plain(weekly_withdrawal=0.5).replace(
+        durations=r.simulation.Durations(**{**timed, "schedule": Distribution.of("fixed", value=7)})
+    )
+    share = _share(scenario, "withdrawn")
+    assert abs(share - 0.5) < 4.5 * math.sqrt(0.25 / 2000), share
+
+
+def test_a_stage_chance_is_drawn_once_however_often_the_stage_is_entered() -> None:
+    # Every meeting is adjourned twice, so preparation is entered three times; its chance still applies once.
+    withdrawal = tuple((stage, 0.5 if stage == "preparation" else 0.0) for stage, _ in Scenario().behaviour.withdrawal)
+    scenario = _plain(adjourn=1.0, max_adjournments=2, withdrawal=withdrawal)
+    share = _share(scenario, "withdrawn")
+    assert abs(share - 0.5) < 4.5 * math.sqrt(0.25 / 2000), share
+
+
+def test_items_due_soon_are_not_breached_by_the_cooling_off_period() -> None:
+    base = _plain(items=((3, 1.0),))
+    scenario = base.replace(
+        mix=attrs.evolve(base.mix, criminal=1.0),
+        durations=attrs.evolve(base.durations, item_deadline=Distribution.of("uniform", low=1, high=20)),
+    )
+    assert _share(scenario, "fulfilled", 500) == 1.0
+
+
+def test_a_refusal_in_a_worker_reaches_the_caller_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug that makes the rules refuse a simulated command surfaces as SimulationError, even from the pool."""
+    from restorative.simulation import _agent
+
+    real = r.handle
+
+    def picky(case: r.Case | None, command: Command) -> tuple[r.Case, tuple[r.Event, ...]]:
+        if case is not None and case.id == "sim-0000077" and isinstance(command, r.StartPreparation):
+            raise RuleViolation("R4", case.stage, "doctored for the test")
+        return real(case, command)
+
+    monkeypatch.setattr(_agent, "handle", picky)  # the pool's workers are forked after this
+    for workers in (1, 2):
+        with pytest.raises(SimulationError) as caught:
+            simulate(
+                Scenario(seed=1, behaviour=attrs.evolve(Scenario().behaviour, consent=1.0)),
+                None,
+                cases=300,
+                workers=workers,
+                chunk=50,
+            )
+        assert caught.value.index == 77 and caught.value.case_id == "sim-0000077"
+        assert "R4" in str(caught.value) and "doctored" in str(caught.value)
 
 
 def test_a_longer_preparation_moves_the_meeting_later() -> None:
@@ -289,6 +421,12 @@ def test_the_shipped_scenarios_load_and_variants_change_only_what_they_say() -> 
         ('start = "yesterday"', "start"),
         ("start = 2026-01-05T08:00:00", "start"),
         ("cases = [", "(file)"),
+        ("referrals_per_year = 0.5", "referrals_per_year"),
+        ("cases = 100000\nreferrals_per_year = 10", "referrals_per_year"),
+        ('[durations]\nwait = { dist = "lognormal", median = 3, sigma = 5 }', "durations.wait.sigma"),
+        ('[durations]\nwait = { dist = "fixed", value = 1e7 }', "durations.wait.value"),
+        ("[policy]\nage_of_majority = 16\ncivil_dispensation_age = 15", "mix.criminal_minor_ages"),
+        (r'name = "a\u0007b"', "name"),
     ],
 )
 def test_bad_scenarios_are_refused_naming_the_key(text: str, key: str) -> None:
@@ -301,6 +439,16 @@ def test_bad_scenarios_are_refused_naming_the_key(text: str, key: str) -> None:
 def test_a_scenario_built_in_code_is_checked_too() -> None:
     with pytest.raises(ScenarioError, match=r"behaviour\.agreement"):
         Scenario(behaviour=attrs.evolve(Scenario().behaviour, agreement=3.0))
+    with pytest.raises(ScenarioError, match=r"behaviour\.withdrawal\.lunch"):
+        Scenario(behaviour=attrs.evolve(Scenario().behaviour, withdrawal=(("lunch", 0.1),)))
+    # stages left out have no withdrawal; a start in another zone is kept in UTC
+    partial = Scenario(behaviour=attrs.evolve(Scenario().behaviour, withdrawal=(("meeting", 0.5),)))
+    assert dict(partial.behaviour.withdrawal) == {
+        s: (0.5 if s == "meeting" else 0.0) for s in dict(partial.behaviour.withdrawal)
+    }
+    assert len(partial.behaviour.withdrawal) == 7
+    oslo = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert Scenario(start=oslo).start == oslo and Scenario(start=oslo).start.tzinfo is UTC
 
 
 def test_a_base_file_that_is_missing_or_circular_is_refused(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from .._commands import Command
 from .._decider import allowed, handle
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Stage
+from .._rules import cooling_off_days
 from .._values import (
     Actor,
     ActorKind,
@@ -45,6 +46,7 @@ _ITEM_KINDS = tuple(ItemKind)
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _HOUR = timedelta(hours=1)
+_SECOND = timedelta(seconds=1)
 _WEEK = timedelta(days=7)
 _WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
 """Stages in which a case waits for the meeting: the weekly chance of withdrawal applies."""
@@ -84,7 +86,7 @@ class _Agent:
         self.events: list[Event] = []
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
         self.decided: dict[str, bool] = {}
-        self.withdrawal_at: datetime | None = None
+        self.withdrawal_at: list[datetime] = []
         self.withdrawal = {Stage(name): p for name, p in self.b.withdrawal}
         self.weekly = self.b.weekly_withdrawal
         year = timedelta(days=365.25)
@@ -110,6 +112,10 @@ class _Agent:
 
     def send(self, command: Command) -> None:
         before = self.case
+        kind = type(command)
+        if before is not None and kind not in allowed(before, command.actor, command.at, among=(kind,)):
+            refusal = InvalidInput(f"{command.actor.id} was not offered {kind.__name__} in stage {before.stage.value}")
+            raise SimulationError(case_id(self.index), self.index, refusal)
         try:
             self.case, new = handle(before, command)
         except (Refused, InvalidInput) as refusal:
@@ -138,18 +144,18 @@ class _Agent:
 
     def run(self) -> tuple[list[Event], Case]:
         self.refer()
-        stage: Stage | None = None
+        visited: set[Stage] = set()
         while True:
             case = self.case
             assert case is not None
-            if case.stage in FINAL_STAGES:
+            stage = case.stage
+            if stage in FINAL_STAGES:
                 return self.events, case
-            if case.stage is not stage:
-                stage = case.stage
-                self.withdrawal_at = None
+            if stage not in visited:  # the stage's chance is drawn once, not again after an adjournment
+                visited.add(stage)
                 if self.chance(self.withdrawal[stage]):
-                    self.withdrawal_at = self.now + timedelta(days=self.d.withdraw.sample(self.rng))
-            if self.withdrawal_at is not None:
+                    self.withdrawal_at.append(self.during(case))
+            if self.withdrawal_at:
                 self.withdraw_someone()
                 continue
             began = self.now
@@ -157,7 +163,16 @@ class _Agent:
             if self.weekly and stage in _WAITING and self.case is not None and self.case.stage in _WAITING:
                 weeks = (self.now - began) / _WEEK
                 if weeks > 0 and self.chance(1.0 - (1.0 - self.weekly) ** weeks):
-                    self.withdrawal_at = self.now
+                    self.withdrawal_at.append(self.now)
+
+    def during(self, case: Case) -> datetime:
+        """When a withdrawal drawn on entering the case's stage happens: within the stage's
+        known end, if it has one (the cooling-off period)."""
+        at = self.now + timedelta(days=self.d.withdraw.sample(self.rng))
+        ends = case.agreement.cooling_off_ends if case.agreement is not None else None
+        if case.stage is Stage.COOLING_OFF and ends is not None and at >= ends:
+            at = self.now + (ends - self.now) * self.rng.random()
+        return at
 
     def refer(self) -> None:
         s, mix, rng = self.s, self.s.mix, self.rng
@@ -222,13 +237,10 @@ class _Agent:
     def withdraw_someone(self) -> None:
         case = self.case
         assert case is not None
-        assert self.withdrawal_at is not None
-        self.now = max(self.now, self.withdrawal_at)
-        self.withdrawal_at = None
+        self.withdrawal_at.sort()
+        self.now = max(self.now, self.withdrawal_at.pop(0))
         party = self.rng.choice(case.active_parties)
-        actor = self.party_actor(party.id)
-        if self.offers(actor, c.Withdraw):
-            self.send(c.Withdraw(actor=actor, at=self.now, party_id=party.id))
+        self.send(c.Withdraw(actor=self.party_actor(party.id), at=self.now, party_id=party.id))
 
     def assess(self, case: Case) -> None:
         at = self.later(self.d.accept)
@@ -295,7 +307,7 @@ class _Agent:
     def prepare(self, case: Case) -> None:
         d, mix = self.d, self.s.mix
         mediator = self.mediator()
-        if case.policy.preparatory_talks_required or self.once("talks", 0.5):
+        if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
             for party in case.active_parties:
                 if not party.prepared:
                     channel = TalkChannel(_pick(self.rng, self.b.channels))
@@ -379,9 +391,12 @@ class _Agent:
         count = int(_pick(self.rng, self.b.items))
         owing = [p for p in case.active_parties if p.role is Role.RESPONSIBLE] or list(case.active_parties)
         limit = case.policy.longest_item_deadline_days
+        # Deadlines count from when the agreement is expected to bind: after signing and any
+        # cooling-off period (R10); the policy's longest deadline still caps them (R9).
+        binds = cooling_off_days(case, None) + 1.0
         items = []
         for k in range(count):
-            days = max(1.0, self.d.item_deadline.sample(self.rng))
+            days = binds + max(1.0, self.d.item_deadline.sample(self.rng))
             if limit is not None:
                 days = min(days, float(limit))
             kind = self.rng.choice(_ITEM_KINDS)
@@ -427,7 +442,8 @@ class _Agent:
             self.now = max(self.now, at)
             self.send(c.ReportItem(actor=reporter, at=self.now, item_id=item.id, fulfilled=False))
         else:
-            self.now = max(self.now, item.deadline) + timedelta(days=self.d.overdue_check.sample(self.rng))
+            overdue = max(self.now, item.deadline + _SECOND)  # R11: overdue means strictly after the deadline
+            self.now = overdue + timedelta(days=self.d.overdue_check.sample(self.rng))
             self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
 
     def reporter(self, case: Case, item: Item) -> Actor:

@@ -12,9 +12,19 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._events import CaseWithdrawn, Event, MeetingAdjourned, MeetingHeld, PartyWithdrew, ReportSent
+from .._events import (
+    CaseWithdrawn,
+    ConsentGiven,
+    Event,
+    GuardianConsentDispensed,
+    GuardianConsentGiven,
+    MeetingAdjourned,
+    MeetingHeld,
+    PartyWithdrew,
+    ReportSent,
+)
 from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, MOVES, Stage
-from .._values import Case
+from .._values import ActorKind, Case
 
 OUTCOMES = ("fulfilled", "breached", "withdrawn", "no_agreement", "declined")
 """The final stages, in the order tables and plots show them."""
@@ -91,6 +101,7 @@ class Tally:
         self.time_to_outcome = Histogram()
         self.stage_time: dict[str, Histogram] = {s.value: Histogram() for s in ACTIVE_STAGES}
         self.party_withdrawals: Counter[str] = Counter()
+        self.consent_refusals = 0
         self.cases_withdrawn: Counter[str] = Counter()
         self.adjournments = 0
         self.cases_adjourned = 0
@@ -108,9 +119,24 @@ class Tally:
         entered = received
         met = False
         adjourned = 0
+        consented: set[str] = set()
+        guardian: set[str] = set()
         for event in events:
             if isinstance(event, PartyWithdrew):
-                self.party_withdrawals[stage.value] += 1
+                # Saying no while consent is asked (the party, or a guardian for a minor) is a
+                # refusal, counted apart from withdrawing after having said yes.
+                refused = stage is Stage.CONSENT and (
+                    event.party_id not in consented
+                    or (event.actor.kind is ActorKind.GUARDIAN and event.party_id not in guardian)
+                )
+                if refused:
+                    self.consent_refusals += 1
+                else:
+                    self.party_withdrawals[stage.value] += 1
+            elif isinstance(event, ConsentGiven):
+                consented.add(event.party_id)
+            elif isinstance(event, GuardianConsentGiven | GuardianConsentDispensed):
+                guardian.add(event.party_id)
             elif isinstance(event, CaseWithdrawn):
                 self.cases_withdrawn[stage.value] += 1
             elif isinstance(event, ReportSent):
@@ -144,6 +170,7 @@ class Tally:
         for name, histogram in other.stage_time.items():
             self.stage_time[name].merge(histogram)
         self.party_withdrawals.update(other.party_withdrawals)
+        self.consent_refusals += other.consent_refusals
         self.cases_withdrawn.update(other.cases_withdrawn)
         self.adjournments += other.adjournments
         self.cases_adjourned += other.cases_adjourned
@@ -189,6 +216,8 @@ def kpis(tally: Tally, scenario: Mapping[str, Any]) -> dict[str, Any]:
         "time_to_meeting_days": tally.time_to_meeting.summary(),
         "time_to_outcome_days": tally.time_to_outcome.summary(),
         "stage_days": {name: h.summary() for name, h in tally.stage_time.items()},
+        "stage_days_note": "per stay in the stage: an adjourned meeting returns the case to preparation",
+        "consent_refusals": tally.consent_refusals,
         "party_withdrawals_by_stage": {s.value: tally.party_withdrawals[s.value] for s in ACTIVE_STAGES},
         "cases_withdrawn_by_stage": {s.value: tally.cases_withdrawn[s.value] for s in ACTIVE_STAGES},
         "adjournments": {"total": tally.adjournments, "cases": tally.cases_adjourned},
@@ -212,13 +241,14 @@ def table(k: Mapping[str, Any]) -> str:
     for name, o in k["outcomes"].items():
         low, high = o["ci95"]
         lines.append(f"{name:<14}{o['count']:>10,}{o['share']:>9.1%}  {low:.1%} to {high:.1%}")
-    lines.append(f"{'time (days)':<24}{'median':>8}{'p10':>8}{'p90':>8}{'mean':>8}")
+    lines.append(f"{'time (days)':<28}{'median':>8}{'p10':>8}{'p90':>8}{'mean':>8}")
     rows = [("receipt to meeting", k["time_to_meeting_days"]), ("receipt to outcome", k["time_to_outcome_days"])]
-    rows += [(f"in {name.replace('_', ' ')}", s) for name, s in k["stage_days"].items()]
+    rows += [(f"in {name.replace('_', ' ')} (a stay)", s) for name, s in k["stage_days"].items()]
     for label, s in rows:
         lines.append(f"{label:<24}{_fmt(s['median']):>8}{_fmt(s['p10']):>8}{_fmt(s['p90']):>8}{_fmt(s['mean']):>8}")
     withdrawn = ", ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in k["party_withdrawals_by_stage"].items() if n)
-    lines.append(f"party withdrawals by stage: {withdrawn or 'none'}")
+    lines.append(f"consent refused: {k['consent_refusals']:,} parties")
+    lines.append(f"withdrawals after consent, by stage: {withdrawn or 'none'}")
     adj = k["adjournments"]
     lines.append(f"adjournments: {adj['total']:,} in {adj['cases']:,} cases")
     reports = ", ".join(f"{kind} {n:,}" for kind, n in k["reports_sent"].items())

@@ -24,6 +24,13 @@ from ..errors import InvalidInput, ScenarioError
 STAGES_WITH_WITHDRAWAL = ("referred", "consent", "preparation", "meeting", "agreement", "cooling_off", "follow_up")
 """The active stages, in order; `Behaviour.withdrawal` has one probability for each."""
 
+_MAX_DAYS = 3650.0
+"""The longest duration parameter a scenario may give: ten years."""
+_MAX_SIGMA = 3.0
+"""The widest lognormal: beyond this its draws overflow a calendar."""
+_MAX_YEARS = 1000.0
+"""The longest span of referrals (cases / referrals_per_year) a scenario may ask for."""
+
 _SHAPES: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
     "uniform": ("low", "high"),
@@ -31,6 +38,19 @@ _SHAPES: dict[str, tuple[str, ...]] = {
     "exponential": ("mean",),
     "lognormal": ("median", "sigma"),
 }
+
+
+def _utc(value: Any) -> Any:
+    """A zoned start in UTC, so that the logs' timestamps do not depend on how it was written."""
+    return value.astimezone(UTC) if isinstance(value, datetime) and value.tzinfo is not None else value
+
+
+def _full_withdrawal(given: Any) -> tuple[tuple[str, float], ...]:
+    """Every stage of `STAGES_WITH_WITHDRAWAL`, in order; a stage left out has no withdrawal."""
+    table = dict(given)
+    return tuple((stage, table.get(stage, 0.0)) for stage in STAGES_WITH_WITHDRAWAL) + tuple(
+        (k, v) for k, v in table.items() if k not in STAGES_WITH_WITHDRAWAL
+    )
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -150,6 +170,8 @@ class Behaviour:
             consent, preparation or meeting), that a party withdraws: longer waits lose
             more cases.
         channels: shares of preparatory talks by channel (in person, phone, video).
+        optional_talks: chance that a case has preparatory talks when the policy does
+            not require them (R6).
     """
 
     decline: float = 0.1
@@ -163,16 +185,20 @@ class Behaviour:
     items: tuple[tuple[int, float], ...] = ((1, 0.5), (2, 0.35), (3, 0.15))
     fulfil_item: float = 0.9
     report_breach: float = 0.6
-    withdrawal: tuple[tuple[str, float], ...] = (
-        ("referred", 0.0),
-        ("consent", 0.02),
-        ("preparation", 0.04),
-        ("meeting", 0.01),
-        ("agreement", 0.01),
-        ("cooling_off", 0.02),
-        ("follow_up", 0.01),
+    withdrawal: tuple[tuple[str, float], ...] = field(
+        converter=_full_withdrawal,
+        default=(
+            ("referred", 0.0),
+            ("consent", 0.02),
+            ("preparation", 0.04),
+            ("meeting", 0.01),
+            ("agreement", 0.01),
+            ("cooling_off", 0.02),
+            ("follow_up", 0.01),
+        ),
     )
     weekly_withdrawal: float = 0.0
+    optional_talks: float = 0.5
     channels: tuple[tuple[str, float], ...] = (("in_person", 0.6), ("phone", 0.25), ("video", 0.15))
 
 
@@ -190,7 +216,9 @@ class Durations:
         wait: from scheduling to the meeting.
         agree: from the meeting to the record of agreement or no agreement.
         sign: from the agreement to each signature.
-        item_deadline: from the agreement to an item's deadline.
+        item_deadline: from the day the agreement is expected to bind (after signing and
+            any cooling-off period) to an item's deadline; the policy's longest deadline,
+            counted from the agreement, still caps it (R9).
         report: from binding to the report on an item (kept before its deadline).
         overdue_check: from a missed deadline to staff finding it overdue.
         withdraw: from entering a stage to a withdrawal during it.
@@ -239,7 +267,7 @@ class Scenario:
     description: str = ""
     cases: int = 10_000
     seed: int = 0
-    start: datetime = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    start: datetime = field(default=datetime(2026, 1, 5, 8, 0, tzinfo=UTC), converter=_utc)
     referrals_per_year: float = 5_600.0
     mediators: int = 100
     staff: int = 20
@@ -440,6 +468,9 @@ def _distribution(key: str, value: Any) -> Distribution:
         number = _number(table[name], f"{key}.{name}")
         if number < 0:
             raise ScenarioError(f"{key}.{name}", f"durations are days and cannot be negative, not {number:g}")
+        limit = _MAX_SIGMA if name == "sigma" else _MAX_DAYS
+        if number > limit:
+            raise ScenarioError(f"{key}.{name}", f"must be at most {limit:g}, not {number:g}")
         params.append((name, number))
     p = dict(params)
     if shape == "uniform" and p["low"] > p["high"]:
@@ -546,6 +577,9 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
         if key in ("name", "description"):
             if not isinstance(raw, str):
                 raise ScenarioError(key, f"must be text, not {raw!r}")
+            allowed = "\n\t" if key == "description" else ""
+            if any(ord(ch) < 32 and ch not in allowed for ch in raw):
+                raise ScenarioError(key, "must not hold control characters (the XES log is XML)")
             changes[key] = raw
         elif key == "cases":
             changes[key] = _integer(raw, key, 1)
@@ -555,8 +589,8 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
             changes[key] = _integer(raw, key, 2)
         elif key == "referrals_per_year":
             rate = _number(raw, key)
-            if rate <= 0:
-                raise ScenarioError(key, f"must be positive, not {rate:g}")
+            if rate < 1:
+                raise ScenarioError(key, f"must be at least 1, not {rate:g}")
             changes[key] = rate
         elif key == "start":
             changes[key] = _start(raw)
@@ -568,7 +602,22 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
             changes[key] = _behaviour(raw)
         else:
             changes[key] = _durations(raw)
+    _consistent(changes)
     return changes
+
+
+def _consistent(changes: Mapping[str, Any]) -> None:
+    """Checks across keys: the span of referrals, and minors who are minors under the policy."""
+    cases = changes.get("cases", 10_000)
+    rate = changes.get("referrals_per_year", 5_600.0)
+    if cases / rate > _MAX_YEARS:
+        raise ScenarioError("referrals_per_year", f"{cases} cases would take more than {_MAX_YEARS:g} years to refer")
+    majority = changes.get("policy", Policy.norway()).age_of_majority
+    mix = changes.get("mix", Mix())
+    for key in ("criminal_minor_ages", "civil_minor_ages"):
+        oldest = getattr(mix, key)[1]
+        if oldest >= majority:
+            raise ScenarioError(f"mix.{key}", f"a minor is younger than the policy's age of majority ({majority})")
 
 
 def _check(scenario: Scenario) -> None:
