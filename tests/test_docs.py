@@ -29,6 +29,7 @@ NAV_PAGES = (
     "persistence.md",
     "testing.md",
     "simulation.md",
+    "privacy.md",
     "diagram.md",
     "performance.md",
 )

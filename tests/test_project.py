@@ -42,8 +42,9 @@ def test_core_imports_only_the_card_and_optional_parts_stay_lazy() -> None:
     import sys
 
     code = (
-        "import sys, restorative, restorative.simulation, restorative.store, restorative.verify;"
-        "heavy = {'pyarrow', 'matplotlib', 'rich', 'dask', 'distributed', 'pm4py', 'psycopg', 'hypothesis'};"
+        "import sys, restorative, restorative.privacy, restorative.simulation, restorative.store, restorative.verify;"
+        "heavy = {'pyarrow', 'matplotlib', 'rich', 'dask', 'distributed', 'pm4py', 'psycopg', 'hypothesis',"
+        " 'cryptography'};"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

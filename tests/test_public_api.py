@@ -37,7 +37,7 @@ def test_errors_module_exports_its_tree() -> None:
 
 
 def test_private_modules_start_with_underscore() -> None:
-    public_modules = {"errors", "simulation", "store", "testing", "verify"}
+    public_modules = {"errors", "privacy", "simulation", "store", "testing", "verify"}
     for info in pkgutil.iter_modules(restorative.__path__):
         assert info.name.startswith("_") or info.name in public_modules, info.name
         if info.name != "__main__":
@@ -107,6 +107,8 @@ def test_every_error_pickles_with_its_attributes() -> None:
         errors.IntegrityError("case-1", 3, "reason"),
         errors.CaseNotFound("case-1"),
         errors.SimulationError("sim-0000001", 1, errors.RuleViolation("R4", None, "hint")),
+        errors.VaultError("kari", "has nothing stored in the vault"),
+        errors.WrongKey("kari"),
     ]
     for error in samples:
         again = pickle.loads(pickle.dumps(error))

@@ -14,7 +14,9 @@ The tree::
     ├── StoreError                   an event store could not do what was asked
     │   ├── CaseNotFound             no case with this id is stored
     │   ├── ConcurrencyError         another writer appended first; reload and retry
-    │   └── IntegrityError           stored rows were edited, deleted or reordered
+    │   ├── IntegrityError           stored rows were edited, deleted or reordered
+    │   └── VaultError               personal data that is missing, erased or changed
+    │       └── WrongKey             the master key does not open a person's key
     └── SimulationError              the rules refused a simulated command (a bug to report)
 
 Every `Refused` leaves the case exactly as it was (R16).
@@ -203,6 +205,34 @@ class IntegrityError(StoreError):
         self.reason = reason
 
 
+class VaultError(StoreError):
+    """The personal-data vault cannot give what was asked for one person.
+
+    Attributes:
+        person_id: the person's opaque id.
+        reason: what is wrong.
+    """
+
+    def __init__(self, person_id: str, reason: str) -> None:
+        super().__init__(f"person {person_id} {reason}")
+        self.person_id = person_id
+        self.reason = reason
+
+
+class WrongKey(VaultError):
+    """The master key given to the vault does not open a person's key: a wrong key, or a changed row.
+
+    Nothing is decrypted with a wrong key: the vault refuses rather than return garbage.
+    """
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__(
+            person_id,
+            "cannot be read with this master key: use the key the vault was written with "
+            "(or the row holding the person's key was changed)",
+        )
+
+
 class SimulationError(RestorativeError):
     """The rules refused a command the simulator chose: the simulator, not the case, is wrong.
 
@@ -244,4 +274,6 @@ __all__ = [
     "SimulationError",
     "StageError",
     "StoreError",
+    "VaultError",
+    "WrongKey",
 ]

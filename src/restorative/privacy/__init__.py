@@ -1,0 +1,16 @@
+"""Privacy: personal data kept apart from the event log, encrypted per person, and erasable.
+
+Events name people by opaque ids. Names, birth dates, contact details and free text about
+a person live in the `Vault`, in the same database and transaction as the events, each
+person's record under a key of their own that the application's `MasterKey` seals.
+`Vault.erase` deletes the person's key and record (crypto-shredding) and records the
+`Erasure`; the event log still loads, replays and verifies its hash chain.
+
+Needs the extra ``restorative[privacy]`` (the `cryptography` package, for AES-GCM).
+"""
+
+from __future__ import annotations
+
+from ._vault import Erasure, MasterKey, PersonalData, Vault
+
+__all__ = ["Erasure", "MasterKey", "PersonalData", "Vault"]

@@ -1,0 +1,298 @@
+"""The personal-data vault: names, birth dates, contact details and free text, encrypted per person.
+
+Events refer to people by opaque ids; what identifies a person lives here, beside the
+events in the same database, each person's record encrypted with a key of their own
+(AES-256-GCM). Each person's key is itself encrypted with the application's master key,
+which never enters the database. Erasing a person deletes their key and record, and
+SQLite's secure delete overwrites the freed bytes, so what is left of them is nothing
+anyone can decrypt, while the event log still loads, replays and verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from attrs import field, frozen
+
+from .._checks import check_aware, check_id, check_type
+from ..errors import InvalidInput, StoreError, VaultError, WrongKey
+from ..store._sql import SQLStore
+
+_KEY_BYTES = 32
+_NONCE_BYTES = 12
+
+
+def _aead(key: bytes) -> Any:
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise ImportError("the personal-data vault needs: pip install 'restorative[privacy]'") from None
+    return AESGCM(key)
+
+
+class MasterKey:
+    """The application's key to the vault: 32 random bytes kept outside the database.
+
+    Keep it where the application keeps its other secrets (an environment variable, a
+    secrets manager); without it nobody, the database's owner included, can read the
+    vault. It never appears in a message or a representation.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) != _KEY_BYTES:
+            raise InvalidInput(f"a master key is {_KEY_BYTES} bytes", field="key")
+        self._key = key
+
+    @staticmethod
+    def generate() -> MasterKey:
+        """A new random key; store its `hex()` somewhere safe before using it."""
+        return MasterKey(os.urandom(_KEY_BYTES))
+
+    @staticmethod
+    def from_hex(text: str) -> MasterKey:
+        """The key from its hexadecimal form (64 characters)."""
+        try:
+            return MasterKey(bytes.fromhex(text))
+        except ValueError:
+            raise InvalidInput(f"a master key is {2 * _KEY_BYTES} hexadecimal characters", field="key") from None
+
+    def hex(self) -> str:
+        """The key as text, to store in a secrets manager."""
+        return self._key.hex()
+
+    def __repr__(self) -> str:
+        return "MasterKey(<hidden>)"
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    texts = tuple(value)
+    if not all(isinstance(t, str) for t in texts):
+        raise InvalidInput("contact details are texts", field="contact")
+    return texts
+
+
+@frozen(kw_only=True, weakref_slot=False)
+class PersonalData:
+    """What identifies a person; never part of an event, a report or an export.
+
+    Args:
+        name: the person's name.
+        birth_date: their date of birth, if known.
+        contact: contact details (addresses, phone numbers, e-mail), as given.
+        notes: free text about the person (not what was said in a meeting).
+    """
+
+    name: str = field(default="", validator=check_type(str))
+    birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
+    contact: tuple[str, ...] = field(default=(), converter=_texts)
+    notes: str = field(default="", validator=check_type(str))
+
+    def _to_bytes(self) -> bytes:
+        data = {
+            "name": self.name,
+            "birth_date": None if self.birth_date is None else self.birth_date.isoformat(),
+            "contact": list(self.contact),
+            "notes": self.notes,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+
+    @staticmethod
+    def _from_bytes(raw: bytes) -> PersonalData:
+        data = json.loads(raw)
+        born = data["birth_date"]
+        return PersonalData(
+            name=data["name"],
+            birth_date=None if born is None else date.fromisoformat(born),
+            contact=tuple(data["contact"]),
+            notes=data["notes"],
+        )
+
+
+@frozen(kw_only=True, weakref_slot=False)
+class Erasure:
+    """The record that a person's data was erased: who, when, by whom and why.
+
+    It holds the person's opaque id and no personal data; keep the reason free of it too
+    (say "request under GDPR art. 17", not who asked).
+    """
+
+    person_id: str = field(validator=check_id)
+    at: datetime = field(validator=check_aware)
+    actor: str = field(validator=check_id)
+    reason: str = field(validator=check_type(str))
+
+    def __str__(self) -> str:
+        return "erased"
+
+
+class Vault:
+    """Personal data beside a store's events: same database, same transaction.
+
+    Args:
+        store: a `SQLiteStore` or `PostgresStore`; the vault uses its connection and its
+            transactions, so a case's events and its people's records commit together
+            (and, with ``own_transactions=False``, inside the application's transaction).
+        key: the master key.
+    """
+
+    def __init__(self, store: SQLStore, key: MasterKey) -> None:
+        if not isinstance(store, SQLStore):
+            raise InvalidInput("the vault lives in a SQLiteStore's or PostgresStore's database", field="store")
+        self.store = store
+        self._master = _aead(key._key)
+        self._sqlite = isinstance(store.connection, sqlite3.Connection)
+        blob = "BLOB" if self._sqlite else "BYTEA"
+        if self._sqlite:
+            # Freed pages are overwritten with zeros: an erased key leaves no bytes behind.
+            store.connection.execute("PRAGMA secure_delete=ON")
+        with self._transaction():
+            for table in ("restorative_vault_keys", "restorative_vault"):
+                store.connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (person_id TEXT PRIMARY KEY, sealed {blob} NOT NULL)"
+                )
+            store.connection.execute(
+                "CREATE TABLE IF NOT EXISTS restorative_erasures ("
+                " person_id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL)"
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            with self.store._transaction():
+                yield
+        except self.store.DRIVER_ERROR as error:
+            raise StoreError(f"the vault could not complete: {error}") from error
+
+    def _one(self, query: str, *args: Any) -> Any:
+        return self.store.connection.execute(self.store._sql(query), args).fetchone()
+
+    def _run(self, query: str, *args: Any) -> None:
+        self.store.connection.execute(self.store._sql(query), args)
+
+    def put(self, person_id: str, data: PersonalData) -> None:
+        """Store or replace a person's data, creating their key on first use.
+
+        Raises:
+            VaultError: the person was erased (a new record needs a new id).
+        """
+        check_id(None, _PERSON_ID, person_id)
+        with self._transaction():
+            if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", person_id) is not None:
+                raise VaultError(person_id, "was erased; their data cannot be stored again under the same id")
+            row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", person_id)
+            if row is None:
+                person_key = os.urandom(_KEY_BYTES)
+                sealed_key = _seal(self._master, person_key, b"key:" + person_id.encode())
+                self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", person_id, sealed_key)
+            else:
+                person_key = self._unseal_key(person_id, bytes(row[0]))
+            sealed = _seal(_aead(person_key), data._to_bytes(), b"data:" + person_id.encode())
+            self._run(
+                "INSERT INTO restorative_vault (person_id, sealed) VALUES (?, ?)"
+                " ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed",
+                person_id,
+                sealed,
+            )
+
+    def get(self, person_id: str) -> PersonalData | Erasure:
+        """A person's data, or the `Erasure` that removed it.
+
+        Raises:
+            VaultError: nothing is stored for this id, or a row was changed.
+            WrongKey: the master key does not open the person's key.
+        """
+        with self.store._lock:
+            erased = self._one(
+                "SELECT person_id, at, actor, reason FROM restorative_erasures WHERE person_id = ?", person_id
+            )
+            key_row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", person_id)
+            data_row = self._one("SELECT sealed FROM restorative_vault WHERE person_id = ?", person_id)
+        if erased is not None:
+            return Erasure(person_id=erased[0], at=datetime.fromisoformat(erased[1]), actor=erased[2], reason=erased[3])
+        if key_row is None or data_row is None:
+            if key_row is None and data_row is None:
+                raise VaultError(person_id, "has nothing stored in the vault")
+            raise VaultError(person_id, "has a key without a record, or a record without a key: the vault was changed")
+        person_key = self._unseal_key(person_id, bytes(key_row[0]))
+        raw = _open(_aead(person_key), bytes(data_row[0]), b"data:" + person_id.encode())
+        if raw is None:
+            raise VaultError(person_id, "has a record that does not match their key: it was changed or moved")
+        return PersonalData._from_bytes(raw)
+
+    def display(self, person_id: str) -> str:
+        """What a screen or report shows for a person: their name, or ``erased``."""
+        found = self.get(person_id)
+        return "erased" if isinstance(found, Erasure) else found.name or person_id
+
+    def erase(self, person_id: str, *, reason: str, actor: str, at: datetime | None = None) -> Erasure:
+        """Erase a person: delete their key and record, and record the erasure.
+
+        Their events stay as they are (they hold only the opaque id), so every case still
+        loads, replays and verifies; the vault answers `Erasure` for them from now on.
+
+        Raises:
+            VaultError: nothing was stored for this id.
+        """
+        erasure = Erasure(person_id=person_id, at=at or datetime.now(UTC), actor=actor, reason=reason)
+        with self._transaction():
+            if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", person_id) is not None:
+                raise VaultError(person_id, "is already erased")
+            if self._one("SELECT 1 FROM restorative_vault_keys WHERE person_id = ?", person_id) is None:
+                raise VaultError(person_id, "has nothing stored in the vault")
+            self._run("DELETE FROM restorative_vault_keys WHERE person_id = ?", person_id)
+            self._run("DELETE FROM restorative_vault WHERE person_id = ?", person_id)
+            self._run(
+                "INSERT INTO restorative_erasures (person_id, at, actor, reason) VALUES (?, ?, ?, ?)",
+                person_id,
+                erasure.at.astimezone(UTC).isoformat(),
+                actor,
+                reason,
+            )
+        return erasure
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure, oldest first."""
+        with self.store._lock:
+            rows = self.store.connection.execute(
+                "SELECT person_id, at, actor, reason FROM restorative_erasures ORDER BY at, person_id"
+            ).fetchall()
+        return [Erasure(person_id=p, at=datetime.fromisoformat(a), actor=w, reason=r) for p, a, w, r in rows]
+
+    def _unseal_key(self, person_id: str, sealed: bytes) -> bytes:
+        key = _open(self._master, sealed, b"key:" + person_id.encode())
+        if key is None:
+            raise WrongKey(person_id)
+        return key
+
+
+class _Field:
+    """Just enough of an attrs attribute for the shared id check."""
+
+    name = "person_id"
+
+
+_PERSON_ID = _Field()
+
+
+def _seal(aead: Any, plain: bytes, associated: bytes) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed: bytes = aead.encrypt(nonce, plain, associated)
+    return nonce + sealed
+
+
+def _open(aead: Any, sealed: bytes, associated: bytes) -> bytes | None:
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+
+    try:
+        plain: bytes = aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], associated)
+    except (InvalidTag, ValueError):
+        return None
+    return plain
