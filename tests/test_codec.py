@@ -57,6 +57,7 @@ def _strategy(kind: Any) -> st.SearchStrategy[Any]:
             criminal_cooling_off_days=st.integers(0, 30),
             max_mediators=st.integers(1, 4),
             longest_item_deadline_days=st.none() | st.integers(1, 365),
+            retention_days=st.none() | st.integers(1, 3650),
             continuation=st.sampled_from(r.Continuation),
         )
     if kind is r.Party:

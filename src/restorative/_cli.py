@@ -1,4 +1,4 @@
-"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths, simulate, compare."""
+"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths, simulate, compare, purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -236,6 +237,26 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> datetime:
+    """A date (midnight UTC) or a zoned date and time, from the command line."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from .privacy import Vault, purge  # noqa: PLC0415 - the privacy extra is needed only here
+
+    store = _existing(args.db)
+    try:
+        now = datetime.now(UTC)
+        before = _date(args.before) if args.before else now
+        done = purge(store, Vault(store, None), before=before, now=now, dry_run=args.dry_run)
+    finally:
+        store.close()
+    print(done.summary())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -281,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.add_argument("--out", help="write comparison.json and the comparison plot here")
     cmp.add_argument("--no-plots", action="store_true", help="skip the comparison plot")
     cmp.set_defaults(run=_compare)
+    erase = commands.add_parser("purge", help="erase the personal data of closed cases whose retention is over")
+    erase.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    erase.add_argument("--before", help="only cases last changed before this date (YYYY-MM-DD; default: now)")
+    erase.add_argument("--dry-run", action="store_true", help="report what would be erased, change nothing")
+    erase.set_defaults(run=_purge)
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)

@@ -45,6 +45,9 @@ class Policy:
         longest_item_deadline_days: the latest an agreement item may fall due, counted
             from the agreement, or ``None`` for no limit (R9).
         continuation: what one party's withdrawal does to the case (R13).
+        retention_days: how long the personal data of a closed case is kept, counted from
+            its last change, or ``None`` to keep it until someone erases it (see
+            `restorative.privacy.purge`).
     """
 
     name: str = field(default="custom", validator=check_type(str))
@@ -57,6 +60,7 @@ class Policy:
     max_mediators: int = field(default=2, validator=check_positive)
     longest_item_deadline_days: int | None = field(default=None, validator=check_optional_days)
     continuation: Continuation = field(default=Continuation.DIALOGUE_REMAINS, validator=check_type(Continuation))
+    retention_days: int | None = field(default=None, validator=check_optional_days)
 
     def __attrs_post_init__(self) -> None:
         if self.civil_dispensation_age > self.age_of_majority:

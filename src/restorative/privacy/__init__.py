@@ -4,13 +4,15 @@ Events name people by opaque ids. Names, birth dates, contact details and free t
 a person live in the `Vault`, in the same database and transaction as the events, each
 person's record under a key of their own that the application's `MasterKey` seals.
 `Vault.erase` deletes the person's key and record (crypto-shredding) and records the
-`Erasure`; the event log still loads, replays and verifies its hash chain.
+`Erasure`; the event log still loads, replays and verifies its hash chain. `purge`
+erases the people of closed cases whose retention period (`Policy.retention_days`) is over.
 
 Needs the extra ``restorative[privacy]`` (the `cryptography` package, for AES-GCM).
 """
 
 from __future__ import annotations
 
+from ._retention import Purge, people, purge
 from ._vault import Erasure, MasterKey, PersonalData, Vault
 
-__all__ = ["Erasure", "MasterKey", "PersonalData", "Vault"]
+__all__ = ["Erasure", "MasterKey", "PersonalData", "Purge", "Vault", "people", "purge"]

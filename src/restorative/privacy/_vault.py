@@ -140,14 +140,15 @@ class Vault:
         store: a `SQLiteStore` or `PostgresStore`; the vault uses its connection and its
             transactions, so a case's events and its people's records commit together
             (and, with ``own_transactions=False``, inside the application's transaction).
-        key: the master key.
+        key: the master key; ``None`` opens the vault for erasure only (as `purge` does):
+            erasing needs no key, reading and writing do.
     """
 
-    def __init__(self, store: SQLStore, key: MasterKey) -> None:
+    def __init__(self, store: SQLStore, key: MasterKey | None) -> None:
         if not isinstance(store, SQLStore):
             raise InvalidInput("the vault lives in a SQLiteStore's or PostgresStore's database", field="store")
         self.store = store
-        self._master = _aead(key._key)
+        self._master = None if key is None else _aead(key._key)
         self._sqlite = isinstance(store.connection, sqlite3.Connection)
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
@@ -190,7 +191,7 @@ class Vault:
             row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", person_id)
             if row is None:
                 person_key = os.urandom(_KEY_BYTES)
-                sealed_key = _seal(self._master, person_key, b"key:" + person_id.encode())
+                sealed_key = _seal(self._sealer(person_id), person_key, b"key:" + person_id.encode())
                 self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", person_id, sealed_key)
             else:
                 person_key = self._unseal_key(person_id, bytes(row[0]))
@@ -266,8 +267,18 @@ class Vault:
             ).fetchall()
         return [Erasure(person_id=p, at=datetime.fromisoformat(a), actor=w, reason=r) for p, a, w, r in rows]
 
+    def holds(self, person_id: str) -> bool:
+        """Whether the vault holds data for this person (not erased)."""
+        with self.store._lock:
+            return self._one("SELECT 1 FROM restorative_vault_keys WHERE person_id = ?", person_id) is not None
+
+    def _sealer(self, person_id: str) -> Any:
+        if self._master is None:
+            raise VaultError(person_id, "cannot be read or written: the vault was opened without its master key")
+        return self._master
+
     def _unseal_key(self, person_id: str, sealed: bytes) -> bytes:
-        key = _open(self._master, sealed, b"key:" + person_id.encode())
+        key = _open(self._sealer(person_id), sealed, b"key:" + person_id.encode())
         if key is None:
             raise WrongKey(person_id)
         return key

@@ -1,0 +1,116 @@
+"""Retention: erase the personal data of closed cases when it is due, and say what was done."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from attrs import frozen
+
+from .._lifecycle import FINAL_STAGES
+from .._values import Case
+from ..errors import InvalidInput
+from ..store._sql import SQLStore
+from ._vault import Erasure, Vault
+
+
+@frozen(kw_only=True)
+class Purge:
+    """What `purge` did (or, for a dry run, would do).
+
+    Attributes:
+        due: the closed cases whose people were erased.
+        kept: cases left alone, with the reason (open, or within the policy's retention period).
+        erased: the erasures made, one per person.
+        spared: people of due cases who were kept, with the reason (in a case still kept).
+        dry_run: whether nothing was changed.
+    """
+
+    due: tuple[str, ...]
+    kept: tuple[tuple[str, str], ...]
+    erased: tuple[Erasure, ...]
+    spared: tuple[tuple[str, str], ...]
+    dry_run: bool
+
+    def summary(self) -> str:
+        """A short account, for the command line."""
+        verb = "would erase" if self.dry_run else "erased"
+        lines = [f"{len(self.due)} closed cases due; {verb} {len(self.erased)} people; kept {len(self.kept)} cases"]
+        lines += [f"  due   {case_id}" for case_id in self.due]
+        lines += [f"  kept  {case_id}: {why}" for case_id, why in self.kept]
+        lines += [f"  spared {person}: {why}" for person, why in self.spared]
+        return "\n".join(lines)
+
+
+def people(case: Case) -> list[str]:
+    """The people whose personal data a case concerns: parties, their guardians, participants.
+
+    Mediators and staff are not included: they are the service's own people.
+    """
+    found: list[str] = []
+    for party in case.parties:
+        found.append(party.id)
+        found.extend(party.guardians)
+    found.extend(p.id for p in case.participants)
+    return list(dict.fromkeys(found))
+
+
+def purge(
+    store: SQLStore,
+    vault: Vault,
+    *,
+    before: datetime,
+    now: datetime,
+    actor: str = "restorative-purge",
+    dry_run: bool = False,
+) -> Purge:
+    """Erase the people of every closed case last changed before `before`, unless still to be kept.
+
+    A case is kept while it is open, and while its policy's `retention_days` have not
+    passed at `now` since its last change. A person who also takes part in a kept case
+    is spared. Each erasure records the case it was due for as its reason.
+
+    Args:
+        store: the cases.
+        vault: the personal data, in the same database.
+        before: erase for cases whose last change is before this moment.
+        now: the moment to judge retention by (the engine never reads the clock).
+        actor: who the erasures are recorded as.
+        dry_run: report what would be erased, and change nothing.
+    """
+    if before.tzinfo is None or now.tzinfo is None:
+        raise InvalidInput("before and now need a time zone", field="before")
+    due: list[str] = []
+    kept: list[tuple[str, str]] = []
+    held: dict[str, str] = {}  # person -> a kept case they take part in
+    due_people: dict[str, str] = {}  # person -> the first due case they take part in
+    for summary in sorted(store.cases(), key=lambda s: s.case_id):
+        case = store.load(summary.case_id)
+        retention = case.policy.retention_days
+        if case.stage not in FINAL_STAGES:
+            why = f"open, in stage {case.stage.value}"
+        elif summary.updated_at >= before:
+            why = f"closed on {summary.updated_at.date().isoformat()}, not before {before.date().isoformat()}"
+        elif retention is not None and summary.updated_at + timedelta(days=retention) > now:
+            why = f"within its policy's retention period of {retention} days"
+        else:
+            due.append(case.id)
+            for person in people(case):
+                due_people.setdefault(person, case.id)
+            continue
+        kept.append((case.id, why))
+        for person in people(case):
+            held.setdefault(person, case.id)
+    erased: list[Erasure] = []
+    spared: list[tuple[str, str]] = []
+    for person, case_id in due_people.items():
+        if person in held:
+            spared.append((person, f"also in case {held[person]}, which is kept"))
+            continue
+        if not vault.holds(person):
+            continue
+        reason = f"retention: case {case_id} closed and due for erasure"
+        if dry_run:
+            erased.append(Erasure(person_id=person, at=now, actor=actor, reason=reason))
+        else:
+            erased.append(vault.erase(person, reason=reason, actor=actor, at=now))
+    return Purge(due=tuple(due), kept=tuple(kept), erased=tuple(erased), spared=tuple(spared), dry_run=dry_run)
