@@ -13,6 +13,6 @@ Needs the extra ``restorative[privacy]`` (the `cryptography` package, for AES-GC
 from __future__ import annotations
 
 from ._retention import Purge, people, purge
-from ._vault import Erasure, MasterKey, PersonalData, Vault
+from ._vault import Erasure, MasterKey, MeetingNotes, PersonalData, Vault
 
-__all__ = ["Erasure", "MasterKey", "PersonalData", "Purge", "Vault", "people", "purge"]
+__all__ = ["Erasure", "MasterKey", "MeetingNotes", "PersonalData", "Purge", "Vault", "people", "purge"]

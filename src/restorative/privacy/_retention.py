@@ -10,7 +10,7 @@ from .._lifecycle import FINAL_STAGES
 from .._values import Case
 from ..errors import InvalidInput
 from ..store._sql import SQLStore
-from ._vault import Erasure, Vault
+from ._vault import Erasure, Vault, notes_id
 
 
 @frozen(kw_only=True)
@@ -102,15 +102,20 @@ def purge(
             held.setdefault(person, case.id)
     erased: list[Erasure] = []
     spared: list[tuple[str, str]] = []
+
+    def erase(owner: str, case_id: str) -> None:
+        reason = f"retention: case {case_id} closed and due for erasure"
+        if dry_run:
+            erased.append(Erasure(person_id=owner, at=now, actor=actor, reason=reason))
+        else:
+            erased.append(vault.erase(owner, reason=reason, actor=actor, at=now))
+
+    for case_id in due:  # a due case's meeting notes go with it
+        if vault.holds(notes_id(case_id)):
+            erase(notes_id(case_id), case_id)
     for person, case_id in due_people.items():
         if person in held:
             spared.append((person, f"also in case {held[person]}, which is kept"))
-            continue
-        if not vault.holds(person):
-            continue
-        reason = f"retention: case {case_id} closed and due for erasure"
-        if dry_run:
-            erased.append(Erasure(person_id=person, at=now, actor=actor, reason=reason))
-        else:
-            erased.append(vault.erase(person, reason=reason, actor=actor, at=now))
+        elif vault.holds(person):
+            erase(person, case_id)
     return Purge(due=tuple(due), kept=tuple(kept), erased=tuple(erased), spared=tuple(spared), dry_run=dry_run)

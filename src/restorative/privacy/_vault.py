@@ -133,6 +133,53 @@ class Erasure:
         return "erased"
 
 
+class MeetingNotes:
+    """What was said in a meeting, if a case system records it: confidential by construction.
+
+    Everyone present agreed to keep confidentiality (R8) and nothing said in the meeting
+    may leave it (R12). So this is not a string: it prints, formats and represents as a
+    placeholder, it refuses to be pickled or encoded as JSON, and no value of the library
+    (an event, a report, an item, an export row) has a field that accepts it. The text
+    comes out only through `reveal`, for the screen of the meeting's own participants.
+    Keep notes in the `Vault` (`Vault.put_notes`), never in the event log.
+    """
+
+    __slots__ = ("_text", "case_id")
+
+    def __init__(self, case_id: str, text: str) -> None:
+        if not isinstance(text, str):
+            raise InvalidInput("meeting notes are text", field="text")
+        self.case_id = case_id
+        self._text = text
+
+    def reveal(self) -> str:
+        """The text itself: show it only to the people who were in the meeting."""
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"MeetingNotes(case_id={self.case_id!r}, <confidential>)"
+
+    def __str__(self) -> str:
+        return f"[confidential meeting notes of case {self.case_id}]"
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("meeting notes are confidential and are not pickled; keep them in the Vault")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MeetingNotes) and (self.case_id, self._text) == (other.case_id, other._text)
+
+    def __hash__(self) -> int:
+        return hash((MeetingNotes, self.case_id, self._text))
+
+
+def notes_id(case_id: str) -> str:
+    """The vault id under which a case's meeting notes are kept."""
+    return f"notes:{case_id}"
+
+
 class Vault:
     """Personal data beside a store's events: same database, same transaction.
 
@@ -185,23 +232,7 @@ class Vault:
             VaultError: the person was erased (a new record needs a new id).
         """
         check_id(None, _PERSON_ID, person_id)
-        with self._transaction():
-            if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", person_id) is not None:
-                raise VaultError(person_id, "was erased; their data cannot be stored again under the same id")
-            row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", person_id)
-            if row is None:
-                person_key = os.urandom(_KEY_BYTES)
-                sealed_key = _seal(self._sealer(person_id), person_key, b"key:" + person_id.encode())
-                self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", person_id, sealed_key)
-            else:
-                person_key = self._unseal_key(person_id, bytes(row[0]))
-            sealed = _seal(_aead(person_key), data._to_bytes(), b"data:" + person_id.encode())
-            self._run(
-                "INSERT INTO restorative_vault (person_id, sealed) VALUES (?, ?)"
-                " ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed",
-                person_id,
-                sealed,
-            )
+        self._put(person_id, data._to_bytes())
 
     def get(self, person_id: str) -> PersonalData | Erasure:
         """A person's data, or the `Erasure` that removed it.
@@ -210,23 +241,59 @@ class Vault:
             VaultError: nothing is stored for this id, or a row was changed.
             WrongKey: the master key does not open the person's key.
         """
+        found = self._get(person_id)
+        return found if isinstance(found, Erasure) else PersonalData._from_bytes(found)
+
+    def put_notes(self, notes: MeetingNotes) -> None:
+        """Keep a case's meeting notes, sealed under a key of the notes' own (erase with `erase_notes`)."""
+        self._put(notes_id(notes.case_id), notes.reveal().encode())
+
+    def notes(self, case_id: str) -> MeetingNotes | Erasure:
+        """A case's meeting notes, or the `Erasure` that removed them."""
+        found = self._get(notes_id(case_id))
+        return found if isinstance(found, Erasure) else MeetingNotes(case_id, found.decode())
+
+    def erase_notes(self, case_id: str, *, reason: str, actor: str, at: datetime | None = None) -> Erasure:
+        """Erase a case's meeting notes, as `erase` does for a person."""
+        return self.erase(notes_id(case_id), reason=reason, actor=actor, at=at)
+
+    def _put(self, owner: str, plain: bytes) -> None:
+        with self._transaction():
+            if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", owner) is not None:
+                raise VaultError(owner, "was erased; their data cannot be stored again under the same id")
+            row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", owner)
+            if row is None:
+                owner_key = os.urandom(_KEY_BYTES)
+                sealed_key = _seal(self._sealer(owner), owner_key, b"key:" + owner.encode())
+                self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", owner, sealed_key)
+            else:
+                owner_key = self._unseal_key(owner, bytes(row[0]))
+            sealed = _seal(_aead(owner_key), plain, b"data:" + owner.encode())
+            self._run(
+                "INSERT INTO restorative_vault (person_id, sealed) VALUES (?, ?)"
+                " ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed",
+                owner,
+                sealed,
+            )
+
+    def _get(self, owner: str) -> bytes | Erasure:
         with self.store._lock:
             erased = self._one(
-                "SELECT person_id, at, actor, reason FROM restorative_erasures WHERE person_id = ?", person_id
+                "SELECT person_id, at, actor, reason FROM restorative_erasures WHERE person_id = ?", owner
             )
-            key_row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", person_id)
-            data_row = self._one("SELECT sealed FROM restorative_vault WHERE person_id = ?", person_id)
+            key_row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", owner)
+            data_row = self._one("SELECT sealed FROM restorative_vault WHERE person_id = ?", owner)
         if erased is not None:
             return Erasure(person_id=erased[0], at=datetime.fromisoformat(erased[1]), actor=erased[2], reason=erased[3])
         if key_row is None or data_row is None:
             if key_row is None and data_row is None:
-                raise VaultError(person_id, "has nothing stored in the vault")
-            raise VaultError(person_id, "has a key without a record, or a record without a key: the vault was changed")
-        person_key = self._unseal_key(person_id, bytes(key_row[0]))
-        raw = _open(_aead(person_key), bytes(data_row[0]), b"data:" + person_id.encode())
+                raise VaultError(owner, "has nothing stored in the vault")
+            raise VaultError(owner, "has a key without a record, or a record without a key: the vault was changed")
+        owner_key = self._unseal_key(owner, bytes(key_row[0]))
+        raw = _open(_aead(owner_key), bytes(data_row[0]), b"data:" + owner.encode())
         if raw is None:
-            raise VaultError(person_id, "has a record that does not match their key: it was changed or moved")
-        return PersonalData._from_bytes(raw)
+            raise VaultError(owner, "has a record that does not match their key: it was changed or moved")
+        return raw
 
     def display(self, person_id: str) -> str:
         """What a screen or report shows for a person: their name, or ``erased``."""
