@@ -16,7 +16,8 @@ from ._demo import fulfilled_case, withdrawn_case
 from ._lifecycle import Stage, mermaid
 from ._rules import RULES
 from ._timeline import describe, describe_command, timeline
-from .errors import CaseNotFound, IntegrityError, ScenarioError, StoreError
+from ._values import Actor, ActorKind
+from .errors import CaseNotFound, IntegrityError, InvalidInput, NotPermitted, ScenarioError, StoreError
 from .store import SQLiteStore
 
 DEFAULT_DB = "restorative.db"
@@ -55,11 +56,27 @@ def _existing(path: str) -> SQLiteStore:
     return SQLiteStore(path)
 
 
+def _actor(text: str) -> Actor:
+    kind, _, name = text.partition(":")
+    try:
+        return Actor(id=name, kind=ActorKind(kind))
+    except (ValueError, InvalidInput):
+        kinds = ", ".join(k.value for k in ActorKind)
+        raise argparse.ArgumentTypeError(f"expected KIND:ID with KIND one of {kinds}, e.g. staff:staff-1") from None
+
+
 def _inspect(args: argparse.Namespace) -> int:
     store = _existing(args.db)
     try:
         history = store.history(args.case_id)
         case = store.load(args.case_id)
+        if args.actor is not None:  # R14 for reads: only what this actor may see
+            from .privacy import Reader  # noqa: PLC0415
+
+            case = Reader(store).load(args.case_id, args.actor)
+    except NotPermitted as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except CaseNotFound as error:
         print(f"error: {error} in {args.db}", file=sys.stderr)
         return 1
@@ -269,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     inspect = commands.add_parser("inspect", help="print a stored case's timeline and verify its hash chain")
     inspect.add_argument("case_id")
     inspect.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    inspect.add_argument(
+        "--as", dest="actor", type=_actor, metavar="KIND:ID", help="read as this actor (R14), e.g. mediator:med-1"
+    )
     inspect.set_defaults(run=_inspect)
     cases = commands.add_parser("cases", help="list stored cases by stage")
     cases.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")

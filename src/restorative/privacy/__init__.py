@@ -6,13 +6,27 @@ person's record under a key of their own that the application's `MasterKey` seal
 `Vault.erase` deletes the person's key and record (crypto-shredding) and records the
 `Erasure`; the event log still loads, replays and verifies its hash chain. `purge`
 erases the people of closed cases whose retention period (`Policy.retention_days`) is over.
+`Reader` answers reads on behalf of an actor (R14 for reads) and can log each one.
 
 Needs the extra ``restorative[privacy]`` (the `cryptography` package, for AES-GCM).
 """
 
 from __future__ import annotations
 
+from ._access import Access, AccessLog, Reader
 from ._retention import Purge, people, purge
 from ._vault import Erasure, MasterKey, MeetingNotes, PersonalData, Vault
 
-__all__ = ["Erasure", "MasterKey", "MeetingNotes", "PersonalData", "Purge", "Vault", "people", "purge"]
+__all__ = [
+    "Access",
+    "AccessLog",
+    "Erasure",
+    "MasterKey",
+    "MeetingNotes",
+    "PersonalData",
+    "Purge",
+    "Reader",
+    "Vault",
+    "people",
+    "purge",
+]
