@@ -23,10 +23,10 @@ from restorative.testing import strategies as rst
 
 pytest.importorskip("cryptography", reason="the vault needs restorative[privacy] (cryptography)")
 
+from restorative._eventlog.log import csv_text
+from restorative._eventlog.mining import OcelFormat, XesFormat
 from restorative.privacy import Erasure, MasterKey, MeetingNotes, Vault, purge
 from restorative.simulation import case_log
-from restorative.simulation._log import csv_text
-from restorative.simulation._mining import OcelFormat, XesFormat
 
 KEY = MasterKey.generate()
 MARKER = "Emil said he was sorry about the bike and cried"

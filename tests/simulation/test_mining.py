@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from restorative._eventlog.formats import Format, formats
+from restorative._eventlog.mining import OcelFormat, XesFormat
 from restorative.simulation import CaseLog, LogObject, LogRow, Scenario, case_log, simulate_case
-from restorative.simulation._formats import Format, formats
-from restorative.simulation._mining import OcelFormat, XesFormat
 
 CASES = 200
 XES = "{http://www.xes-standard.org/}"
@@ -43,7 +43,7 @@ def export(fmt: type[Format], directory: Path, scenario: Scenario, *chunks: Sequ
     """Write the chunks through the Format API, the way the runner does."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / fmt.filename
-    out = fmt(path, scenario)
+    out = fmt(path, scenario.name)
     for chunk in chunks:
         out.write(fmt.encode(chunk))
     out.close()

@@ -19,6 +19,7 @@ import pytest
 import restorative as r
 from restorative import _invariants
 from restorative._commands import Command
+from restorative._eventlog.log import csv_text
 from restorative.errors import RuleViolation, ScenarioError, SimulationError
 from restorative.simulation import (
     OUTCOMES,
@@ -32,7 +33,6 @@ from restorative.simulation import (
     simulate_case,
     wilson,
 )
-from restorative.simulation._log import csv_text
 
 ROOT = Path(__file__).parent.parent.parent
 SCENARIOS = ROOT / "examples" / "scenarios"

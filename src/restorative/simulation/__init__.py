@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .._eventlog.log import COLUMNS, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
-from ._log import COLUMNS, CaseLog, LogObject, LogRow, case_log
 from ._plots import plot_comparison, plot_run
 from ._runner import Result, run_chunk, simulate
 from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario

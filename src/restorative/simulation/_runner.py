@@ -19,11 +19,11 @@ from typing import Any
 
 from attrs import frozen
 
+from .._eventlog.formats import Format
+from .._eventlog.formats import formats as format_table
+from .._eventlog.log import case_log
 from ._agent import simulate_case
-from ._formats import Format
-from ._formats import formats as format_table
 from ._kpis import Tally, kpis
-from ._log import case_log
 from ._scenario import Scenario
 
 CHUNK = 500
@@ -120,7 +120,7 @@ def simulate(
     writers: list[Format] = []
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        writers = [table[name](folder / table[name].filename, scenario) for name in names]
+        writers = [table[name](folder / table[name].filename, scenario.name) for name in names]
     total = Tally()
     done = 0
     used = 0

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
-from ._formats import Format
-from ._log import CaseLog
-from ._scenario import Scenario
+from .formats import Format
+from .log import CaseLog
 
 # -- XES -------------------------------------------------------------------------------
 
@@ -96,11 +95,11 @@ class XesFormat(Format):
     name = "xes"
     filename = "events.xes"
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
-        super().__init__(path, scenario)
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path, name)
         self.file = path.open("w", encoding="utf-8", newline="\n")
         self.file.write(_XES_HEADER)
-        self.file.write(f'\t<string key="concept:name" value={_q(scenario.name)}/>\n')
+        self.file.write(f'\t<string key="concept:name" value={_q(name)}/>\n')
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -222,8 +221,8 @@ class OcelFormat(Format):
     name = "ocel"
     filename = "events.ocel.json"
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
-        super().__init__(path, scenario)
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path, name)
         self.file = path.open("w", encoding="utf-8", newline="\n")
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".objects", dir=path.parent)
         self.objects_path = Path(name)

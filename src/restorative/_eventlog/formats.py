@@ -2,7 +2,7 @@
 
 A format is a class with a static `encode(logs)` that turns a chunk of cases into
 something picklable (run in the worker processes, so the heavy work is parallel), and
-an instance, opened on the output file by the main process, whose `write` appends one
+an instance, opened on the output file (and the log's name) by the main process, whose `write` appends one
 encoded chunk and whose `close` finishes the file. Chunks arrive in case order, so the
 bytes do not depend on the number of workers.
 """
@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._log import COLUMNS, CaseLog, csv_text, objects_cell
-from ._scenario import Scenario
+from .log import COLUMNS, CaseLog, csv_text, objects_cell
 
 
 class Format:
@@ -23,9 +22,9 @@ class Format:
     name: ClassVar[str]
     filename: ClassVar[str]
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
+    def __init__(self, path: Path, name: str) -> None:
         self.path = path
-        self.scenario = scenario
+        self.name_of_log = name
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -47,8 +46,8 @@ class CsvFormat(Format):
     name = "csv"
     filename = "events.csv"
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
-        super().__init__(path, scenario)
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path, name)
         self.file = path.open("w", encoding="utf-8", newline="")
         self.file.write(",".join(COLUMNS) + "\n")
 
@@ -69,8 +68,8 @@ class ParquetFormat(Format):
     name = "parquet"
     filename = "events.parquet"
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
-        super().__init__(path, scenario)
+    def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path, name)
         pa, pq = _arrow()
         self.schema = pa.schema(
             [
@@ -121,6 +120,6 @@ def _arrow() -> tuple[Any, Any]:
 
 def formats() -> dict[str, type[Format]]:
     """Every export format by name: csv, parquet, xes, ocel."""
-    from ._mining import OcelFormat, XesFormat  # noqa: PLC0415
+    from .mining import OcelFormat, XesFormat  # noqa: PLC0415
 
     return {f.name: f for f in (CsvFormat, ParquetFormat, XesFormat, OcelFormat)}
