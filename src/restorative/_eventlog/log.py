@@ -1,4 +1,4 @@
-"""The event log of a simulation: one row per event, the objects each case touches, CSV.
+"""The event log of cases: one row per event, the objects each case touches, CSV.
 
 A row holds outcomes and process facts only: the activity, when, who acted (their role
 and id), the stage after it, and which objects it concerns. No free text of any event
@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from .._events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event
+from .._events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
 from .._lifecycle import MOVES, Stage
 from .._values import Case
 
@@ -57,19 +57,24 @@ class CaseLog(NamedTuple):
     objects: tuple[LogObject, ...]
 
 
-def _person_type(case: Case, person: str) -> str:
+def _person_type(case: Case, mediators: frozenset[str], person: str) -> str:
     if case.party(person) is not None:
         return "party"
-    if person in case.mediators or person.startswith("mediator-"):
+    if person in mediators:
         return "mediator"
     return "participant"
 
 
-def _ref(case: Case, person: str) -> str:
+def _ref(case: Case, mediators: frozenset[str], person: str) -> str:
     """A person's object id: mediators are shared between cases, everyone else is per case."""
-    if person.startswith("mediator-"):
+    if person in mediators:
         return person
     return f"{case.id}/{person}"
+
+
+def _mediators(events: Sequence[Event]) -> frozenset[str]:
+    """Everyone who was a mediator of the case at some point (released ones too)."""
+    return frozenset(e.mediator_id for e in events if isinstance(e, MediatorAssigned))
 
 
 _PEOPLE = ("party_id", "mediator_id", "participant_id", "person_id", "signer_id", "guardian_id", "towards")
@@ -87,13 +92,18 @@ def _shape(kind: Any) -> tuple[str, tuple[tuple[str, str], ...], bool, bool, boo
 
 
 def _objects_of(
-    case: Case, event: Event, people: tuple[tuple[str, str], ...], item: bool, agreement: bool
+    case: Case,
+    mediators: frozenset[str],
+    event: Event,
+    people: tuple[tuple[str, str], ...],
+    item: bool,
+    agreement: bool,
 ) -> tuple[tuple[str, str, str], ...]:
     refs: list[tuple[str, str, str]] = []
     for name, qualifier in people:
         person = getattr(event, name)
         if person is not None:
-            refs.append((qualifier, _person_type(case, person), _ref(case, person)))
+            refs.append((qualifier, _person_type(case, mediators, person), _ref(case, mediators, person)))
     if item:
         refs.append(("item", "item", f"{case.id}/{getattr(event, 'item_id')}"))  # noqa: B009 - Event is a union
     if isinstance(event, CaseReferred):  # the referral names every party (and so every party is in a relation)
@@ -114,6 +124,7 @@ def case_log(events: Sequence[Event], case: Case) -> CaseLog:
     """The rows and objects of one case, from its events and its final value."""
     kind = case.kind.value
     stage = Stage.REFERRED
+    mediators = _mediators(events)
     rows = []
     for seq, event in enumerate(events, start=1):
         trigger = event.trigger
@@ -128,10 +139,10 @@ def case_log(events: Sequence[Event], case: Case) -> CaseLog:
                 activity,
                 event.at.isoformat(),
                 actor.kind.value,
-                _ref(case, actor.id) if actor.kind.value != "staff" else actor.id,
+                _ref(case, mediators, actor.id) if actor.kind.value != "staff" else actor.id,
                 stage.value,
                 kind,
-                _objects_of(case, event, people, item, agreement) if related else _NONE,
+                _objects_of(case, mediators, event, people, item, agreement) if related else _NONE,
             )
         )
     return CaseLog(tuple(rows), _case_objects(case, events))
