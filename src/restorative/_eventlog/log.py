@@ -95,6 +95,7 @@ def _objects_of(
     case: Case,
     mediators: frozenset[str],
     event: Event,
+    *,
     people: tuple[tuple[str, str], ...],
     item: bool,
     agreement: bool,
@@ -142,7 +143,9 @@ def case_log(events: Sequence[Event], case: Case) -> CaseLog:
                 _ref(case, mediators, actor.id) if actor.kind.value != "staff" else actor.id,
                 stage.value,
                 kind,
-                _objects_of(case, mediators, event, people, item, agreement) if related else _NONE,
+                _objects_of(case, mediators, event, people=people, item=item, agreement=agreement)
+                if related
+                else _NONE,
             )
         )
     return CaseLog(tuple(rows), _case_objects(case, events))
