@@ -169,6 +169,55 @@ def append_one(tmp: Path, cases: int) -> tuple[float, float]:
     return statistics.median(handle_ms), statistics.median(single_ms)
 
 
+# --- the personal-data vault ---------------------------------------------------------
+
+
+def vault_samples(
+    tmp: Path, cases_per_round: int, loads: int, per_sample: int, rng: random.Random
+) -> tuple[Callable[[], float], Callable[[], float], Callable[[], float], Callable[[], float], Callable[[], None]]:
+    """Appends (batched, events per second) and cold loads of 30-event cases (µs), with and without a vault.
+
+    The same demo events on both sides; with the vault, every birth date in a `CaseReferred`
+    is sealed with its party's own key on append (and the key made in the same
+    transaction), and opened again on load. Returns the vault append, plain append, vault
+    load and plain load samplers, and a closer.
+    """
+    from restorative.privacy import MasterKey, Vault  # its Vault needs restorative[privacy]: ImportError otherwise
+
+    plain = SQLiteStore(tmp / "plain.db")
+    vaulted = SQLiteStore(tmp / "vaulted.db")
+    Vault(vaulted, MasterKey.generate())
+    template = _template()
+    counter = iter(range(10**9))
+    for side in (plain, vaulted):
+        side.append_many([(f"l-{i:05d}", demo_events(f"l-{i:05d}", template)[:LOAD_EVENTS], 0) for i in range(loads)])
+    ids = [f"l-{i:05d}" for i in range(loads)]
+
+    def appender(store: SQLiteStore) -> Callable[[], float]:
+        def sample() -> float:
+            batches = [
+                (f"v-{i:07d}", demo_events(f"v-{i:07d}", template))
+                for i in (next(counter) for _ in range(cases_per_round))
+            ]
+            start = CLOCK()
+            store.append_many([(case_id, events, 0) for case_id, events in batches])
+            return sum(len(events) for _, events in batches) / ((CLOCK() - start) / 1e9)
+
+        return sample
+
+    def close() -> None:
+        plain.close()
+        vaulted.close()
+
+    return (
+        appender(vaulted),
+        appender(plain),
+        load_sample(vaulted, ids, per_sample, rng),
+        load_sample(plain, ids, per_sample, rng),
+        close,
+    )
+
+
 # --- loads among many events -----------------------------------------------------------
 
 
@@ -422,6 +471,24 @@ def main() -> None:
 
         one_ms, one_event_ms = append_one(tmp, one_cases)
 
+        vault_append: float | None = None
+        vault_over_plain_append: float | None = None
+        vault_load: float | None = None
+        vault_over_plain_load: float | None = None
+        try:
+            (tmp / "vault").mkdir()
+            sides = vault_samples(tmp / "vault", cases_per_round, 200, per_sample, random.Random(11))
+        except ImportError:
+            sides = None  # restorative[privacy] is not installed
+        if sides is not None:
+            v_append, p_append, v_load, p_load, close = sides
+            try:
+                v_append(), p_append(), v_load(), p_load()
+                vault_append, _, vault_over_plain_append = interleaved(v_append, p_append, rounds)
+                vault_load, _, vault_over_plain_load = interleaved(v_load, p_load, rounds)
+            finally:
+                close()
+
         start = time.perf_counter()
         target_ids, stored = fill(tmp / "load.db", total_events, targets)
         fill_s = time.perf_counter() - start
@@ -477,6 +544,10 @@ def main() -> None:
         "eventsourcing_load_30_us": rounded(es_load, 1),
         "load_speedup_vs_eventsourcing": rounded(speedup, 2),
         "eventsourcing_stored_events": None if classes is None else es_cases * LOAD_EVENTS,
+        "vault_append_events_per_s": rounded(vault_append, None),
+        "vault_append_over_plain": rounded(vault_over_plain_append, 3),
+        "vault_load_30_us": rounded(vault_load, 1),
+        "vault_load_over_plain": rounded(vault_over_plain_load, 3),
         "pg_append_events_per_s": rounded(pg_per_s, None),
         "pg_load_30_us": rounded(pg_load, 1),
         "pg": pg_note,

@@ -10,6 +10,7 @@ anyone can decrypt, while the event log still loads, replays and verifies.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
@@ -196,6 +197,10 @@ class Vault:
             raise InvalidInput("the vault lives in a SQLiteStore's or PostgresStore's database", field="store")
         self.store = store
         self._master = None if key is None else _aead(key._key)
+        if key is not None:
+            # From now on the store seals birth dates in the events it writes, and opens them on load.
+            store.sealer = self
+            store._decoded.events.clear()
         self._sqlite = isinstance(store.connection, sqlite3.Connection)
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
@@ -257,17 +262,55 @@ class Vault:
         """Erase a case's meeting notes, as `erase` does for a person."""
         return self.erase(notes_id(case_id), reason=reason, actor=actor, at=at)
 
+    def _key(self, owner: str, *, create: bool) -> bytes | None:
+        """The owner's own key, made on first use if `create`; ``None`` if they have none.
+
+        Runs in the caller's transaction (a store's append, or `_put`'s).
+        """
+        row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", owner)
+        if row is not None:
+            return self._unseal_key(owner, bytes(row[0]))
+        if not create:
+            return None
+        if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", owner) is not None:
+            raise VaultError(owner, "was erased; their data cannot be stored again under the same id")
+        owner_key = os.urandom(_KEY_BYTES)
+        sealed_key = _seal(self._sealer(owner), owner_key, b"key:" + owner.encode())
+        self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", owner, sealed_key)
+        return owner_key
+
+    def seal(self, person_id: str, plain: str) -> str:
+        """Seal one personal field of an event under the person's key (the store calls this)."""
+        key = self._key(person_id, create=True)
+        assert key is not None
+        return base64.b64encode(_seal(_aead(key), plain.encode(), b"field:" + person_id.encode())).decode()
+
+    def unseal(self, person_id: str, token: str) -> str | None:
+        """Open a sealed field, or ``None`` once the person is erased (the store calls this).
+
+        Raises:
+            WrongKey: the master key does not open the person's key.
+            VaultError: the token does not belong to this person's key.
+        """
+        with self.store._lock:
+            key = self._key(person_id, create=False)
+        if key is None:
+            return None
+        try:
+            sealed = base64.b64decode(token, validate=True)
+        except ValueError:
+            sealed = b""
+        plain = _open(_aead(key), sealed, b"field:" + person_id.encode())
+        if plain is None:
+            raise VaultError(person_id, "has a sealed field their key does not open: it was changed or moved")
+        return plain.decode()
+
     def _put(self, owner: str, plain: bytes) -> None:
         with self._transaction():
             if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", owner) is not None:
                 raise VaultError(owner, "was erased; their data cannot be stored again under the same id")
-            row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", owner)
-            if row is None:
-                owner_key = os.urandom(_KEY_BYTES)
-                sealed_key = _seal(self._sealer(owner), owner_key, b"key:" + owner.encode())
-                self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", owner, sealed_key)
-            else:
-                owner_key = self._unseal_key(owner, bytes(row[0]))
+            owner_key = self._key(owner, create=True)
+            assert owner_key is not None
             sealed = _seal(_aead(owner_key), plain, b"data:" + owner.encode())
             self._run(
                 "INSERT INTO restorative_vault (person_id, sealed) VALUES (?, ?)"
@@ -285,10 +328,10 @@ class Vault:
             data_row = self._one("SELECT sealed FROM restorative_vault WHERE person_id = ?", owner)
         if erased is not None:
             return Erasure(person_id=erased[0], at=datetime.fromisoformat(erased[1]), actor=erased[2], reason=erased[3])
-        if key_row is None or data_row is None:
-            if key_row is None and data_row is None:
-                raise VaultError(owner, "has nothing stored in the vault")
-            raise VaultError(owner, "has a key without a record, or a record without a key: the vault was changed")
+        if data_row is None:  # a key alone seals fields in events; it is not a record
+            raise VaultError(owner, "has nothing stored in the vault")
+        if key_row is None:
+            raise VaultError(owner, "has a record without a key: the vault was changed")
         owner_key = self._unseal_key(owner, bytes(key_row[0]))
         raw = _open(_aead(owner_key), bytes(data_row[0]), b"data:" + owner.encode())
         if raw is None:
@@ -317,6 +360,7 @@ class Vault:
                 raise VaultError(person_id, "has nothing stored in the vault")
             self._run("DELETE FROM restorative_vault_keys WHERE person_id = ?", person_id)
             self._run("DELETE FROM restorative_vault WHERE person_id = ?", person_id)
+            self.store._decoded.events.clear()  # no decoded event may keep a field of theirs
             self._run(
                 "INSERT INTO restorative_erasures (person_id, at, actor, reason) VALUES (?, ?, ?, ?)",
                 person_id,

@@ -6,10 +6,10 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from .. import _events as e
-from .._codec import EVENT_DECODERS, SCHEMA_VERSION, event_from_data, to_json
+from .._codec import _JSON, EVENT_DECODERS, SCHEMA_VERSION, event_from_data, to_data, to_json
 from .._commands import Command, ReferCase
 from .._decider import decide, replay
 from .._events import Event
@@ -66,12 +66,53 @@ def link(previous: str, case_id: str, sequence: int, data: str) -> str:
     return digest.hexdigest()
 
 
-def encode(case_id: str, events: Sequence[Event], version: int, head: str) -> tuple[list[tuple[Any, ...]], str]:
+class Sealer(Protocol):
+    """Seals the personal fields of events (birth dates) with the person's own key, and opens them.
+
+    The personal-data vault (`restorative.privacy.Vault`) is one; a store with a sealer
+    writes a sealed token where the field was, so the hash chain covers the token and
+    erasing the person's key leaves the log intact but the field unreadable.
+    """
+
+    def seal(self, person_id: str, plain: str) -> str:
+        """The sealed token of one field of one person."""
+        ...
+
+    def unseal(self, person_id: str, token: str) -> str | None:
+        """The field back, or ``None`` when the person's key is gone (erased)."""
+        ...
+
+
+def _text(event: Event, sealer: Sealer | None) -> str:
+    """The JSON text of an event as stored: birth dates sealed when there is a sealer."""
+    if sealer is None or type(event) is not e.CaseReferred or not any(p.birth_date for p in event.parties):
+        return to_json(event)
+    data = to_data(event)
+    for party in data["parties"]:
+        born = party.get("birth_date")
+        if born is not None:
+            party["birth_date"] = {"sealed": sealer.seal(party["id"], born)}
+    return _JSON.encode(data)
+
+
+def _opened(parsed: dict[str, Any], sealer: Sealer | None) -> None:
+    """Put sealed birth dates back in a parsed CaseReferred (``None`` where they cannot be opened)."""
+    for party in parsed.get("parties") or ():
+        born = party.get("birth_date") if isinstance(party, dict) else None
+        if isinstance(born, dict):
+            token = born.get("sealed")
+            opened = sealer.unseal(str(party.get("id")), token) if sealer and isinstance(token, str) else None
+            party["birth_date"] = opened
+
+
+def encode(
+    case_id: str, events: Sequence[Event], version: int, head: str, sealer: Sealer | None = None
+) -> tuple[list[tuple[Any, ...]], str]:
     """Rows ``(case_id, sequence, type, at, actor, data, hash)`` for `events` after `version`, and the new head."""
     rows = []
     for offset, event in enumerate(events, start=1):
         sequence = version + offset
-        data = to_json(event)
+        data = _text(event, sealer)
         head = link(head, case_id, sequence, data)
         at = event.at.astimezone(UTC).isoformat()
         rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, data, head))
@@ -146,6 +187,7 @@ def checked(
     version: int,
     *,
     cache: DecodedCache | None = None,
+    sealer: Sealer | None = None,
 ) -> tuple[list[Event], list[str]]:
     """Check the chain of `(sequence, data, hash)` rows and decode them, or raise `IntegrityError`.
 
@@ -173,6 +215,8 @@ def checked(
             parsed = json.loads(data)
             if type(parsed) is not dict or parsed.get("schema") != SCHEMA_VERSION:
                 parsed = upcasters.upcast(parsed)
+            if parsed.get("type") == "CaseReferred":
+                _opened(parsed, sealer)
             fast = EVENT_DECODERS.get(parsed.get("type"))
             try:
                 events.append(fast(parsed))  # type: ignore[misc]
@@ -201,9 +245,10 @@ def decode(
     version: int,
     *,
     cache: DecodedCache | None = None,
+    sealer: Sealer | None = None,
 ) -> list[StoredEvent]:
     """Like `checked`, as `StoredEvent`s for `history`."""
-    events, hashes = checked(case_id, rows, upcasters, head, version, cache=cache)
+    events, hashes = checked(case_id, rows, upcasters, head, version, cache=cache, sealer=sealer)
     return [
         StoredEvent(case_id=case_id, sequence=n, event=event, hash=digest)
         for n, (event, digest) in enumerate(zip(events, hashes, strict=True), start=1)

@@ -29,6 +29,8 @@ class SQLStore:
     connection: Any
     upcasters: Upcasters
     _decoded: _chain.DecodedCache
+    sealer: _chain.Sealer | None = None
+    """Seals personal fields on append and opens them on load (set by `restorative.privacy.Vault`)."""
     _owns_connection: bool
     own_transactions: bool
     _lock: threading.RLock
@@ -137,7 +139,7 @@ class SQLStore:
         new_kind, new_stage, updated_at = _chain.summarize(
             case_id, events, version, None if kind is None else CaseKind(kind), None if stage is None else Stage(stage)
         )
-        rows, new_head = _chain.encode(case_id, events, version, head)
+        rows, new_head = _chain.encode(case_id, events, version, head, self.sealer)
         self._executemany(
             "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -196,12 +198,14 @@ class SQLStore:
     def history(self, case_id: str) -> list[StoredEvent]:
         """See `EventStore.history`."""
         rows, head, version = self._read(case_id)
-        return _chain.decode(case_id, rows, self.upcasters, head, version, cache=self._decoded)
+        return _chain.decode(case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer)
 
     def load(self, case_id: str) -> Case:
         """See `EventStore.load`."""
         rows, head, version = self._read(case_id)
-        events, _ = _chain.checked(case_id, rows, self.upcasters, head, version, cache=self._decoded)
+        events, _ = _chain.checked(
+            case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer
+        )
         return _chain.rebuild(case_id, events)
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:

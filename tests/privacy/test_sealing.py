@@ -1,0 +1,120 @@
+"""Birth dates in events are sealed with the person's key: erasing the person erases them, the log stays whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import restorative as r
+from restorative._demo import fulfilled_case
+from restorative.errors import ConcurrencyError, IntegrityError, WrongKey
+from restorative.store import SQLiteStore
+
+pytest.importorskip("cryptography", reason="the vault needs restorative[privacy] (cryptography)")
+
+from restorative.privacy import MasterKey, Vault
+
+KEY = MasterKey.generate()
+CASE = "demo-sealed"
+BIRTH_DATES = ("1979-05-14", "2009-08-30")  # kari's and jonas's in the demo case
+
+
+def _raw(path: Path, store: SQLiteStore) -> bytes:
+    store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> tuple[Path, SQLiteStore, Vault, r.Case]:
+    path = tmp_path / "cases.db"
+    store = SQLiteStore(path)
+    vault = Vault(store, KEY)
+    _commands, events = fulfilled_case(CASE)
+    store.append(CASE, events, 0)
+    return path, store, vault, r.replay(events)
+
+
+def test_birth_dates_are_sealed_on_disk_and_open_on_load(stored: tuple[Path, SQLiteStore, Vault, r.Case]) -> None:
+    path, store, _vault, case = stored
+    assert store.load(CASE) == case
+    assert [p.birth_date for p in store.load(CASE).parties] == [p.birth_date for p in case.parties]
+    raw = _raw(path, store)
+    for born in BIRTH_DATES:
+        assert born.encode() not in raw
+    referred = json.loads(
+        store.connection.execute("SELECT data FROM restorative_events WHERE sequence = 1").fetchone()[0]
+    )
+    assert all(isinstance(p["birth_date"], dict) for p in referred["parties"])
+    assert store.verify_all() == []
+
+
+def test_erasing_a_person_erases_their_birth_date_and_the_log_still_verifies(
+    stored: tuple[Path, SQLiteStore, Vault, r.Case],
+) -> None:
+    path, store, vault, case = stored
+    (token,) = [
+        p["birth_date"]["sealed"]
+        for p in json.loads(
+            store.connection.execute("SELECT data FROM restorative_events WHERE sequence = 1").fetchone()[0]
+        )["parties"]
+        if p["id"] == "jonas"
+    ]
+    key_row = bytes(
+        store.connection.execute("SELECT sealed FROM restorative_vault_keys WHERE person_id = 'jonas'").fetchone()[0]
+    )
+    vault.erase("jonas", reason="request under GDPR art. 17", actor="staff-oslo-1")
+    after = store.load(CASE)
+    assert after.party("jonas").birth_date is None  # type: ignore[union-attr]
+    assert after.party("kari").birth_date == case.party("kari").birth_date  # type: ignore[union-attr]
+    assert after.party("jonas").minor  # type: ignore[union-attr]  # what the rules need stays in the event
+    assert after.stage is case.stage and after.version == case.version
+    assert store.verify_all() == []
+    assert r.replay(s.event for s in store.history(CASE)) == after
+    raw = _raw(path, store)
+    assert key_row not in raw  # the only key to the token is gone
+    assert token.encode() in raw  # the log itself was not rewritten
+    assert vault.unseal("jonas", token) is None
+
+
+def test_a_changed_sealed_birth_date_breaks_the_chain(stored: tuple[Path, SQLiteStore, Vault, r.Case]) -> None:
+    _path, store, _vault, _case = stored
+    (data,) = store.connection.execute("SELECT data FROM restorative_events WHERE sequence = 1").fetchone()
+    parsed = json.loads(data)
+    kari, jonas = parsed["parties"]
+    kari["birth_date"], jonas["birth_date"] = jonas["birth_date"], kari["birth_date"]  # swap the tokens
+    store.connection.execute("UPDATE restorative_events SET data = ? WHERE sequence = 1", (json.dumps(parsed),))
+    store._decoded.events.clear()
+    with pytest.raises(IntegrityError) as broken:
+        store.load(CASE)
+    assert broken.value.sequence == 1
+    assert [type(p) for p in store.verify_all()] == [IntegrityError]
+
+
+def test_without_the_vault_birth_dates_load_as_unknown_and_with_a_wrong_key_not_at_all(
+    stored: tuple[Path, SQLiteStore, Vault, r.Case],
+) -> None:
+    path, _store, _vault, case = stored
+    plain = SQLiteStore(path)
+    assert [p.birth_date for p in plain.load(CASE).parties] == [None, None]
+    assert plain.load(CASE).version == case.version
+    plain.close()
+    wrong = SQLiteStore(path)
+    Vault(wrong, MasterKey.generate())
+    with pytest.raises(WrongKey):
+        wrong.load(CASE)
+    wrong.close()
+
+
+def test_keys_for_sealing_are_made_in_the_appends_own_transaction(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "cases.db")
+    Vault(store, KEY)
+    _commands, events = fulfilled_case("demo-x")
+    with pytest.raises(ConcurrencyError):
+        store.append("demo-x", events, 5)  # refused: nothing written, no key made
+    assert store.connection.execute("SELECT COUNT(*) FROM restorative_vault_keys").fetchone() == (0,)
+    store.append("demo-x", events, 0)
+    keys = {row[0] for row in store.connection.execute("SELECT person_id FROM restorative_vault_keys")}
+    assert keys == {"kari", "jonas"}
