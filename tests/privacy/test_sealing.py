@@ -118,3 +118,33 @@ def test_keys_for_sealing_are_made_in_the_appends_own_transaction(tmp_path: Path
     store.append("demo-x", events, 0)
     keys = {row[0] for row in store.connection.execute("SELECT person_id FROM restorative_vault_keys")}
     assert keys == {"kari", "jonas"}
+
+
+def test_sealing_on_postgresql() -> None:
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from restorative.store import PostgresStore
+    from tests.store.servers import postgres_dsn
+
+    dsn = postgres_dsn()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    store = PostgresStore(dsn, schema=schema)
+    try:
+        vault = Vault(store, KEY)
+        _commands, events = fulfilled_case(CASE)
+        store.append(CASE, events, 0)
+        case = r.replay(events)
+        store._decoded.events.clear()
+        assert store.load(CASE) == case
+        row = store.connection.execute("SELECT data FROM restorative_events WHERE sequence = 1").fetchone()
+        assert row is not None and not any(born in row[0] for born in BIRTH_DATES)
+        vault.erase("kari", reason="request under GDPR art. 17", actor="staff-oslo-1")
+        assert store.load(CASE).party("kari").birth_date is None  # type: ignore[union-attr]
+        assert store.verify_all() == []
+    finally:
+        store.close()
+        with psycopg.connect(dsn, autocommit=True) as db:
+            db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
