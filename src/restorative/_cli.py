@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import simulation, verify
 from ._demo import fulfilled_case, withdrawn_case
 from ._lifecycle import Stage, mermaid
@@ -73,7 +75,10 @@ def _inspect(args: argparse.Namespace) -> int:
         if args.actor is not None:  # R14 for reads: only what this actor may see
             from .privacy import Reader  # noqa: PLC0415
 
-            case = Reader(store).load(args.case_id, args.actor)
+            reader = Reader(store)
+            case = reader.load(args.case_id, args.actor)
+            events = reader.history(args.case_id, args.actor)
+            history = [attrs.evolve(stored, event=event) for stored, event in zip(history, events, strict=True)]
     except NotPermitted as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -256,7 +261,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _date(text: str) -> datetime:
     """A date (midnight UTC) or a zoned date and time, from the command line."""
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-06-01, not {text!r}") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -266,8 +274,9 @@ def _purge(args: argparse.Namespace) -> int:
     store = _existing(args.db)
     try:
         now = datetime.now(UTC)
-        before = _date(args.before) if args.before else now
-        done = purge(store, Vault(store, None), before=before, now=now, dry_run=args.dry_run)
+        before = args.before or now
+        vault = Vault(store, None) if Vault.exists(store) else None  # a dry run creates no tables
+        done = purge(store, vault, before=before, now=now, dry_run=args.dry_run)
     finally:
         store.close()
     print(done.summary())
@@ -324,7 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.set_defaults(run=_compare)
     erase = commands.add_parser("purge", help="erase the personal data of closed cases whose retention is over")
     erase.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
-    erase.add_argument("--before", help="only cases last changed before this date (YYYY-MM-DD; default: now)")
+    erase.add_argument(
+        "--before",
+        type=_date,
+        help="only cases last changed before this date (YYYY-MM-DD is midnight UTC; default: now)",
+    )
     erase.add_argument("--dry-run", action="store_true", help="report what would be erased, change nothing")
     erase.set_defaults(run=_purge)
     args = parser.parse_args(argv)

@@ -128,3 +128,35 @@ def test_inspect_reads_as_an_actor(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "R14" in err and "mediator-ola" in err
     with pytest.raises(SystemExit):
         main(["inspect", CASE, "--db", str(db), "--as", "judge:someone"])
+
+
+def test_reads_stay_inside_the_case_and_its_roles(reader: Reader) -> None:
+    # staff of this case may not read someone of another case, nor a case's notes through `person`
+    reader.vault.put("someone-elsewhere", PersonalData(name="Not in this case"))  # type: ignore[union-attr]
+    for person in ("someone-elsewhere", "notes\x1f" + CASE):
+        with pytest.raises(NotPermitted, match="takes no part"):
+            reader.person(CASE, person, STAFF)
+    # a case that does not exist looks like one the actor may not read
+    with pytest.raises(NotPermitted):
+        reader.load("no-such-case", STAFF)
+
+
+def test_a_guardian_of_an_adult_and_a_conflicted_mediator_are_refused(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "c.db")
+    t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    adult = r.Party(id="ada", role=r.Role.HARMED, guardians=("ada-guardian",))
+    parties = (adult, r.Party(id="bo", role=r.Role.RESPONSIBLE))
+    referral = r.Referral(
+        source=r.ReferralSource.PROSECUTION, kind=r.CaseKind.CRIMINAL, received_at=t, admission_of_facts=True
+    )
+    store.handle("c", r.ReferCase(actor=STAFF, at=t, case_id="c", referral=referral, parties=parties))
+    store.handle("c", r.AcceptCase(actor=STAFF, at=t))
+    store.handle("c", r.AssignMediator(actor=STAFF, at=t, mediator_id=MEDIATOR.id))
+    reader = Reader(store)
+    assert reader.load("c", MEDIATOR).id == "c"
+    with pytest.raises(NotPermitted):
+        reader.load("c", r.Actor(id="ada-guardian", kind=r.ActorKind.GUARDIAN))
+    store.handle("c", r.DeclareConflict(actor=MEDIATOR, at=t, mediator_id=MEDIATOR.id, towards="bo"))
+    with pytest.raises(NotPermitted, match="conflict of interest"):
+        reader.load("c", MEDIATOR)
+    store.close()

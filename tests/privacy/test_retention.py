@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,11 +50,13 @@ def setup(tmp_path: Path) -> tuple[Path, SQLiteStore, Vault]:
     path = tmp_path / "cases.db"
     store = SQLiteStore(path)
     vault = Vault(store, KEY)
+    month = r.Policy(retention_days=30)
     flows = [
-        _withdrawn("closed", ("ada", "bo")),  # due
+        _withdrawn("closed", ("ada", "bo"), month),  # due
         _withdrawn("kept-by-policy", ("cy", "di"), r.Policy(retention_days=3650)),  # within retention
-        _withdrawn("shares-a-person", ("eli", "fay")),  # due, but fay is also in an open case
+        _withdrawn("shares-a-person", ("eli", "fay"), month),  # due, but fay is also in an open case
         _open("open", ("fay", "gus")),
+        _withdrawn("no-retention-set", ("hal", "ivy")),  # Norway's policy: kept until someone erases
     ]
     for flow in flows:
         store.append(flow.case.id, flow.events, 0)
@@ -70,12 +73,13 @@ def test_purge_erases_only_what_is_due(setup: tuple[Path, SQLiteStore, Vault]) -
     assert dict(done.kept) == {
         "kept-by-policy": "within its policy's retention period of 3650 days",
         "open": "open, in stage consent",
+        "no-retention-set": "its policy keeps personal data until someone erases it (no retention_days)",
     }
     assert sorted(e.person_id for e in done.erased) == ["ada", "bo", "eli"]
     assert dict(done.spared) == {"fay": "also in case open, which is kept"}
     for person in ("ada", "bo", "eli"):
         assert vault.display(person) == "erased"
-    for person in ("cy", "di", "fay", "gus"):
+    for person in ("cy", "di", "fay", "gus", "hal", "ivy"):
         assert vault.display(person) == f"Name of {person}"
     assert all("retention: case" in e.reason for e in vault.erasures())
     assert store.verify_all() == []
@@ -107,6 +111,22 @@ def test_purge_from_the_command_line(
     assert vault.erasures() == []
     assert 0 == main(["purge", "--db", str(path), "--before", before])
     out = capsys.readouterr().out
-    assert "2 closed cases due; erased 3 people; kept 2 cases" in out
+    assert "2 closed cases due; erased 3 people; kept 3 cases" in out
     assert "spared fay: also in case open, which is kept" in out
     assert vault.display("ada") == "erased"
+
+
+def test_a_dry_run_on_a_database_without_a_vault_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "plain.db"
+    store = SQLiteStore(path)
+    flow = _withdrawn("closed", ("ada", "bo"), r.Policy(retention_days=1))
+    store.append(flow.case.id, flow.events, 0)
+    store.close()
+    assert 0 == main(["purge", "--db", str(path), "--dry-run"])
+    assert "1 closed cases due; would erase 0 people" in capsys.readouterr().out
+    tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not any(t.startswith("restorative_vault") for t in tables)
+    with pytest.raises(SystemExit):
+        main(["purge", "--db", str(path), "--before", "last tuesday"])

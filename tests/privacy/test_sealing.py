@@ -9,7 +9,7 @@ import pytest
 
 import restorative as r
 from restorative._demo import fulfilled_case
-from restorative.errors import ConcurrencyError, IntegrityError, WrongKey
+from restorative.errors import ConcurrencyError, IntegrityError, StoreError, VaultError, WrongKey
 from restorative.store import SQLiteStore
 
 pytest.importorskip("cryptography", reason="the vault needs restorative[privacy] (cryptography)")
@@ -76,7 +76,7 @@ def test_erasing_a_person_erases_their_birth_date_and_the_log_still_verifies(
     raw = _raw(path, store)
     assert key_row not in raw  # the only key to the token is gone
     assert token.encode() in raw  # the log itself was not rewritten
-    assert vault.unseal("jonas", token) is None
+    assert vault.unseal(CASE, "jonas", "birth_date", token) is None
 
 
 def test_a_changed_sealed_birth_date_breaks_the_chain(stored: tuple[Path, SQLiteStore, Vault, r.Case]) -> None:
@@ -102,19 +102,49 @@ def test_without_the_vault_birth_dates_load_as_unknown_and_with_a_wrong_key_not_
     assert plain.load(CASE).version == case.version
     plain.close()
     wrong = SQLiteStore(path)
-    Vault(wrong, MasterKey.generate())
-    with pytest.raises(WrongKey):
-        wrong.load(CASE)
+    keys_before = wrong.connection.execute("SELECT COUNT(*) FROM restorative_vault_keys").fetchone()
+    with pytest.raises(WrongKey):  # refused before anything is sealed under the wrong key
+        Vault(wrong, MasterKey.generate())
+    assert wrong.connection.execute("SELECT COUNT(*) FROM restorative_vault_keys").fetchone() == keys_before
+    assert wrong.sealer is None
+    # a store without the vault may not write a birth date in plain text into this database
+    _commands, events = fulfilled_case("demo-plain")
+    with pytest.raises(StoreError, match="seals birth dates"):
+        wrong.append("demo-plain", events, 0)
+    assert wrong.cases(stage=None) and "demo-plain" not in {s.case_id for s in wrong.cases()}
     wrong.close()
+
+
+def test_a_deleted_key_without_an_erasure_is_an_error_not_an_unknown(
+    stored: tuple[Path, SQLiteStore, Vault, r.Case],
+) -> None:
+    _path, store, _vault, _case = stored
+    store.connection.execute("DELETE FROM restorative_vault_keys WHERE person_id = 'jonas'")
+    store._decoded.events.clear()
+    with pytest.raises(VaultError, match="neither a key nor an erasure"):
+        store.load(CASE)
+
+
+def test_a_sealed_birth_date_is_bound_to_its_case(stored: tuple[Path, SQLiteStore, Vault, r.Case]) -> None:
+    _path, _store, vault, _case = stored
+    token = vault.seal(CASE, "kari", "birth_date", "1979-05-14")
+    assert vault.unseal(CASE, "kari", "birth_date", token) == "1979-05-14"
+    with pytest.raises(VaultError, match="does not open"):
+        vault.unseal("another-case", "kari", "birth_date", token)
+    with pytest.raises(VaultError, match="does not open"):
+        vault.unseal(CASE, "jonas", "birth_date", token)
 
 
 def test_keys_for_sealing_are_made_in_the_appends_own_transaction(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "cases.db")
     Vault(store, KEY)
     _commands, events = fulfilled_case("demo-x")
+    _commands, other = fulfilled_case("demo-y")
     with pytest.raises(ConcurrencyError):
-        store.append("demo-x", events, 5)  # refused: nothing written, no key made
+        # the first case is sealed (its keys made), then the second fails: all or nothing
+        store.append_many([("demo-x", events, 0), ("demo-y", other, 5)])
     assert store.connection.execute("SELECT COUNT(*) FROM restorative_vault_keys").fetchone() == (0,)
+    assert store.cases() == []
     store.append("demo-x", events, 0)
     keys = {row[0] for row in store.connection.execute("SELECT person_id FROM restorative_vault_keys")}
     assert keys == {"kari", "jonas"}

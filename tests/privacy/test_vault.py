@@ -93,8 +93,7 @@ def test_erasure_shreds_the_person_and_the_log_still_loads_replays_and_verifies(
     assert store.verify_all() == []
     assert store.load(flow.case.id) == flow.case
     assert r.replay(s.event for s in store.history(flow.case.id)) == flow.case
-    _checkpoint(store)
-    raw = _file_bytes(path)
+    raw = _file_bytes(path)  # erase has checkpointed the write-ahead log itself
     for blob in sealed:  # the person's sealed key and record are gone, not just unlinked
         assert blob not in raw
     for secret in SECRETS:
@@ -102,16 +101,19 @@ def test_erasure_shreds_the_person_and_the_log_still_loads_replays_and_verifies(
 
 
 def test_a_wrong_master_key_is_refused_never_garbage(stored: tuple[SQLiteStore, Vault, Path, Flow]) -> None:
-    store, vault, _path, flow = stored
+    store, vault, path, flow = stored
     person = flow.case.parties[0].id
     vault.put(person, KARI)
-    other = Vault(store, MasterKey.generate())
+    with pytest.raises(VaultError, match="already has a vault"):
+        Vault(store, MasterKey.generate())
+    second = SQLiteStore(path)
     with pytest.raises(WrongKey) as refused:
-        other.get(person)
-    assert refused.value.person_id == person
+        Vault(second, MasterKey.generate())
     assert "master key" in str(refused.value)
-    with pytest.raises(WrongKey):
-        other.put(person, PersonalData(name="overwritten"))
+    keyless = Vault(second, None)
+    with pytest.raises(VaultError, match="without its master key"):
+        keyless.get(person)
+    second.close()
     assert vault.get(person) == KARI
 
 
@@ -151,6 +153,8 @@ def test_erasure_is_final_and_names_what_is_wrong(stored: tuple[SQLiteStore, Vau
         vault.put("p", PersonalData(name="Per"))
     with pytest.raises(InvalidInput):
         vault.put(" p", PersonalData(name="Per"))
+    with pytest.raises(InvalidInput, match="meeting notes"):  # ids of notes are not people's ids
+        vault.put("notes\x1fcase-1", PersonalData(name="Per"))
 
 
 def test_vault_and_events_commit_or_roll_back_together(tmp_path: Path) -> None:

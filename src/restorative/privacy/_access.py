@@ -17,8 +17,9 @@ from attrs import frozen
 
 from .._events import CaseReferred, Event, ReportSent
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
-from ..errors import NotPermitted
+from ..errors import CaseNotFound, NotPermitted
 from ..store._sql import SQLStore
+from ._retention import people
 from ._vault import Erasure, PersonalData, Vault
 
 
@@ -109,14 +110,14 @@ class Reader:
         Raises:
             NotPermitted: the actor has no access to the case (R14).
         """
-        case = self.store.load(case_id)
+        case = self._case(case_id, actor)
         own = self._own(case, actor)
         self._record(actor, case_id, "case")
         return case if own is None else attrs.evolve(case, parties=_others_hidden(case.parties, own))
 
     def history(self, case_id: str, actor: Actor) -> list[Event]:
         """The case's events as `actor` may see them; see `load`."""
-        case = self.store.load(case_id)
+        case = self._case(case_id, actor)
         own = self._own(case, actor)
         events = [s.event for s in self.store.history(case_id)]
         self._record(actor, case_id, "history")
@@ -136,8 +137,10 @@ class Reader:
         """
         if self.vault is None:
             raise NotPermitted(actor.id, None, "this reader has no vault to read personal data from")
-        case = self.store.load(case_id)
+        case = self._case(case_id, actor)
         own = self._own(case, actor)
+        if person_id not in people(case):
+            raise NotPermitted(actor.id, case.stage, f"{person_id} takes no part in case {case_id}")
         if own is not None and person_id not in own:
             raise NotPermitted(actor.id, case.stage, f"a {actor.kind.value} sees only their own personal data")
         found = self.vault.get(person_id)
@@ -150,12 +153,19 @@ class Reader:
         Raises:
             NotPermitted: the case was referred by someone else (R14).
         """
-        case = self.store.load(case_id)
+        case = self._case(case_id, Actor(id=referrer.value, kind=ActorKind.STAFF))
         if case.referral.source is not referrer:
             raise NotPermitted(referrer.value, case.stage, "a referrer sees the reports on the cases it referred")
         reports = [s.event.report for s in self.store.history(case_id) if isinstance(s.event, ReportSent)]
         self._record(Actor(id=referrer.value, kind=ActorKind.STAFF), case_id, "reports", capacity="referrer")
         return reports
+
+    def _case(self, case_id: str, actor: Actor) -> Case:
+        """The case, or `NotPermitted` when there is none: outsiders learn nothing, not even that."""
+        try:
+            return self.store.load(case_id)
+        except CaseNotFound:
+            raise NotPermitted(actor.id, None, _WHO) from None
 
     def _own(self, case: Case, actor: Actor) -> frozenset[str] | None:
         """Check access (R14); for a party or guardian, the people whose data they may see."""
@@ -163,18 +173,18 @@ class Reader:
         if kind is ActorKind.STAFF and actor.id in case.staff:
             return None
         if kind is ActorKind.MEDIATOR and actor.id in case.mediators:
+            if any(mediator == actor.id for mediator, _ in case.conflicts):
+                raise NotPermitted(
+                    actor.id, case.stage, "a mediator with a declared conflict of interest may not read (R5)"
+                )
             return None
         if kind is ActorKind.PARTY and case.party(actor.id) is not None:
             return frozenset({actor.id})
-        if kind is ActorKind.GUARDIAN:
-            wards = {p.id for p in case.parties if actor.id in p.guardians}
+        if kind is ActorKind.GUARDIAN:  # a guardian only of a minor party: adults speak for themselves
+            wards = {p.id for p in case.parties if p.minor and actor.id in p.guardians}
             if wards:
                 return frozenset({actor.id, *wards})
-        raise NotPermitted(
-            actor.id,
-            case.stage,
-            "reads are for the case's assigned staff, its mediators, its parties and their guardians",
-        )
+        raise NotPermitted(actor.id, case.stage, _WHO)
 
     def _record(
         self, actor: Actor, case_id: str, what: str, person_id: str | None = None, *, capacity: str = ""
@@ -191,6 +201,9 @@ class Reader:
         )
         with self._lock:
             self.log.record(access)
+
+
+_WHO = "reads are for the case's assigned staff, its mediators, its parties and the guardians of minor parties"
 
 
 def _others_hidden(parties: tuple[Party, ...], own: frozenset[str]) -> tuple[Party, ...]:

@@ -56,22 +56,24 @@ def people(case: Case) -> list[str]:
 
 def purge(
     store: SQLStore,
-    vault: Vault,
+    vault: Vault | None,
     *,
     before: datetime,
     now: datetime,
     actor: str = "restorative-purge",
     dry_run: bool = False,
 ) -> Purge:
-    """Erase the people of every closed case last changed before `before`, unless still to be kept.
+    """Erase the people of every closed case last changed before `before` whose retention is over.
 
-    A case is kept while it is open, and while its policy's `retention_days` have not
-    passed at `now` since its last change. A person who also takes part in a kept case
-    is spared. Each erasure records the case it was due for as its reason.
+    A case is kept while it is open, when its policy sets no `retention_days` (its data is
+    kept until someone erases it), and while its retention period has not passed at `now`
+    since its last change. A person who also takes part in a kept case is spared. Each
+    erasure records the case it was due for as its reason.
 
     Args:
         store: the cases.
-        vault: the personal data, in the same database.
+        vault: the personal data, in the same database (``None``: none was ever kept, so
+            nothing is erased; the report still lists the cases that are due).
         before: erase for cases whose last change is before this moment.
         now: the moment to judge retention by (the engine never reads the clock).
         actor: who the erasures are recorded as.
@@ -90,7 +92,9 @@ def purge(
             why = f"open, in stage {case.stage.value}"
         elif summary.updated_at >= before:
             why = f"closed on {summary.updated_at.date().isoformat()}, not before {before.date().isoformat()}"
-        elif retention is not None and summary.updated_at + timedelta(days=retention) > now:
+        elif retention is None:
+            why = "its policy keeps personal data until someone erases it (no retention_days)"
+        elif summary.updated_at + timedelta(days=retention) > now:
             why = f"within its policy's retention period of {retention} days"
         else:
             due.append(case.id)
@@ -105,17 +109,17 @@ def purge(
 
     def erase(owner: str, case_id: str) -> None:
         reason = f"retention: case {case_id} closed and due for erasure"
-        if dry_run:
+        if dry_run or vault is None:
             erased.append(Erasure(person_id=owner, at=now, actor=actor, reason=reason))
         else:
             erased.append(vault.erase(owner, reason=reason, actor=actor, at=now))
 
     for case_id in due:  # a due case's meeting notes go with it
-        if vault.holds(notes_id(case_id)):
+        if vault is not None and vault.holds(notes_id(case_id)):
             erase(notes_id(case_id), case_id)
     for person, case_id in due_people.items():
         if person in held:
             spared.append((person, f"also in case {held[person]}, which is kept"))
-        elif vault.holds(person):
+        elif vault is not None and vault.holds(person):
             erase(person, case_id)
     return Purge(due=tuple(due), kept=tuple(kept), erased=tuple(erased), spared=tuple(spared), dry_run=dry_run)

@@ -176,9 +176,13 @@ class MeetingNotes:
         return hash((MeetingNotes, self.case_id, self._text))
 
 
+NOTES = "notes\x1f"
+"""The prefix of the vault ids that hold meeting notes; no person's id may contain it."""
+
+
 def notes_id(case_id: str) -> str:
     """The vault id under which a case's meeting notes are kept."""
-    return f"notes:{case_id}"
+    return NOTES + case_id
 
 
 class Vault:
@@ -195,19 +199,17 @@ class Vault:
     def __init__(self, store: SQLStore, key: MasterKey | None) -> None:
         if not isinstance(store, SQLStore):
             raise InvalidInput("the vault lives in a SQLiteStore's or PostgresStore's database", field="store")
+        if key is not None and store.sealer is not None:
+            raise VaultError("(store)", "already has a vault open; open one vault per store")
         self.store = store
         self._master = None if key is None else _aead(key._key)
-        if key is not None:
-            # From now on the store seals birth dates in the events it writes, and opens them on load.
-            store.sealer = self
-            store._decoded.events.clear()
         self._sqlite = isinstance(store.connection, sqlite3.Connection)
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
             # Freed pages are overwritten with zeros: an erased key leaves no bytes behind.
             store.connection.execute("PRAGMA secure_delete=ON")
         with self._transaction():
-            for table in ("restorative_vault_keys", "restorative_vault"):
+            for table in ("restorative_vault_keys", "restorative_vault", "restorative_vault_meta"):
                 store.connection.execute(
                     f"CREATE TABLE IF NOT EXISTS {table} (person_id TEXT PRIMARY KEY, sealed {blob} NOT NULL)"
                 )
@@ -215,6 +217,36 @@ class Vault:
                 "CREATE TABLE IF NOT EXISTS restorative_erasures ("
                 " person_id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL)"
             )
+            if self._master is not None:
+                self._check_master()
+        if key is not None:
+            # From now on the store seals birth dates in the events it writes, and opens them on load;
+            # the database records that it must (SQLStore refuses plaintext birth dates from then on).
+            store.sealer = self
+            store._decoded.events.clear()
+
+    def _check_master(self) -> None:
+        """The first keyed vault seals a check value; every later one must open it, or nothing is written."""
+        row = self._one("SELECT sealed FROM restorative_vault_meta WHERE person_id = 'master-key-check'")
+        if row is None:
+            check = _seal(self._master, b"restorative", b"master-key-check")
+            self._run("INSERT INTO restorative_vault_meta (person_id, sealed) VALUES ('master-key-check', ?)", check)
+        elif _open(self._master, bytes(row[0]), b"master-key-check") != b"restorative":
+            raise WrongKey("(every)")
+
+    def checkpoint(self) -> bool:
+        """Flush SQLite's write-ahead log into the database and empty it; whether that completed.
+
+        `erase` calls it after committing (when the store runs its own transactions), so the
+        erased person's sealed key does not linger in the ``-wal`` file. Call it yourself
+        after committing an erasure made inside your own transaction. A checkpoint that
+        another connection blocks returns ``False``: try again when it has finished.
+        """
+        if not self._sqlite:
+            return True
+        with self.store._lock:
+            row = self.store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return row is None or row[0] == 0
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -236,7 +268,7 @@ class Vault:
         Raises:
             VaultError: the person was erased (a new record needs a new id).
         """
-        check_id(None, _PERSON_ID, person_id)
+        _check_person(person_id)
         self._put(person_id, data._to_bytes())
 
     def get(self, person_id: str) -> PersonalData | Erasure:
@@ -246,8 +278,14 @@ class Vault:
             VaultError: nothing is stored for this id, or a row was changed.
             WrongKey: the master key does not open the person's key.
         """
+        _check_person(person_id)
         found = self._get(person_id)
-        return found if isinstance(found, Erasure) else PersonalData._from_bytes(found)
+        if isinstance(found, Erasure):
+            return found
+        try:
+            return PersonalData._from_bytes(found)
+        except (ValueError, KeyError, TypeError):  # never let a decoder's message carry the text
+            raise VaultError(person_id, "has a record that is not personal data") from None
 
     def put_notes(self, notes: MeetingNotes) -> None:
         """Keep a case's meeting notes, sealed under a key of the notes' own (erase with `erase_notes`)."""
@@ -256,7 +294,12 @@ class Vault:
     def notes(self, case_id: str) -> MeetingNotes | Erasure:
         """A case's meeting notes, or the `Erasure` that removed them."""
         found = self._get(notes_id(case_id))
-        return found if isinstance(found, Erasure) else MeetingNotes(case_id, found.decode())
+        if isinstance(found, Erasure):
+            return found
+        try:
+            return MeetingNotes(case_id, found.decode())
+        except UnicodeDecodeError:
+            raise VaultError(case_id, "has meeting notes that are not text") from None
 
     def erase_notes(self, case_id: str, *, reason: str, actor: str, at: datetime | None = None) -> Erasure:
         """Erase a case's meeting notes, as `erase` does for a person."""
@@ -279,28 +322,36 @@ class Vault:
         self._run("INSERT INTO restorative_vault_keys (person_id, sealed) VALUES (?, ?)", owner, sealed_key)
         return owner_key
 
-    def seal(self, person_id: str, plain: str) -> str:
-        """Seal one personal field of an event under the person's key (the store calls this)."""
+    def seal(self, case_id: str, person_id: str, field: str, plain: str) -> str:
+        """Seal one personal field of an event under the person's key (the store calls this).
+
+        The token is bound to the case, the person and the field: moved anywhere else, it
+        does not open.
+        """
         key = self._key(person_id, create=True)
         assert key is not None
-        return base64.b64encode(_seal(_aead(key), plain.encode(), b"field:" + person_id.encode())).decode()
+        return base64.b64encode(_seal(_aead(key), plain.encode(), _field(case_id, person_id, field))).decode()
 
-    def unseal(self, person_id: str, token: str) -> str | None:
+    def unseal(self, case_id: str, person_id: str, field: str, token: str) -> str | None:
         """Open a sealed field, or ``None`` once the person is erased (the store calls this).
 
         Raises:
             WrongKey: the master key does not open the person's key.
-            VaultError: the token does not belong to this person's key.
+            VaultError: the token does not open with this person's key for this case and
+                field, or the person's key is missing without an erasure.
         """
         with self.store._lock:
             key = self._key(person_id, create=False)
+            erased = key is None and self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", person_id)
         if key is None:
-            return None
+            if erased:
+                return None
+            raise VaultError(person_id, "has a sealed field but neither a key nor an erasure: the vault was changed")
         try:
             sealed = base64.b64decode(token, validate=True)
         except ValueError:
             sealed = b""
-        plain = _open(_aead(key), sealed, b"field:" + person_id.encode())
+        plain = _open(_aead(key), sealed, _field(case_id, person_id, field))
         if plain is None:
             raise VaultError(person_id, "has a sealed field their key does not open: it was changed or moved")
         return plain.decode()
@@ -320,12 +371,20 @@ class Vault:
             )
 
     def _get(self, owner: str) -> bytes | Erasure:
-        with self.store._lock:
-            erased = self._one(
-                "SELECT person_id, at, actor, reason FROM restorative_erasures WHERE person_id = ?", owner
+        with self.store._lock:  # one statement: one snapshot, even beside a concurrent erasure
+            row = self._one(
+                "SELECT e.person_id, e.at, e.actor, e.reason, k.sealed, v.sealed"
+                " FROM (SELECT 1 AS one) AS probe"
+                " LEFT JOIN restorative_erasures AS e ON e.person_id = ?"
+                " LEFT JOIN restorative_vault_keys AS k ON k.person_id = ?"
+                " LEFT JOIN restorative_vault AS v ON v.person_id = ?",
+                owner,
+                owner,
+                owner,
             )
-            key_row = self._one("SELECT sealed FROM restorative_vault_keys WHERE person_id = ?", owner)
-            data_row = self._one("SELECT sealed FROM restorative_vault WHERE person_id = ?", owner)
+        erased = row[:4] if row[0] is not None else None
+        key_row = (row[4],) if row[4] is not None else None
+        data_row = (row[5],) if row[5] is not None else None
         if erased is not None:
             return Erasure(person_id=erased[0], at=datetime.fromisoformat(erased[1]), actor=erased[2], reason=erased[3])
         if data_row is None:  # a key alone seals fields in events; it is not a record
@@ -368,6 +427,8 @@ class Vault:
                 actor,
                 reason,
             )
+        if self.store.own_transactions:
+            self.checkpoint()  # committed: now also out of the write-ahead log
         return erasure
 
     def erasures(self) -> list[Erasure]:
@@ -377,6 +438,13 @@ class Vault:
                 "SELECT person_id, at, actor, reason FROM restorative_erasures ORDER BY at, person_id"
             ).fetchall()
         return [Erasure(person_id=p, at=datetime.fromisoformat(a), actor=w, reason=r) for p, a, w, r in rows]
+
+    @staticmethod
+    def exists(store: SQLStore) -> bool:
+        """Whether a vault was ever opened on this store's database (without creating one)."""
+        with store._lock:
+            found = store.connection.execute(store._sql(store.TABLE_EXISTS), ("restorative_vault_keys",)).fetchone()
+        return found is not None
 
     def holds(self, person_id: str) -> bool:
         """Whether the vault holds data for this person (not erased)."""
@@ -402,6 +470,16 @@ class _Field:
 
 
 _PERSON_ID = _Field()
+
+
+def _field(case_id: str, person_id: str, field: str) -> bytes:
+    return "\x1f".join(("field", case_id, person_id, field)).encode()
+
+
+def _check_person(person_id: str) -> None:
+    check_id(None, _PERSON_ID, person_id)
+    if "\x1f" in person_id:
+        raise InvalidInput("a person's id may not hold the unit separator (it marks meeting notes)", field="person_id")
 
 
 def _seal(aead: Any, plain: bytes, associated: bytes) -> bytes:

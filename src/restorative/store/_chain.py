@@ -74,12 +74,12 @@ class Sealer(Protocol):
     erasing the person's key leaves the log intact but the field unreadable.
     """
 
-    def seal(self, person_id: str, plain: str) -> str:
-        """The sealed token of one field of one person."""
+    def seal(self, case_id: str, person_id: str, field: str, plain: str) -> str:
+        """The sealed token of one field of one person in one case."""
         ...
 
-    def unseal(self, person_id: str, token: str) -> str | None:
-        """The field back, or ``None`` when the person's key is gone (erased)."""
+    def unseal(self, case_id: str, person_id: str, field: str, token: str) -> str | None:
+        """The field back, or ``None`` when the person was erased."""
         ...
 
 
@@ -91,18 +91,25 @@ def _text(event: Event, sealer: Sealer | None) -> str:
     for party in data["parties"]:
         born = party.get("birth_date")
         if born is not None:
-            party["birth_date"] = {"sealed": sealer.seal(party["id"], born)}
+            party["birth_date"] = {"sealed": sealer.seal(event.case_id, party["id"], "birth_date", born)}
     return _JSON.encode(data)
 
 
 def _opened(parsed: dict[str, Any], sealer: Sealer | None) -> None:
-    """Put sealed birth dates back in a parsed CaseReferred (``None`` where they cannot be opened)."""
+    """Put sealed birth dates back in a parsed CaseReferred (``None`` without a sealer, or once erased)."""
+    case_id = str(parsed.get("case_id"))
     for party in parsed.get("parties") or ():
         born = party.get("birth_date") if isinstance(party, dict) else None
         if isinstance(born, dict):
             token = born.get("sealed")
-            opened = sealer.unseal(str(party.get("id")), token) if sealer and isinstance(token, str) else None
+            person = str(party.get("id"))
+            opened = sealer.unseal(case_id, person, "birth_date", token) if sealer and isinstance(token, str) else None
             party["birth_date"] = opened
+
+
+def plaintext_birth_dates(event: Event) -> bool:
+    """Whether an event would store a birth date as it is (a `CaseReferred` naming one)."""
+    return type(event) is e.CaseReferred and any(p.birth_date for p in event.parties)
 
 
 def encode(

@@ -66,6 +66,7 @@ class PostgresStore(SQLStore):
 
     MIGRATIONS = MIGRATIONS
     LOCK_CASE = " FOR UPDATE"  # writers to one case queue up; other cases never wait
+    TABLE_EXISTS = "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
     DRIVER_ERROR = psycopg.Error
     DUPLICATE_ERROR = psycopg.errors.UniqueViolation
 

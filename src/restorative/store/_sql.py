@@ -139,6 +139,16 @@ class SQLStore:
         new_kind, new_stage, updated_at = _chain.summarize(
             case_id, events, version, None if kind is None else CaseKind(kind), None if stage is None else Stage(stage)
         )
+        if (
+            self.sealer is None
+            and version == 0
+            and _chain.plaintext_birth_dates(events[0])
+            and self._sealing_required()
+        ):
+            raise StoreError(
+                f"case {case_id}: this database seals birth dates; open a restorative.privacy.Vault with its "
+                "master key on this store before appending"
+            )
         rows, new_head = _chain.encode(case_id, events, version, head, self.sealer)
         self._executemany(
             "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash)"
@@ -156,6 +166,18 @@ class SQLStore:
             (case_id, new_kind.value, new_stage.value, new_version, self._timestamp(updated_at), new_head),
         )
         return new_version
+
+    TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    """A query with one parameter, a table's name, that returns a row when the table exists."""
+
+    def _sealing_required(self) -> bool:
+        """Whether a keyed vault was ever opened on this database (its meta table says so)."""
+        if self.connection.execute(self._sql(self.TABLE_EXISTS), ("restorative_vault_meta",)).fetchone() is None:
+            return False
+        row = self.connection.execute(
+            "SELECT 1 FROM restorative_vault_meta WHERE person_id = 'master-key-check'"
+        ).fetchone()
+        return row is not None
 
     def _version(self, case_id: str) -> int:
         row = self.connection.execute(
