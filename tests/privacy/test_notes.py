@@ -25,7 +25,7 @@ pytest.importorskip("cryptography", reason="the vault needs restorative[privacy]
 
 from restorative._eventlog.log import csv_text
 from restorative._eventlog.mining import OcelFormat, XesFormat
-from restorative.privacy import Erasure, MasterKey, MeetingNotes, Vault, purge
+from restorative.privacy import Erasure, MasterKey, MeetingNotes, Vault, export, purge
 from restorative.privacy._vault import notes_id
 from restorative.simulation import case_log
 
@@ -111,6 +111,8 @@ def test_no_output_of_a_case_ever_carries_its_meeting_notes(
     vault.put_notes(MeetingNotes(case_id, marker))
     assert main(["inspect", case_id, "--db", str(db)]) == 0
     printed = capsys.readouterr().out
+    exported = export(store, folder / "research", key=b"research-key-0123456789", formats=("csv", "xes", "ocel"))
+    printed += "".join(path.read_text(encoding="utf-8") for path in exported.values())
     store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = db.read_bytes()
     for output in (_everything_shown(history, db), printed):
