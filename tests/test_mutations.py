@@ -183,8 +183,8 @@ def test_the_stateful_test_catches_the_mutant(mutant: Mutant, rule: str) -> None
             _machine(mutant),
             # No shrinking: the first failing walk is the counter-example, and it is shown whole.
             settings=settings(
-                # The R7 mutant needs about 970 walks (measured alone, derandomized): 1,000 was too
-                # close, and other tests' effects on Hypothesis's generation tipped it over.
+                # The R7 mutant needs about 970 walks (measured alone, derandomized): with 1,000,
+                # some full test sessions missed it.
                 max_examples=3000,
                 stateful_step_count=60,
                 derandomize=True,
