@@ -376,3 +376,25 @@ def test_append_many_writes_several_cases_in_one_go_or_none(backend: Backend) ->
     # one batch may continue the same case twice, each at the version the one before leaves
     assert [3, 4, 3] == store.append_many([("case-0", [late], 2), ("case-0", [late], 3), ("case-1", [late], 2)])
     assert 4 == len(store.history("case-0"))
+
+
+def test_two_values_in_one_row_are_not_read_as_two_events() -> None:
+    """Rows are parsed together for speed; a row that holds two JSON objects must not shift the rest."""
+    from restorative.store._chain import GENESIS, link
+
+    store = MemoryStore()
+    case_id, _ = _stored_demo(store)
+    rows = store._rows[case_id]
+    doubled = rows[1][1] + "," + rows[1][1]
+    relinked = []
+    previous = GENESIS
+    for sequence, text, _hash in rows:
+        data = doubled if sequence == 2 else text
+        previous = link(previous, case_id, sequence, data)
+        relinked.append((sequence, data, previous))
+    store._rows[case_id] = relinked
+    store._heads[case_id] = previous
+    with pytest.raises(IntegrityError) as caught:
+        store.load(case_id)
+    assert caught.value.sequence == 2
+    assert "cannot be read" in str(caught.value)

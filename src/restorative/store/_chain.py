@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -60,10 +60,10 @@ class Upcasters:
 
 def link(previous: str, case_id: str, sequence: int, data: str) -> str:
     """The hash of one stored event, chained to the one before it."""
-    digest = hashlib.sha256()
-    digest.update(f"{previous}\x1f{case_id}\x1f{sequence}\x1f".encode())
-    digest.update(data.encode())
-    return digest.hexdigest()
+    return _sha256(f"{previous}\x1f{case_id}\x1f{sequence}\x1f{data}".encode()).hexdigest()
+
+
+_sha256 = hashlib.sha256
 
 
 class Sealer(Protocol):
@@ -186,6 +186,30 @@ class DecodedCache:
         self.events[digest] = event
 
 
+def _unreadable(case_id: str, texts: list[str]) -> None:
+    """Raise for the first of these rows that is not JSON, naming its sequence."""
+    for n, text in enumerate(texts, start=1):
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise IntegrityError(case_id, n, f"cannot be read: {error}") from error
+
+
+def _parse_all(texts: list[str]) -> Iterator[Any] | None:
+    """All rows' JSON in one parse, or ``None`` to parse them one by one (and name a bad one).
+
+    Joining is safe only for texts that are each one JSON object: every row must start with
+    ``{`` and end with ``}``, and the parse must give one value per row.
+    """
+    if not all(text[:1] == "{" and text[-1:] == "}" for text in texts):
+        return None
+    try:
+        values = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError):
+        return None
+    return iter(values) if len(values) == len(texts) else None
+
+
 def checked(
     case_id: str,
     rows: Iterable[tuple[int, str, str]],
@@ -202,24 +226,32 @@ def checked(
         The events and their hashes, in order.
     """
     known = {} if cache is None else cache.events
-    events: list[Event] = []
     hashes: list[str] = []
+    texts: list[str] = []
     previous = GENESIS
-    for sequence, data, stored_hash in rows:
+    for sequence, data, stored_hash in rows:  # the whole chain first: nothing is decoded from a broken one
         if sequence > version:  # appended after the listing row was read: not part of this read
             break
-        if sequence != len(events) + 1:
-            raise IntegrityError(case_id, len(events) + 1, f"missing or out of order (found {sequence} next)")
+        if sequence != len(hashes) + 1:
+            raise IntegrityError(case_id, len(hashes) + 1, f"missing or out of order (found {sequence} next)")
         if link(previous, case_id, sequence, data) != stored_hash:
+            _unreadable(case_id, texts)  # an earlier row that cannot be read is the first problem
             raise IntegrityError(case_id, sequence, "its content or hash was changed after it was written")
-        event = known.get(stored_hash)
+        hashes.append(stored_hash)
+        texts.append(data)
+        previous = stored_hash
+    cached = [known.get(digest) for digest in hashes]
+    unread = [n for n, event in enumerate(cached) if event is None]
+
+    parsed_rows = _parse_all([texts[n] for n in unread])
+    events: list[Event] = []
+    for n, event in enumerate(cached):
         if event is not None:
             events.append(event)
-            hashes.append(stored_hash)
-            previous = stored_hash
             continue
+        sequence = n + 1
         try:
-            parsed = json.loads(data)
+            parsed = json.loads(texts[n]) if parsed_rows is None else next(parsed_rows)
             if type(parsed) is not dict or parsed.get("schema") != SCHEMA_VERSION:
                 parsed = upcasters.upcast(parsed)
             if parsed.get("type") == "CaseReferred":
@@ -232,9 +264,7 @@ def checked(
         except (ValueError, RecursionError, AttributeError) as error:  # DecodeError, JSONDecodeError: ValueErrors
             raise IntegrityError(case_id, sequence, f"cannot be read: {error}") from error
         if cache is not None:
-            cache.put(stored_hash, events[-1])
-        hashes.append(stored_hash)
-        previous = stored_hash
+            cache.put(hashes[n], events[-1])
     if not events:
         raise IntegrityError(case_id, 1, "the case is listed but its events are missing")
     if previous != head or len(events) != version:
