@@ -130,3 +130,26 @@ def test_a_dry_run_on_a_database_without_a_vault_creates_nothing(
     assert not any(t.startswith("restorative_vault") for t in tables)
     with pytest.raises(SystemExit):
         main(["purge", "--db", str(path), "--before", "last tuesday"])
+
+
+def test_purge_warns_about_birth_dates_stored_before_the_vault(tmp_path: Path) -> None:
+    path = tmp_path / "early.db"
+    store = SQLiteStore(path)
+    born = r.Party(id=r.PartyId("ada"), role=r.Role.HARMED, birth_date=datetime(1990, 1, 2).date())
+    early = Flow(
+        case_id="early",
+        policy=r.Policy(retention_days=1),
+        parties=(born, r.Party(id=r.PartyId("bo"), role=r.Role.RESPONSIBLE)),
+    )
+    early.to_consent()
+    early.do(r.Withdraw, party_actor("bo"), party_id="bo")
+    store.append("early", early.events, 0)  # no vault yet: the birth date is written as it is
+    vault = Vault(store, KEY)
+    late = _withdrawn("late", ("cy", "di"), r.Policy(retention_days=1))
+    store.append("late", late.events, 0)
+    now = T0 + timedelta(days=30)
+    done = purge(store, vault, before=now, now=now, dry_run=True)
+    assert done.due == ("early", "late")
+    assert done.plaintext == ("early",)
+    assert "WARNING early: its log holds birth dates in plain text" in done.summary()
+    store.close()

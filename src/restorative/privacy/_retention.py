@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from attrs import frozen
@@ -23,6 +24,8 @@ class Purge:
         erased: the erasures made, one per person.
         spared: people of due cases who were kept, with the reason (in a case still kept).
         dry_run: whether nothing was changed.
+        plaintext: due cases whose log holds birth dates in plain text (stored before a vault
+            sealed them): erasure cannot reach those, only rewriting the log could.
     """
 
     due: tuple[str, ...]
@@ -30,6 +33,7 @@ class Purge:
     erased: tuple[Erasure, ...]
     spared: tuple[tuple[str, str], ...]
     dry_run: bool
+    plaintext: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """A short account, for the command line."""
@@ -38,6 +42,10 @@ class Purge:
         lines += [f"  due   {case_id}" for case_id in self.due]
         lines += [f"  kept  {case_id}: {why}" for case_id, why in self.kept]
         lines += [f"  spared {person}: {why}" for person, why in self.spared]
+        lines += [
+            f"  WARNING {case_id}: its log holds birth dates in plain text, stored before a vault sealed them"
+            for case_id in self.plaintext
+        ]
         return "\n".join(lines)
 
 
@@ -122,4 +130,24 @@ def purge(
             spared.append((person, f"also in case {held[person]}, which is kept"))
         elif vault is not None and vault.holds(person):
             erase(person, case_id)
-    return Purge(due=tuple(due), kept=tuple(kept), erased=tuple(erased), spared=tuple(spared), dry_run=dry_run)
+    plaintext = tuple(case_id for case_id in due if _plain_birth_dates(store, case_id))
+    return Purge(
+        due=tuple(due),
+        kept=tuple(kept),
+        erased=tuple(erased),
+        spared=tuple(spared),
+        dry_run=dry_run,
+        plaintext=plaintext,
+    )
+
+
+def _plain_birth_dates(store: SQLStore, case_id: str) -> bool:
+    """Whether the case's first row (its referral) holds a birth date as text rather than sealed."""
+    with store._lock:
+        row = store.connection.execute(
+            store._sql("SELECT data FROM restorative_events WHERE case_id = ? AND sequence = 1"), (case_id,)
+        ).fetchone()
+    if row is None:
+        return False
+    parties = json.loads(row[0]).get("parties") or ()
+    return any(isinstance(p, dict) and isinstance(p.get("birth_date"), str) for p in parties)
