@@ -18,6 +18,7 @@ from attrs import frozen
 from .._events import CaseReferred, Event, ReportSent
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
 from ..errors import CaseNotFound, NotPermitted
+from ..store._chain import rebuild
 from ..store._sql import SQLStore
 from ._retention import people
 from ._vault import Erasure, PersonalData, Vault
@@ -117,9 +118,8 @@ class Reader:
 
     def history(self, case_id: str, actor: Actor) -> list[Event]:
         """The case's events as `actor` may see them; see `load`."""
-        case = self._case(case_id, actor)
+        case, events = self._events(case_id, actor)
         own = self._own(case, actor)
-        events = [s.event for s in self.store.history(case_id)]
         self._record(actor, case_id, "history")
         if own is None:
             return events
@@ -153,10 +153,10 @@ class Reader:
         Raises:
             NotPermitted: the case was referred by someone else (R14).
         """
-        case = self._case(case_id, Actor(id=referrer.value, kind=ActorKind.STAFF))
+        case, events = self._events(case_id, Actor(id=referrer.value, kind=ActorKind.STAFF))
         if case.referral.source is not referrer:
             raise NotPermitted(referrer.value, case.stage, "a referrer sees the reports on the cases it referred")
-        reports = [s.event.report for s in self.store.history(case_id) if isinstance(s.event, ReportSent)]
+        reports = [e.report for e in events if isinstance(e, ReportSent)]
         self._record(Actor(id=referrer.value, kind=ActorKind.STAFF), case_id, "reports", capacity="referrer")
         return reports
 
@@ -166,6 +166,14 @@ class Reader:
             return self.store.load(case_id)
         except CaseNotFound:
             raise NotPermitted(actor.id, None, _WHO) from None
+
+    def _events(self, case_id: str, actor: Actor) -> tuple[Case, list[Event]]:
+        """The case and its events from one read of the log (the chain checked, as `load` does)."""
+        try:
+            events = [stored.event for stored in self.store.history(case_id)]
+        except CaseNotFound:
+            raise NotPermitted(actor.id, None, _WHO) from None
+        return rebuild(case_id, events), events
 
     def _own(self, case: Case, actor: Actor) -> frozenset[str] | None:
         """Check access (R14); for a party or guardian, the people whose data they may see."""

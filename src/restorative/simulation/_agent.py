@@ -19,7 +19,7 @@ from .._commands import Command
 from .._decider import allowed, handle
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Stage
-from .._rules import cooling_off_days
+from .._rules import cooling_off_days, may_dispense
 from .._values import (
     Actor,
     ActorKind,
@@ -294,7 +294,7 @@ class _Agent:
             case.kind is CaseKind.CIVIL
             and self.once(f"dispense:{party.id}", self.b.dispense)
             and c.DispenseGuardianConsent in self.offers(self.staff, c.DispenseGuardianConsent)
-            and _may_dispense(case, party, at)
+            and may_dispense(case, party, at.date()) is None
         ):
             self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
@@ -478,11 +478,6 @@ def _present(case: Case, person: str) -> bool:
         return True
     p = next((q for q in case.participants if q.id == person), None)
     return p is not None and _comes(case, p.accompanies)
-
-
-def _may_dispense(case: Case, party: Party, at: datetime) -> bool:
-    age = party.age_on(at.date())
-    return age is not None and age >= case.policy.civil_dispensation_age
 
 
 def simulate_case(scenario: Scenario, index: int, observe: Observer | None = None) -> tuple[list[Event], Case]:
