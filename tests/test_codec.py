@@ -191,6 +191,8 @@ def test_the_fast_path_agrees_with_cattrs(cls: type[Any], data: st.DataObject) -
     value = data.draw(values(cls))
     tagged = cls in _codec._TAGGED
     slow = _codec._converter.unstructure(value, _codec._TAGGED[cls]) if tagged else _codec._converter.unstructure(value)
+    if tagged:  # the fast encoders of commands and events write their schema version themselves
+        slow["schema"] = _codec.SCHEMA_VERSION
     fast = _codec._ENCODERS[cls](value)
     assert json.dumps(slow) == json.dumps(fast)
     decoder = _codec._TAGGED_DECODERS[cls.__name__] if tagged else _codec._DECODERS[cls]

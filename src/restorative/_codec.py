@@ -10,6 +10,7 @@ unknown or missing fields, wrong types and naive timestamps raise
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -90,7 +91,7 @@ _TAGGED: dict[type[Any], Any] = dict.fromkeys(COMMAND_TYPES, Command) | dict.fro
 # The fast path (restorative._fastcodec): generated once for every class we own.
 _OWN_VALUES = (Case, Party, Participant, Referral, Item, Agreement, Meeting, Report, Policy, Actor)
 _ENCODERS: dict[type[Any], Any] = {cls: GENERATOR.encoder(cls) for cls in _OWN_VALUES} | {
-    cls: GENERATOR.encoder(cls, tag=True) for cls in _TAGGED
+    cls: GENERATOR.encoder(cls, tag=True, schema=SCHEMA_VERSION) for cls in _TAGGED
 }
 _DECODERS: dict[type[Any], Any] = {cls: GENERATOR.decoder(cls) for cls in _OWN_VALUES}
 _TAGGED_DECODERS: dict[str, Any] = {
@@ -107,24 +108,40 @@ def to_data(value: Any) -> Any:
 
     Commands and events gain ``"type"`` and ``"schema"`` keys.
     """
-    kind = type(value)
-    encode = _ENCODERS.get(kind)
+    encode = _ENCODERS.get(type(value))
     if encode is None:
         return _converter.unstructure(value)
-    data = encode(value)
-    if kind in _TAGGED:
-        data["schema"] = SCHEMA_VERSION
-    return data
+    return encode(value)
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-"""One encoder for all: `json.dumps` with options builds a new encoder on every call."""
+def _compact_json() -> Callable[[Any], str]:
+    """Compact JSON text of data made of dicts, lists, strings, numbers, booleans and None.
+
+    `json.dumps` with options builds an encoder on every call, and `JSONEncoder.encode`
+    makes a new C encoder each time; here the C encoder (where the interpreter has one) is
+    made once, with the same options, so the text is the same as ``json.dumps(data,
+    separators=(",", ":"), ensure_ascii=False)``. Data is never circular, so no markers.
+    """
+    fallback = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:
+        return fallback.encode
+    encoder = make(None, fallback.default, basestring, None, ":", ",", False, False, True)
+
+    def dumps(data: Any) -> str:
+        return "".join(encoder(data, 0))
+
+    return dumps
+
+
+dumps_compact = _compact_json()
 
 
 def to_json(value: Any) -> str:
     """Encode a value, command or event as compact JSON text."""
     try:
-        return _JSON.encode(to_data(value))
+        return dumps_compact(to_data(value))
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"cannot encode {type(value).__name__} as JSON: {error}") from error
 

@@ -200,13 +200,13 @@ class _Generator:
         if kind is Progress:
             return f"_progress_out({var})"
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
-            return f"{var}.value"
+            return f"{var}._value_"  # the member's value without the enum property's Python-level lookup
         if isinstance(kind, type) and attrs.has(kind):
             return f"{self._name('encode', self.encoder(kind))}({var})"
         raise TypeError(f"unsupported field type {kind!r}")
 
-    def encoder(self, cls: type[Any], *, tag: bool = False) -> Any:
-        """A function from an instance of `cls` to a JSON-ready dict (with ``"type"`` when `tag`)."""
+    def encoder(self, cls: type[Any], *, tag: bool = False, schema: int | None = None) -> Any:
+        """A function from an instance of `cls` to a JSON-ready dict (with ``"type"`` and ``"schema"`` when `tag`)."""
         known = self.encoders.get(cls)
         if known is not None and not tag:
             return known
@@ -214,6 +214,8 @@ class _Generator:
         items = [f"{f.name!r}: {self.encode_expr(hints[f.name], 'o.' + f.name)}" for f in attrs.fields(cls)]
         if tag:
             items.append(f"'type': {cls.__name__!r}")
+            if schema is not None:
+                items.append(f"'schema': {schema!r}")
         source = "def encode(o):\n    return {" + ", ".join(items) + "}"
         namespace = dict(self.namespace)
         exec(source, namespace)

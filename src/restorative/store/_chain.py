@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from .. import _events as e
-from .._codec import _JSON, EVENT_DECODERS, SCHEMA_VERSION, event_from_data, to_data, to_json
+from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
 from .._commands import Command, ReferCase
 from .._decider import decide, replay
 from .._events import Event
@@ -83,16 +83,16 @@ class Sealer(Protocol):
         ...
 
 
-def _text(event: Event, sealer: Sealer | None) -> str:
-    """The JSON text of an event as stored: birth dates sealed when there is a sealer."""
-    if sealer is None or type(event) is not e.CaseReferred or not any(p.birth_date for p in event.parties):
-        return to_json(event)
-    data = to_data(event)
+def _data(event: Event, sealer: Sealer | None) -> dict[str, Any]:
+    """The JSON data of an event as stored: birth dates sealed when there is a sealer."""
+    data: dict[str, Any] = to_data(event)
+    if sealer is None or type(event) is not e.CaseReferred:
+        return data
     for party in data["parties"]:
         born = party.get("birth_date")
         if born is not None:
             party["birth_date"] = {"sealed": sealer.seal(event.case_id, party["id"], "birth_date", born)}
-    return _JSON.encode(data)
+    return data
 
 
 def _opened(parsed: dict[str, Any], sealer: Sealer | None) -> None:
@@ -119,10 +119,12 @@ def encode(
     rows = []
     for offset, event in enumerate(events, start=1):
         sequence = version + offset
-        data = _text(event, sealer)
-        head = link(head, case_id, sequence, data)
-        at = event.at.astimezone(UTC).isoformat()
-        rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, data, head))
+        data = _data(event, sealer)
+        text = dumps_compact(data)
+        head = link(head, case_id, sequence, text)
+        moment = event.at
+        at = data["at"] if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
+        rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, text, head))
     return rows, head
 
 
