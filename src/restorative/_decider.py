@@ -1048,7 +1048,7 @@ def allowed(
     """
     when = case.updated_at if at is None else at
     result: list[type[Command]] = []
-    kinds = COMMAND_TYPES if among is None else [k for k in COMMAND_TYPES if k in set(among)]
+    kinds = COMMAND_TYPES if among is None else _in_order(among)
     for cls in kinds:
         if cls.trigger not in TAKES[case.stage]:
             continue
@@ -1065,6 +1065,14 @@ def allowed(
             result.append(cls)
             break
     return tuple(result)
+
+
+_ORDER: dict[type[Any], int] = {cls: n for n, cls in enumerate(COMMAND_TYPES)}
+
+
+def _in_order(among: Iterable[type[Command]]) -> list[type[Command]]:
+    """The command kinds of `among` that the library knows, once each, in the library's order."""
+    return sorted({k for k in among if k in _ORDER}, key=_ORDER.__getitem__)
 
 
 _ANY = frozenset(ActorKind)
