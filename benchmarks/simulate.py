@@ -8,7 +8,11 @@ of the main process plus that of the largest worker times the number of workers.
 The last line is one JSON object: ``cases_per_s`` (all cores, CSV written; the design's
 target is 20,000), ``cases_per_s_one_worker``, ``events_per_case``, ``peak_rss_mb_1m`` (for
 1,000,000 cases; ``peak_rss_mb_small`` is the same for the small run, and the two should
-be about equal: memory must not grow with the number of cases).
+be about equal: memory must not grow with the number of cases). ``decider_only_us_per_case``
+is what a case costs just to pass its commands through `handle`, next to
+``budget_us_per_case_per_core`` (what the target leaves a case on one core):
+``decider_only_over_budget`` above 1 means the target cannot be met by any agent or
+export, however fast, without a faster decider.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _timing import interleaved
 
 SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "norway.toml"
 TARGET_CASES_PER_S = 20_000
@@ -56,6 +62,48 @@ def child(cases: int, workers: int) -> None:
     )
 
 
+def floor(cases: int, rounds: int) -> dict[str, float]:
+    """Per case, on one core: the whole simulation (agent, decider, CSV) against the decider alone.
+
+    The commands each case's agent sent are recorded, then sent again straight to
+    `handle`, with no agent, no `allowed` and no export: what a case costs just to pass
+    through the real rules. Both sides run in this process, alternating round by round,
+    so their ratio holds on a noisy machine. Medians of the rounds, in µs per case.
+    """
+    from restorative import handle
+    from restorative.simulation import Scenario
+    from restorative.simulation._agent import simulate_case
+    from restorative.simulation._runner import run_chunk
+
+    scenario = Scenario.from_toml(SCENARIO)
+    scripts: list[list[Any]] = []
+    for index in range(cases):
+        scripts.append([])
+        simulate_case(scenario, index, observe=lambda before, command, after, new: scripts[-1].append(command))
+
+    def whole() -> float:
+        began = time.perf_counter()
+        run_chunk(scenario, 0, cases, ("csv",))
+        return (time.perf_counter() - began) / cases * 1e6
+
+    def decider_only() -> float:
+        began = time.perf_counter()
+        for commands in scripts:
+            case = None
+            for command in commands:
+                case, _ = handle(case, command)
+        return (time.perf_counter() - began) / cases * 1e6
+
+    whole(), decider_only()  # warm up
+    alone, full, share = interleaved(decider_only, whole, rounds)
+    return {
+        "us_per_case_one_core": round(full, 1),
+        "decider_only_us_per_case": round(alone, 1),
+        "decider_share": round(share, 3),
+        "commands_per_case": round(sum(len(c) for c in scripts) / cases, 1),
+    }
+
+
 def run(cases: int, workers: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(cases), str(workers)],
@@ -81,6 +129,9 @@ def main() -> None:
     large = run(big, args.workers)
     little = run(small, args.workers)
     one = run(single, 1)
+    parts = floor(500 if args.quick else 2_000, 5 if args.quick else 9)
+    budget = args.workers * 1e6 / TARGET_CASES_PER_S
+    print(json.dumps(parts), flush=True)
     print(
         json.dumps(
             {
@@ -96,6 +147,9 @@ def main() -> None:
                 "workers": args.workers,
                 "target_cases_per_s": TARGET_CASES_PER_S,
                 "target_met": large["cases_per_s"] >= TARGET_CASES_PER_S,
+                "budget_us_per_case_per_core": round(budget, 1),
+                **parts,
+                "decider_only_over_budget": round(parts["decider_only_us_per_case"] / budget, 2),
             }
         )
     )

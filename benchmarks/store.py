@@ -11,6 +11,10 @@ and its figures are null without it. PostgreSQL figures are taken when
 `restorative.store` offers a `PostgresStore` and ``RESTORATIVE_PG_DSN`` names a
 reachable server; the cases it writes there have ids unique to the run.
 
+``replay_30_us`` is `replay` alone of the same 30 events, already decoded, measured
+round by round with the loads: a floor under ``sqlite_load_30_us`` that no faster
+storage can remove (``replay_share_of_load`` is their ratio).
+
 The last line printed is one JSON object with every figure.
 """
 
@@ -35,7 +39,7 @@ import attrs
 from _timing import CLOCK, interleaved
 
 import restorative.store
-from restorative import _demo
+from restorative import _demo, replay
 from restorative._events import CaseReferred, Event
 from restorative.store import SQLiteStore
 from restorative.store._chain import GENESIS, encode, summarize
@@ -513,6 +517,17 @@ def main() -> None:
                     es.save_sample(per_sample)
                 es.load_sample(per_sample)  # warm up
                 es_load, load_us, speedup = interleaved(lambda: es.load_sample(per_sample), ours_load, rounds)
+            thirty = [stored_event.event for stored_event in store.history(target_ids[0])]
+
+            def replay_sample() -> float:
+                times = []
+                for _ in range(per_sample):
+                    start = CLOCK()
+                    replay(thirty)
+                    times.append((CLOCK() - start) / 1000)
+                return statistics.median(times)
+
+            replay_us, _, replay_share = interleaved(replay_sample, ours_load, rounds)
             for case_id in target_ids:  # every target once: the cache of decoded events holds them all
                 store.load(case_id)
             warm_us = statistics.median(warm_load() for _ in range(rounds))
@@ -537,6 +552,8 @@ def main() -> None:
         "sqlite_append_one_event_ms": round(one_event_ms, 3),
         "sqlite_load_30_us": round(load_us, 1),
         "sqlite_load_30_warm_us": round(warm_us, 1),
+        "replay_30_us": round(replay_us, 1),
+        "replay_share_of_load": round(replay_share, 3),
         "load_stored_events": stored,
         "load_fill_s": round(fill_s, 1),
         "sqlite_append_30_us": round(our_save, 1),

@@ -144,6 +144,21 @@ def test_embedded_in_the_applications_own_transaction(tmp_path: Path) -> None:
     assert 1 == app.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
 
 
+def test_the_cache_of_decoded_events_stays_within_its_size(tmp_path: Path) -> None:
+    events = len(_open_case(SQLiteStore(tmp_path / "events.db"), "case-1").events)
+    for n in range(2, 6):
+        _open_case(SQLiteStore(tmp_path / "events.db"), f"case-{n}")
+    store = SQLiteStore(tmp_path / "events.db", cache_events=2 * events)
+    sizes = []
+    for n in range(1, 6):
+        store.load(f"case-{n}")
+        sizes.append(len(store._decoded.events))
+    assert max(sizes) <= 2 * events and sizes[0] == events  # kept, then started over when full
+    tiny = SQLiteStore(tmp_path / "events.db", cache_events=events - 1)
+    tiny.load("case-1")
+    assert not tiny._decoded.events  # a case larger than the cache is not kept at all
+
+
 def test_decoded_events_are_reused_only_after_their_hash_checks_out(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "events.db")
     _open_case(store, "case-1")

@@ -179,14 +179,6 @@ class DecodedCache:
         self.size = size
         self.events: dict[str, Event] = {}
 
-    def put(self, digest: str, event: Event) -> None:
-        """Remember `event` under its row's hash."""
-        if self.size <= 0:
-            return
-        if len(self.events) >= self.size:
-            self.events.clear()
-        self.events[digest] = event
-
 
 def _unreadable(case_id: str, texts: list[str]) -> None:
     """Raise for the first of these rows that is not JSON, naming its sequence."""
@@ -231,42 +223,48 @@ def checked(
     hashes: list[str] = []
     texts: list[str] = []
     previous = GENESIS
+    middle = f"\x1f{case_id}\x1f"  # link(), inlined: this loop runs for every row of every read
     for sequence, data, stored_hash in rows:  # the whole chain first: nothing is decoded from a broken one
         if sequence > version:  # appended after the listing row was read: not part of this read
             break
         if sequence != len(hashes) + 1:
             raise IntegrityError(case_id, len(hashes) + 1, f"missing or out of order (found {sequence} next)")
-        if link(previous, case_id, sequence, data) != stored_hash:
+        if _sha256(f"{previous}{middle}{sequence}\x1f{data}".encode()).hexdigest() != stored_hash:
             _unreadable(case_id, texts)  # an earlier row that cannot be read is the first problem
             raise IntegrityError(case_id, sequence, "its content or hash was changed after it was written")
         hashes.append(stored_hash)
         texts.append(data)
         previous = stored_hash
-    cached = [known.get(digest) for digest in hashes]
+    cached = [known.get(digest) for digest in hashes] if known else [None] * len(hashes)
     unread = [n for n, event in enumerate(cached) if event is None]
+    limit = 0 if cache is None else cache.size
+    remember = 0 < len(unread) <= limit
+    if remember and len(known) + len(unread) > limit:
+        known.clear()  # bounded: when full, it starts over
 
     parsed_rows = _parse_all([texts[n] for n in unread])
     events: list[Event] = []
-    for n, event in enumerate(cached):
-        if event is not None:
-            events.append(event)
+    decoders = EVENT_DECODERS
+    for n, known_event in enumerate(cached):
+        if known_event is not None:
+            events.append(known_event)
             continue
-        sequence = n + 1
         try:
             parsed = json.loads(texts[n]) if parsed_rows is None else next(parsed_rows)
             if type(parsed) is not dict or parsed.get("schema") != SCHEMA_VERSION:
                 parsed = upcasters.upcast(parsed)
-            if parsed.get("type") == "CaseReferred":
+            kind = parsed.get("type")
+            if kind == "CaseReferred":
                 _opened(parsed, sealer)
-            fast = EVENT_DECODERS.get(parsed.get("type"))
             try:
-                events.append(fast(parsed))  # type: ignore[misc]
+                event = decoders[kind](parsed)
             except Exception:  # no fast decoder, or data it does not expect: the careful path explains
-                events.append(event_from_data(parsed))
-        except (ValueError, RecursionError, AttributeError) as error:  # DecodeError, JSONDecodeError: ValueErrors
-            raise IntegrityError(case_id, sequence, f"cannot be read: {error}") from error
-        if cache is not None:
-            cache.put(hashes[n], events[-1])
+                event = event_from_data(parsed)
+        except (ValueError, RecursionError, AttributeError) as error:  # DecodeError, JSONDecodeError
+            raise IntegrityError(case_id, n + 1, f"cannot be read: {error}") from error
+        if remember:
+            known[hashes[n]] = event
+        events.append(event)
     if not events:
         raise IntegrityError(case_id, 1, "the case is listed but its events are missing")
     if previous != head or len(events) != version:
