@@ -3,7 +3,7 @@
 The checks read only values (cases, commands, events, errors), never the predicates in
 `_rules`, so a broken predicate or a broken guard in the decider shows up as a
 violation here instead of being agreed with. Each check yields `Violation` values
-naming the rule (R-id from DESIGN.md §1.4) and what was seen.
+naming the rule (its R-id, see `RULES`) and what was seen.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from transitions import Machine
 
 
 class Stage(enum.Enum):
-    """A stage of a mediation case (DESIGN.md §1.2)."""
+    """A stage of a mediation case (see the Stages section of docs/concepts.md)."""
 
     REFERRED = "referred"
     CONSENT = "consent"

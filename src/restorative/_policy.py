@@ -26,8 +26,8 @@ class Policy:
     """The rules of practice a case runs under; a case records the policy it was opened with.
 
     Every field is a default of the Norwegian Mediation Service's practice or a product
-    choice (DESIGN.md §1.3), never law: another jurisdiction or a later practice builds
-    its own `Policy` instead of changing the library.
+    choice (see the Policy section of docs/concepts.md), never law: another jurisdiction
+    or a later practice builds its own `Policy` instead of changing the library.
 
     Args:
         name: a label for reports and logs.

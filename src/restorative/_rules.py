@@ -31,7 +31,7 @@ from ._values import (
 
 
 class Source(enum.Enum):
-    """The kind of source a rule rests on (DESIGN.md §1)."""
+    """The kind of source a rule rests on (see the Rules section of docs/concepts.md)."""
 
     SEED = "seed"
     """The Mediation Service's own description of the restorative process."""
@@ -51,7 +51,7 @@ class Rule:
         id: the stable id cited by errors and tests, e.g. ``"R8"``.
         text: the rule in one or two sentences.
         sources: the kinds of source it rests on.
-        reference: where to read more (a section of law or DESIGN.md).
+        reference: where to read more (a section of law, or the page of these docs).
     """
 
     id: str
@@ -71,13 +71,13 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="Every party still in the case, or a minor party's guardian, may withdraw in every "
                 "active stage; a withdrawal is never refused for a process reason.",
                 sources=(_S,),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R2",
                 text="Final stages are absorbing: no command changes them.",
                 sources=(_C,),
-                reference="DESIGN.md §1.2",
+                reference="docs/concepts.md#stages",
             ),
             Rule(
                 id="R3",
@@ -98,14 +98,14 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="A meeting needs one to policy.max_mediators assigned mediators, none with a declared "
                 "conflict of interest towards anyone in the case.",
                 sources=(_S, _P, _C),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R6",
                 text="A meeting is scheduled only after a preparatory talk with every party, when the policy "
                 "requires them.",
                 sources=(_P,),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R7",
@@ -113,7 +113,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "support persons are disclosed to the other side; lawyers, representatives and remote "
                 "attendance need a staff exemption.",
                 sources=(_S, _P),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R8",
@@ -127,21 +127,21 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="An agreement follows a held meeting; each item has a responsible party in the case and a "
                 "deadline after the agreement, within the policy's longest deadline.",
                 sources=(_L, _P),
-                reference="konfliktrådsloven § 1; DESIGN.md §1.1",
+                reference="konfliktrådsloven § 1; docs/concepts.md#rules",
             ),
             Rule(
                 id="R10",
                 text="An agreement binds once signed by every party, a guardian of each minor party (unless "
                 "dispensed) and a mediator, and after the cooling-off period with no withdrawal.",
                 sources=(_P,),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R11",
                 text="A case is fulfilled when every item is; breached when an item is reported breached, "
                 "passes its deadline open, or its party withdraws after binding.",
                 sources=(_P,),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R12",
@@ -149,7 +149,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "and a return on withdrawal, no agreement or breach; the police get the agreement and the "
                 "fulfilment status of civil cases they referred. Reports never hold meeting content.",
                 sources=(_P, _L),
-                reference="konfliktrådsloven § 9; DESIGN.md §1.1",
+                reference="konfliktrådsloven § 9; docs/concepts.md#rules",
             ),
             Rule(
                 id="R13",
@@ -157,7 +157,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "remains (policy.continuation); while the agreement is signed the withdrawing party must also owe "
                 "no item, and during cooling-off any withdrawal ends the case.",
                 sources=(_C,),
-                reference="DESIGN.md §1.1",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R14",
@@ -171,13 +171,13 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 text="The event log is append-only, the case is a pure fold of its events, and time never goes "
                 "backwards.",
                 sources=(_C,),
-                reference="DESIGN.md §2",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R16",
                 text="A refused command changes nothing.",
                 sources=(_C,),
-                reference="DESIGN.md §2",
+                reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R17",
