@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,19 @@ def test_an_append_is_all_or_nothing(backend: Backend) -> None:
     impossible = r.CoolingOffStarted(actor=STAFF, at=flow.now, ends_at=flow.now)
     with pytest.raises(InvalidInput):
         store.append("case-1", [good, impossible], 1)
+    assert 1 == len(store.history("case-1"))
+    assert r.Stage.REFERRED is store.cases()[0].stage
+
+
+@pytest.mark.parametrize("staff_id", [Decimal(1), "staff-\ud800"], ids=["not-json", "lone-surrogate"])
+def test_an_event_that_cannot_be_stored_is_refused_and_nothing_is_written(backend: Backend, staff_id: Any) -> None:
+    flow = Flow()
+    store = backend.store
+    store.append("case-1", flow.events, 0)
+    good = r.CaseAccepted(actor=STAFF, at=flow.now)
+    bad = r.StaffAssigned(actor=STAFF, at=flow.now, staff_id=staff_id)
+    with pytest.raises(InvalidInput, match="StaffAssigned"):
+        store.append("case-1", [good, bad], 1)
     assert 1 == len(store.history("case-1"))
     assert r.Stage.REFERRED is store.cases()[0].stage
 

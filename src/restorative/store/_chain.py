@@ -119,9 +119,12 @@ def encode(
     rows = []
     for offset, event in enumerate(events, start=1):
         sequence = version + offset
-        data = _data(event, sealer)
-        text = dumps_compact(data)
-        head = link(head, case_id, sequence, text)
+        try:
+            data = _data(event, sealer)
+            text = dumps_compact(data)
+            head = link(head, case_id, sequence, text)
+        except (TypeError, ValueError) as error:  # UnicodeEncodeError too: a lone surrogate cannot be stored
+            raise InvalidInput(f"cannot store {type(event).__name__} of case {case_id}: {error}") from error
         moment = event.at
         at = data["at"] if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
         rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, text, head))
@@ -172,7 +175,9 @@ class DecodedCache:
     """Events already decoded, by the hash of their row: a row's hash commits to its text.
 
     The chain is still checked on every read; only parsing and decoding a row whose
-    hash just checked out are skipped. Bounded: when full, it starts over.
+    hash just checked out are skipped. Bounded: a read that would overfill it empties it
+    first (with threads reading at once, it may hold one read more per thread until the
+    next read empties it).
     """
 
     def __init__(self, size: int) -> None:
