@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .errors import InvalidInput
 
+MAX_ID_LENGTH = 200
+"""The longest id, in characters: ids name things, and they end up in every log line and error."""
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 8999
+"""Timestamps lie in these years: a century of deadlines after the last one still fits a `datetime`."""
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """`repr(value)`, cut to about `limit` characters: errors never repeat unbounded input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def id_problem(value: Any) -> str | None:
+    """Why `value` is not an id, or ``None`` when it is one."""
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty string"
+    if len(value) > MAX_ID_LENGTH:
+        return f"must be at most {MAX_ID_LENGTH} characters, not {len(value)}"
+    if value != value.strip():
+        return "must not start or end with spaces"
+    if not value.isprintable():
+        return "must not contain control, formatting or unpaired surrogate characters"
+    return None
+
 
 def check_id(_: Any, attribute: Any, value: Any) -> None:
-    """An id is a non-empty string without surrounding whitespace."""
-    if not isinstance(value, str) or not value or value != value.strip():
-        raise InvalidInput(
-            f"{attribute.name} must be a non-empty string without surrounding spaces, got {value!r}",
-            field=attribute.name,
-        )
+    """An id is a non-empty, printable string of at most `MAX_ID_LENGTH` characters, without surrounding spaces."""
+    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() and value == value.strip():
+        return  # the common case, without building a message
+    problem = id_problem(value)
+    if problem is not None:
+        raise InvalidInput(f"{attribute.name} {problem}, got {shown(value)}", field=attribute.name)
 
 
 def check_optional_id(_: Any, attribute: Any, value: Any) -> None:
@@ -34,12 +60,26 @@ def check_ids(_: Any, attribute: Any, value: Any) -> None:
 
 
 def check_aware(_: Any, attribute: Any, value: Any) -> None:
-    """A timestamp must be a timezone-aware datetime; the engine never guesses a zone."""
+    """A timestamp must be a timezone-aware datetime (the engine never guesses a zone) in a year it can compute with."""
     if not isinstance(value, datetime):
-        raise InvalidInput(f"{attribute.name} must be a datetime, got {value!r}", field=attribute.name)
+        raise InvalidInput(f"{attribute.name} must be a datetime, got {shown(value)}", field=attribute.name)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(
             f"{attribute.name} must be timezone-aware (e.g. datetime(..., tzinfo=UTC)), got {value!r}",
+            field=attribute.name,
+        )
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInput(
+            f"{attribute.name} must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}, got {value.isoformat()}",
+            field=attribute.name,
+        )
+
+
+def check_optional_day(_: Any, attribute: Any, value: Any) -> None:
+    """`None` or a calendar date: a `datetime` is not a date here (it would not survive storage)."""
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput(
+            f"{attribute.name} must be a date (datetime.date, not a datetime), got {shown(value)}",
             field=attribute.name,
         )
 

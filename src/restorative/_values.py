@@ -17,6 +17,7 @@ from ._checks import (
     check_id,
     check_ids,
     check_optional_aware,
+    check_optional_day,
     check_text,
     check_type,
 )
@@ -196,7 +197,7 @@ class Party:
     id: PartyId = field(validator=check_id)
     role: Role = field(validator=check_type(Role))
     minor: bool = field(default=False, validator=check_type(bool))
-    birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
+    birth_date: date | None = field(default=None, validator=check_optional_day)
     guardians: tuple[PersonId, ...] = field(default=(), validator=check_ids)
     guardian_consents: tuple[PersonId, ...] = ()
     progress: Progress = _NONE

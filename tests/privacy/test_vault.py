@@ -153,7 +153,7 @@ def test_erasure_is_final_and_names_what_is_wrong(stored: tuple[SQLiteStore, Vau
         vault.put("p", PersonalData(name="Per"))
     with pytest.raises(InvalidInput):
         vault.put(" p", PersonalData(name="Per"))
-    with pytest.raises(InvalidInput, match="meeting notes"):  # ids of notes are not people's ids
+    with pytest.raises(InvalidInput, match="control"):  # ids of notes are not people's ids: ids are printable
         vault.put("notes\x1fcase-1", PersonalData(name="Per"))
 
 
