@@ -100,6 +100,15 @@ def test_inspect_prints_the_timeline_and_verifies_the_chain(tmp_path: Path, caps
     connection.close()
     assert 2 == main(["inspect", "demo-2026-0231", "--db", db])
     assert "event 6" in capsys.readouterr().err
+    connection = sqlite3.connect(db)  # a row beyond the case's recorded end: the chain itself still checks out
+    connection.execute(
+        "INSERT INTO restorative_events SELECT case_id, sequence + 1, type, at, actor, data, hash"
+        " FROM restorative_events WHERE case_id = 'demo-2026-0117' ORDER BY sequence DESC LIMIT 1"
+    )
+    connection.commit()
+    connection.close()
+    assert 2 == main(["inspect", "demo-2026-0117", "--db", db])
+    assert "beyond the case's recorded end" in capsys.readouterr().err
 
 
 def test_verify_prints_a_summary_and_a_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,6 +70,7 @@ def _actor(text: str) -> Actor:
 def _inspect(args: argparse.Namespace) -> int:
     store = _existing(args.db)
     try:
+        store.verify(args.case_id)  # the chain, rows beyond its end, and the listing row
         history = store.history(args.case_id)
         case = store.load(args.case_id)
         if args.actor is not None:  # R14 for reads: only what this actor may see

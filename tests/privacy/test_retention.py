@@ -89,6 +89,24 @@ def test_purge_erases_only_what_is_due(setup: tuple[Path, SQLiteStore, Vault]) -
     assert again.erased == ()  # erased people are not erased twice
 
 
+def test_purge_judges_by_the_events_not_by_an_editable_listing_row(setup: tuple[Path, SQLiteStore, Vault]) -> None:
+    path, store, vault = setup
+    now = T0 + timedelta(days=400)
+    db = sqlite3.connect(path, isolation_level=None)
+    # a forged last change years ago would make the case inside its 3650-day retention look due
+    db.execute("UPDATE restorative_cases SET updated_at = '2000-01-01T00:00:00+00:00' WHERE case_id = 'kept-by-policy'")
+    db.execute("DELETE FROM restorative_cases WHERE case_id = 'closed'")  # a due case whose listing row is gone
+    db.close()
+    with pytest.raises(r.errors.IntegrityError, match="closed"):  # not skipped silently: its data would stay
+        purge(store, vault, before=now, now=now, dry_run=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("DELETE FROM restorative_events WHERE case_id = 'closed'")
+    db.close()
+    dry = purge(store, vault, before=now, now=now, dry_run=True)
+    assert "kept-by-policy" in dict(dry.kept)
+    assert [p.case_id for p in store.verify_all()] == ["kept-by-policy"]  # type: ignore[attr-defined]
+
+
 def test_a_dry_run_changes_nothing_and_before_limits_the_cases(setup: tuple[Path, SQLiteStore, Vault]) -> None:
     _path, store, vault = setup
     now = T0 + timedelta(days=400)

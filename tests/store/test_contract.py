@@ -6,10 +6,12 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import restorative as r
@@ -57,6 +59,9 @@ def _memory() -> Backend:
             a, b = args
             by = {s: (d, h) for s, d, h in rows}
             rows[:] = [(s, *by[b if s == a else a if s == b else s]) for s, _, _ in rows]
+        elif sql == "listing":
+            column, value = args
+            store._cases[case_id] = attrs.evolve(store._cases[case_id], **{column: value})
 
     return Backend(store, tamper)
 
@@ -87,6 +92,12 @@ def _sqlite(path: str) -> Backend:
             db.execute("UPDATE restorative_events SET sequence = -1 WHERE case_id = ? AND sequence = ?", (case_id, a))
             db.execute("UPDATE restorative_events SET sequence = ? WHERE case_id = ? AND sequence = ?", (a, case_id, b))
             db.execute("UPDATE restorative_events SET sequence = ? WHERE case_id = ? AND sequence = -1", (b, case_id))
+        elif sql == "listing":
+            column, value = args
+            stored = (
+                value.astimezone(UTC).isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
+            )
+            db.execute(f"UPDATE restorative_cases SET {column} = ? WHERE case_id = ?", (stored, case_id))
         db.close()
 
     return Backend(store, tamper, SQLiteStore(path))
@@ -124,6 +135,10 @@ def _postgres(dsn: str) -> Iterator[Backend]:
                 db.execute(f"{events} sequence = -1 WHERE case_id = %s AND sequence = %s", (case_id, a))
                 db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = %s", (a, case_id, b))
                 db.execute(f"{events} sequence = %s WHERE case_id = %s AND sequence = -1", (b, case_id))
+            elif action == "listing":
+                column, value = args
+                stored = value if isinstance(value, datetime) else getattr(value, "value", value)
+                db.execute(f"UPDATE restorative_cases SET {column} = %s WHERE case_id = %s", (stored, case_id))
 
     second = PostgresStore(dsn, schema=schema)
     yield Backend(store, tamper, second)
@@ -271,6 +286,26 @@ def test_tampering_is_detected_and_named(backend: Backend, damage: str, args: tu
     problems = backend.store.verify_all()
     assert [case_id] == [getattr(p, "case_id", None) for p in problems]
     backend.store.verify("case-1")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("stage", r.Stage.CONSENT, "stage"),
+        ("kind", r.CaseKind.CIVIL, "kind"),
+        ("updated_at", datetime(2020, 1, 1, tzinfo=UTC), "last change"),
+    ],
+    ids=["stage", "kind", "last-change"],
+)
+def test_an_edited_listing_row_is_found_by_verify(backend: Backend, column: str, value: Any, named: str) -> None:
+    case_id, events = _stored_demo(backend.store)
+    backend.store.append("case-1", Flow().events, 0)
+    backend.tamper("listing", case_id, (column, value))
+    with pytest.raises(IntegrityError, match=f"listing row says {named}") as caught:
+        backend.store.verify(case_id)
+    assert (case_id, len(events)) == (caught.value.case_id, caught.value.sequence)
+    assert [case_id] == [getattr(p, "case_id", None) for p in backend.store.verify_all()]
+    assert r.replay(events) == backend.store.load(case_id)  # the chain-checked case is still the true one
 
 
 @pytest.mark.parametrize(("damage", "sequence"), [("append", 38), ("wipe", 1)], ids=["row-added", "all-deleted"])

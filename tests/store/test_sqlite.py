@@ -173,3 +173,25 @@ def test_decoded_events_are_reused_only_after_their_hash_checks_out(tmp_path: Pa
     )
     with pytest.raises(IntegrityError):
         store.load("case-1")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("stage", "bogus"),
+        ("kind", "bogus"),
+        ("updated_at", "yesterday"),
+        ("updated_at", "2026-01-01T00:00:00"),
+        ("version", "abc"),
+    ],
+    ids=["stage", "kind", "time", "naive-time", "version"],
+)
+def test_an_unreadable_listing_row_is_an_integrity_error(tmp_path: Path, column: str, value: str) -> None:
+    store = SQLiteStore(tmp_path / "events.db")
+    _open_case(store, "case-1")
+    store.connection.execute(f"UPDATE restorative_cases SET {column} = ? WHERE case_id = 'case-1'", (value,))
+    with pytest.raises(IntegrityError, match="case-1"):
+        store.cases()
+    with pytest.raises(IntegrityError, match="case-1"):
+        store.verify("case-1")
+    assert [getattr(p, "case_id", None) for p in store.verify_all()] == ["case-1"]

@@ -93,16 +93,16 @@ def purge(
     kept: list[tuple[str, str]] = []
     held: dict[str, str] = {}  # person -> a kept case they take part in
     due_people: dict[str, str] = {}  # person -> the first due case they take part in
-    for summary in sorted(store.cases(), key=lambda s: s.case_id):
-        case = store.load(summary.case_id)
+    for case_id in store.case_ids():  # every stored case, listed or not; the chain-checked case decides
+        case = store.load(case_id)
         retention = case.policy.retention_days
         if case.stage not in FINAL_STAGES:
             why = f"open, in stage {case.stage.value}"
-        elif summary.updated_at >= before:
-            why = f"closed on {summary.updated_at.date().isoformat()}, not before {before.date().isoformat()}"
+        elif case.updated_at >= before:
+            why = f"closed on {case.updated_at.date().isoformat()}, not before {before.date().isoformat()}"
         elif retention is None:
             why = "its policy keeps personal data until someone erases it (no retention_days)"
-        elif summary.updated_at + timedelta(days=retention) > now:
+        elif case.updated_at + timedelta(days=retention) > now:
             why = f"within its policy's retention period of {retention} days"
         else:
             due.append(case.id)

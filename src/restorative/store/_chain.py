@@ -165,6 +165,24 @@ def summarize(
     return kind, stage, events[-1].at
 
 
+def check_listing(case_id: str, events: Sequence[Event], kind: Any, stage: Any, updated_at: Any) -> None:
+    """The listing row must say what the chain-checked events say, or `IntegrityError`.
+
+    The listing row is a projection kept beside the chain, not covered by it: an edit of
+    its stage, kind or last change would mislead `cases` and retention without this check.
+    """
+    true_kind, true_stage, true_updated_at = summarize(case_id, events, 0, None, None)
+    for name, listed, true in (
+        ("kind", kind, true_kind.value),
+        ("stage", stage, true_stage.value),
+        ("last change", updated_at, true_updated_at),
+    ):
+        if listed != true:
+            raise IntegrityError(
+                case_id, len(events), f"the case's listing row says {name} {listed!r}, but its events say {true!r}"
+            )
+
+
 def check_version(case_id: str, expected: int, actual: int) -> None:
     """Optimistic concurrency: the writer's expected version must be the stored one."""
     if expected != actual:

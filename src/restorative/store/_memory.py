@@ -100,11 +100,15 @@ class MemoryStore:
 
     def verify(self, case_id: str) -> None:
         """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
-        checked = len(self.history(case_id))
+        history = self.history(case_id)
+        checked = len(history)
         with self._lock:
             extra = [row for row in self._rows.get(case_id, ()) if row[0] > checked]
-            if extra and self._cases[case_id].version == checked:
-                raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
+            listed = self._cases[case_id]
+        if extra and listed.version == checked:
+            raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
+        events = [stored.event for stored in history]
+        _chain.check_listing(case_id, events, listed.kind.value, listed.stage.value, listed.updated_at)
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`."""
