@@ -138,3 +138,35 @@ def test_paths_prints_shortest_sequences(capsys: pytest.CaptureFixture[str]) -> 
     assert out.startswith("stage declined  (2 commands; 2 parties, civil")
     assert "1. ReferCase(" in out
     assert "2. DeclineCase(reason=unsuitable) by staff-1 (staff)" in out
+
+
+@pytest.mark.parametrize("content", [b"", b"just some text\n", None], ids=["empty", "text", "other-app"])
+def test_read_commands_refuse_files_that_are_not_restorative_databases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
+) -> None:
+    path = tmp_path / "other.db"
+    if content is None:  # another application's SQLite database
+        other = sqlite3.connect(path)
+        other.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        other.commit()
+        other.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    for command in (["cases"], ["inspect", "case-1"], ["purge", "--dry-run"]):
+        assert 1 == main([*command, "--db", str(path)])
+        assert "not a restorative database" in capsys.readouterr().err
+    assert path.read_bytes() == before  # no tables added, no journal mode changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_odd_case_ids_on_the_command_line_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    for case_id in ("\udcff", "a\nb", "x" * 500):  # a byte that is not UTF-8, a newline, a huge id
+        assert 1 == main(["inspect", case_id, "--db", db])
+        err = capsys.readouterr().err
+        assert err.startswith("error: case_id") and len(err) < 300

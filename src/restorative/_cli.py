@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from ._lifecycle import Stage, mermaid
 from ._rules import RULES
 from ._timeline import describe, describe_command, timeline
 from ._values import Actor, ActorKind
-from .errors import CaseNotFound, IntegrityError, InvalidInput, NotPermitted, ScenarioError, StoreError
+from .errors import CaseNotFound, IntegrityError, InvalidInput, NotPermitted, RestorativeError, StoreError
 from .store import SQLiteStore
 
 DEFAULT_DB = "restorative.db"
@@ -52,9 +53,23 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _existing(path: str) -> SQLiteStore:
-    """Open a store that must already exist: a mistyped --db should not create an empty database."""
+    """Open a store that must already exist and be ours: a mistyped --db creates nothing, and
+    another application's SQLite file (or any other file) is left exactly as it is."""
     if path != ":memory:" and not os.path.exists(path):
         raise StoreError(f"no database at {path}; run `restorative demo --db {path}` to create one")
+    if path != ":memory:":
+        try:
+            probe = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                ours = probe.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restorative_schema'"
+                ).fetchone()
+            finally:
+                probe.close()
+        except sqlite3.Error as error:
+            raise StoreError(f"{path} is not a restorative database: {error}") from error
+        if ours is None:
+            raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
     return SQLiteStore(path)
 
 
@@ -239,11 +254,19 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+_KPI_KEYS = ("cases", "outcomes", "scenario", "time_to_meeting_days", "time_to_outcome_days")
+
+
 def _read_kpis(folder: str) -> dict[str, Any]:
     path = Path(folder) / "kpis.json"
-    if not path.exists():
-        raise ScenarioError("(run)", f"no kpis.json in {folder}; run `restorative simulate ... --out {folder}` first")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not path.is_file():
+        raise InvalidInput(f"no kpis.json in {folder}; run `restorative simulate ... --out {folder}` first")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # unreadable, not UTF-8, not JSON
+        raise InvalidInput(f"{path} cannot be read as a run's KPIs: {error}") from error
+    if not isinstance(data, dict) or any(key not in data for key in _KPI_KEYS):
+        raise InvalidInput(f"{path} is not the kpis.json of a simulation run (it needs {', '.join(_KPI_KEYS)})")
     return data
 
 
@@ -344,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except (StoreError, ScenarioError) as error:
+    except (RestorativeError, OSError) as error:  # ours say what to do; OSError: a file or a network address
         print(f"error: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error

@@ -74,3 +74,20 @@ def test_bad_scenario_and_missing_run_are_clear_errors(capsys: pytest.CaptureFix
     assert "cannot read" in capsys.readouterr().err
     assert 1 == main(["compare", str(tmp_path), str(tmp_path)])
     assert "no kpis.json" in capsys.readouterr().err
+
+
+def test_files_in_the_way_and_broken_runs_are_one_line_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenario = str(SCENARIOS / "norway.toml")
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder", encoding="utf-8")
+    for out in (in_the_way, in_the_way / "sub"):
+        assert 1 == main(["simulate", scenario, "--cases", "5", "--workers", "1", "--out", str(out), "--no-plots"])
+        assert capsys.readouterr().err.startswith("error: ")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for text in ("{not json", "[1, 2]", '{"cases": 5}'):
+        (broken / "kpis.json").write_text(text, encoding="utf-8")
+        assert 1 == main(["compare", str(broken), str(broken)])
+        assert "kpis.json" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -427,6 +428,8 @@ def test_the_shipped_scenarios_load_and_variants_change_only_what_they_say() -> 
         ('[durations]\nwait = { dist = "fixed", value = 1e7 }', "durations.wait.value"),
         ("[policy]\nage_of_majority = 16\ncivil_dispensation_age = 15", "mix.criminal_minor_ages"),
         (r'name = "a\u0007b"', "name"),
+        ("start = 0001-01-01T00:00:00Z", "start"),
+        ("start = 9999-12-01T00:00:00Z", "start"),
     ],
 )
 def test_bad_scenarios_are_refused_naming_the_key(text: str, key: str) -> None:
@@ -459,6 +462,23 @@ def test_a_base_file_that_is_missing_or_circular_is_refused(tmp_path: Path) -> N
     (tmp_path / "c.toml").write_text('base = "missing.toml"\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="cannot read"):
         Scenario.from_toml(tmp_path / "c.toml")
+
+
+def test_a_scenario_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "latin1.toml").write_bytes('name = "Tromsø"\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match="not UTF-8"):
+        Scenario.from_toml(tmp_path / "latin1.toml")
+
+
+def test_draws_of_unbounded_shapes_are_cut_at_ten_years() -> None:
+    wide = Distribution.of("lognormal", median=3650, sigma=3)
+    rng = random.Random(7)
+    draws = [wide.sample(rng) for _ in range(2000)]
+    assert max(draws) == 3650.0  # the tail is cut, not the body: the median stays where it was
+    assert sum(d < 3650 for d in draws) > 900
+    scenario = Scenario.from_toml('[durations]\nwait = { dist = "lognormal", median = 3650, sigma = 3 }\n')
+    events, case = simulate_case(scenario, 0)  # once overflowed a datetime
+    assert case.stage.is_final and events
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:

@@ -234,6 +234,26 @@ def test_an_event_that_cannot_be_stored_is_refused_and_nothing_is_written(backen
     assert r.Stage.REFERRED is store.cases()[0].stage
 
 
+def test_arguments_of_the_wrong_kind_are_invalid_input_and_write_nothing(backend: Backend) -> None:
+    store = backend.store
+    flow = Flow()
+    store.append("case-1", flow.events, 0)
+    for call in (
+        lambda: store.cases(stage="consent"),  # type: ignore[arg-type]
+        lambda: store.cases(kind="civil"),  # type: ignore[arg-type]
+        lambda: store.append("case-2", "abc", 0),  # type: ignore[arg-type]
+        lambda: store.append("case-2", [flow.case], 0),  # type: ignore[list-item]
+        lambda: store.append("case-1", [r.CaseAccepted(actor=STAFF, at=flow.now)], "1"),  # type: ignore[arg-type]
+        lambda: store.append("case 1\n", flow.events, 0),
+        lambda: store.load("\udcff"),
+        lambda: store.history(["case-1"]),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidInput):
+            call()
+    assert [s.case_id for s in store.cases()] == ["case-1"]
+    assert 1 == len(store.history("case-1"))
+
+
 def test_a_log_starts_with_its_own_referral(backend: Backend) -> None:
     flow = Flow()
     with pytest.raises(InvalidInput):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import restorative as r
-from restorative.errors import IntegrityError, StoreError
+from restorative.errors import IntegrityError, InvalidInput, StoreError
 from restorative.store import SQLiteStore, retry
 from tests.flows import STAFF, Flow
 
@@ -195,3 +195,13 @@ def test_an_unreadable_listing_row_is_an_integrity_error(tmp_path: Path, column:
     with pytest.raises(IntegrityError, match="case-1"):
         store.verify("case-1")
     assert [getattr(p, "case_id", None) for p in store.verify_all()] == ["case-1"]
+
+
+def test_a_store_needs_a_path_or_a_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for bad in (None, 123):
+        with pytest.raises(InvalidInput, match="path"):
+            SQLiteStore(bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="connection"):
+        SQLiteStore(connection="x")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []  # no file named None or 123

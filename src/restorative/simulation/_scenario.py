@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from .._checks import EARLIEST_YEAR
 from .._policy import Continuation, Policy
 from .._values import ReferralSource
 from ..errors import InvalidInput, ScenarioError
@@ -30,6 +31,10 @@ _MAX_SIGMA = 3.0
 """The widest lognormal: beyond this its draws overflow a calendar."""
 _MAX_YEARS = 1000.0
 """The longest span of referrals (cases / referrals_per_year) a scenario may ask for."""
+_EARLIEST_START = EARLIEST_YEAR + 20
+"""The earliest start: the oldest simulated minor is born no earlier than the engine accepts."""
+_LATEST_START = 7000
+"""The latest start: a thousand years of referrals and centuries of capped steps still end before 9000."""
 
 _SHAPES: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
@@ -75,7 +80,10 @@ class Distribution:
         return dict(self.params)[name]
 
     def sample(self, rng: random.Random) -> float:
-        """Draw one duration in days."""
+        """Draw one duration in days; a draw of the unbounded shapes is cut at ten years."""
+        return min(self._draw(rng), _MAX_DAYS)
+
+    def _draw(self, rng: random.Random) -> float:
         p = dict(self.params)
         if self.dist == "fixed":
             return p["value"]
@@ -365,6 +373,8 @@ def _read(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ScenarioError("(file)", f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError("(file)", f"{path} is not UTF-8 text: {error.reason} at byte {error.start}") from None
     data = _loads(text, str(path))
     return _based(data, path.parent, (*seen, resolved)) if "base" in data else data
 
@@ -566,6 +576,12 @@ def _start(value: Any) -> datetime:
         raise ScenarioError("start", f"must be a date and time with a time zone, not {value!r}")
     if value.tzinfo is None:
         raise ScenarioError("start", "needs a time zone, e.g. 2026-01-05T08:00:00Z")
+    if not _EARLIEST_START <= value.year <= _LATEST_START:
+        raise ScenarioError(
+            "start",
+            f"must lie in the years {_EARLIEST_START} to {_LATEST_START}, so that every simulated birth date and"
+            f" timestamp stays within what the engine accepts, not {value.year}",
+        )
     return value.astimezone(UTC)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from .. import _events as e
+from .._checks import id_problem, shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
 from .._commands import Command, ReferCase
 from .._decider import decide, replay
@@ -17,6 +18,8 @@ from .._lifecycle import MOVES, Stage
 from .._values import Case, CaseKind
 from ..errors import CaseNotFound, ConcurrencyError, DecodeError, IntegrityError, InvalidInput
 from ._protocol import StoredEvent
+
+_EVENT_TYPES = frozenset(e.EVENT_TYPES)
 
 GENESIS = ""
 """The hash before a case's first event."""
@@ -135,8 +138,11 @@ def summarize(
     case_id: str, events: Sequence[Event], version: int, kind: CaseKind | None, stage: Stage | None
 ) -> tuple[CaseKind, Stage, datetime]:
     """The listing projection after `events`: kind, stage and last change, without replaying the case."""
-    if not events:
-        raise InvalidInput("append needs at least one event")
+    if isinstance(events, (str, bytes)) or not events:
+        raise InvalidInput("append needs a sequence of at least one event", field="events")
+    for event in events:
+        if type(event) not in _EVENT_TYPES:
+            raise InvalidInput(f"append takes restorative events, not {shown(event)}", field="events")
     if version == 0:
         first = events[0]
         if type(first) is not e.CaseReferred:
@@ -183,8 +189,27 @@ def check_listing(case_id: str, events: Sequence[Event], kind: Any, stage: Any, 
             )
 
 
+def check_case_id(case_id: Any) -> None:
+    """A store's case id is an id like any other: `InvalidInput` otherwise, before any query."""
+    problem = id_problem(case_id)
+    if problem is not None:
+        raise InvalidInput(f"case_id {problem}, got {shown(case_id)}", field="case_id")
+
+
+def check_filter(stage: Any, kind: Any) -> None:
+    """The filters of `cases`: a `Stage` and a `CaseKind`, or ``None``."""
+    if stage is not None and not isinstance(stage, Stage):
+        raise InvalidInput(f"stage must be a restorative.Stage or None, got {shown(stage)}", field="stage")
+    if kind is not None and not isinstance(kind, CaseKind):
+        raise InvalidInput(f"kind must be a restorative.CaseKind or None, got {shown(kind)}", field="kind")
+
+
 def check_version(case_id: str, expected: int, actual: int) -> None:
     """Optimistic concurrency: the writer's expected version must be the stored one."""
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+        raise InvalidInput(
+            f"expected_version must be an int of 0 or more, got {shown(expected)}", field="expected_version"
+        )
     if expected != actual:
         raise ConcurrencyError(case_id, expected, actual)
 

@@ -42,6 +42,7 @@ class MemoryStore:
             staged: dict[str, tuple[CaseSummary, list[tuple[int, str, str]], str]] = {}
             versions = []
             for case_id, events, expected_version in batches:
+                _chain.check_case_id(case_id)
                 summary, rows, head = staged.get(case_id) or (
                     self._cases.get(case_id),
                     [],
@@ -75,6 +76,7 @@ class MemoryStore:
 
     def history(self, case_id: str) -> list[StoredEvent]:
         """See `EventStore.history`."""
+        _chain.check_case_id(case_id)
         with self._lock:
             summary = self._cases.get(case_id)
             if summary is None:
@@ -89,6 +91,7 @@ class MemoryStore:
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""
+        _chain.check_filter(stage, kind)
         found = [
             s for s in self._cases.values() if (stage is None or s.stage is stage) and (kind is None or s.kind is kind)
         ]

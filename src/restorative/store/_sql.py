@@ -129,6 +129,7 @@ class SQLStore:
             raise StoreError(f"cannot append to case {case_id}: {error}") from error
 
     def _append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
+        _chain.check_case_id(case_id)
         row = self.connection.execute(
             self._sql("SELECT version, kind, stage, head FROM restorative_cases WHERE case_id = ?" + self.LOCK_CASE),
             (case_id,),
@@ -189,6 +190,7 @@ class SQLStore:
 
     def _read(self, case_id: str) -> tuple[list[tuple[int, str, str]], str, int]:
         """The case's rows up to its recorded version, its head and version, in one statement."""
+        _chain.check_case_id(case_id)
         listed = stored = None
         try:
             with self._lock:
@@ -238,6 +240,7 @@ class SQLStore:
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""
+        _chain.check_filter(stage, kind)
         query = "SELECT case_id, kind, stage, version, updated_at FROM restorative_cases WHERE 1 = 1"
         args: list[str] = []
         if stage is not None:

@@ -8,6 +8,7 @@ application's own database; the schema is migrated in code.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreError
+from .._checks import shown
+from ..errors import InvalidInput, StoreError
 from ._chain import Upcasters
 from ._sql import SQLStore
 
@@ -76,6 +78,10 @@ class SQLiteStore(SQLStore):
         cache_events: int = 50_000,
         timeout: float = 30.0,
     ) -> None:
+        if connection is None and not isinstance(path, (str, os.PathLike)):
+            raise InvalidInput(f"path must be a file path (str or Path), got {shown(path)}", field="path")
+        if connection is not None and not isinstance(connection, sqlite3.Connection):
+            raise InvalidInput(f"connection must be a sqlite3.Connection, got {shown(connection)}", field="connection")
         self._setup(
             upcasters=upcasters,
             cache_events=cache_events,
