@@ -188,13 +188,29 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _paths(args: argparse.Namespace) -> int:
+    shown = 0
     for path in verify.paths(args.parties):
         if args.target and args.target not in path.target:
             continue
+        shown += 1
         print(f"{path.target}  ({len(path.commands)} commands; {path.configuration.label})")
         for number, command in enumerate(path.commands, 1):
             print(f"  {number:>3}. {describe_command(command)}")
+    if not shown:
+        print(f"error: no target contains {args.target!r}; try 'stage fulfilled' or 'withdraw'", file=sys.stderr)
+        return 1
     return 0
+
+
+def _at_least_one(text: str) -> int:
+    """A count of workers from the command line."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _sim_progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -331,7 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("rules", help="print every rule with its id and source").set_defaults(run=_rules)
     check = commands.add_parser("verify", help="explore every reachable state of bounded cases and check every rule")
     check.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
-    check.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    check.add_argument(
+        "--workers", type=_at_least_one, default=os.cpu_count() or 1, help="processes (default: all cores)"
+    )
     check.add_argument("--json", action="store_true", help="end with the summary as one JSON object")
     check.set_defaults(run=_verify)
     shortest = commands.add_parser("paths", help="print the shortest command sequence to every stage and transition")
@@ -343,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--cases", type=int, help="how many cases (default: the scenario's)")
     sim.add_argument("--seed", type=int, help="the seed (default: the scenario's)")
     sim.add_argument("--out", required=True, help="the output folder")
-    sim.add_argument("--workers", type=int, help="processes (default: all cores; 1 runs in this process)")
+    sim.add_argument("--workers", type=_at_least_one, help="processes (default: all cores; 1 runs in this process)")
     sim.add_argument("--formats", default="csv", help="any of csv,parquet,xes,ocel (default csv)")
     sim.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler instead of local processes")
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG and SVG plots")

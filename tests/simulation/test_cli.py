@@ -91,3 +91,38 @@ def test_files_in_the_way_and_broken_runs_are_one_line_errors(
         (broken / "kpis.json").write_text(text, encoding="utf-8")
         assert 1 == main(["compare", str(broken), str(broken)])
         assert "kpis.json" in capsys.readouterr().err
+
+
+def test_a_failed_run_leaves_no_earlier_kpis_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from restorative.simulation import Scenario, _runner, simulate
+
+    out = tmp_path / "run"
+    simulate(Scenario(), out, cases=5, workers=1)
+    assert (out / "kpis.json").exists()
+
+    def broken(*args: object) -> None:
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(_runner, "_results", broken)
+    with pytest.raises(OSError, match="disk is full"):
+        simulate(Scenario(), out, cases=5, workers=1)
+    assert not (out / "kpis.json").exists() and not (out / "scenario.json").exists()
+
+
+def test_worker_counts_below_one_are_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for argv in (["verify", "--workers", "0"], ["simulate", "x.toml", "--out", str(tmp_path), "--workers", "-3"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+        assert "at least 1" in capsys.readouterr().err
+    from restorative.errors import ScenarioError
+    from restorative.simulation import Scenario, simulate
+
+    with pytest.raises(ScenarioError, match="workers"):
+        simulate(Scenario(), tmp_path / "api", cases=5, workers=0)
+    assert not (tmp_path / "api").exists()
+
+
+def test_paths_says_when_no_target_matches(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 1 == main(["paths", "--target", "no such target"])
+    assert "no target contains" in capsys.readouterr().err

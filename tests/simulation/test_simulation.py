@@ -481,6 +481,52 @@ def test_draws_of_unbounded_shapes_are_cut_at_ten_years() -> None:
     assert case.stage.is_final and events
 
 
+def test_the_log_starts_when_the_referral_is_received() -> None:
+    for index in range(20):  # so the KPIs' time zero is in every export
+        events, case = simulate_case(Scenario(), index)
+        assert events[0].at == case.referral.received_at
+
+
+def test_no_item_falls_due_before_its_agreement_binds() -> None:
+    """Deadlines count from binding, however long signing and ending the cooling-off take."""
+    scenario = Scenario.from_toml(
+        "[behaviour]\nfulfil_item = 1.0\n"
+        "[behaviour.withdrawal]\nagreement = 0.0\ncooling_off = 0.0\nfollow_up = 0.0\n"
+        '[durations]\nend_cooling_off = { dist = "fixed", value = 10 }\n'
+        'item_deadline = { dist = "fixed", value = 2 }\nsign = { dist = "uniform", low = 0, high = 3 }\n'
+    )
+    tally = Tally()
+    bound = 0
+    for index in range(300):
+        events, case = simulate_case(scenario, index)
+        tally.add(events, case)
+        binding = [e.at for e in events if isinstance(e, r.AgreementBound)]
+        if binding and case.agreement is not None:
+            bound += 1
+            assert all(item.deadline > binding[0] for item in case.agreement.items)
+    assert bound > 50
+    assert tally.outcomes["breached"] == 0 and tally.outcomes["fulfilled"] == bound
+
+
+def test_a_consent_refusal_is_a_no_when_asked_and_nothing_else() -> None:
+    scenario = Scenario.from_toml("[behaviour]\nconsent = 1.0\nguardian_consent = 1.0\nweekly_withdrawal = 0.05\n")
+    tally = Tally()
+    for index in range(400):
+        tally.add(*simulate_case(scenario, index))
+    assert tally.consent_refusals == 0  # everybody says yes; the random withdrawals are counted as withdrawals
+    assert tally.party_withdrawals["consent"] > 0
+    refusing = Scenario.from_toml("[behaviour]\nconsent = 0.5\n")
+    tally = Tally()
+    for index in range(400):
+        tally.add(*simulate_case(refusing, index))
+    assert tally.consent_refusals > 100
+
+
+def test_an_item_deadline_cap_within_the_cooling_off_period_is_refused() -> None:
+    with pytest.raises(ScenarioError, match=r"policy\.longest_item_deadline_days"):
+        Scenario.from_toml("[policy]\nlongest_item_deadline_days = 10\n")  # Norway's criminal cooling-off is 14
+
+
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="unknown format 'xlsx'"):
         simulate(Scenario(), tmp_path, cases=10, workers=1, formats=("csv", "xlsx"))

@@ -95,6 +95,8 @@ class _Agent:
         self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
         self.mediator_pool = scenario.mediators
         self.actors: dict[str, Actor] = {}
+        self.sign_delays: list[float] = []  # drawn when the agreement is recorded, used as it is signed
+        self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
 
     # --- plumbing -----------------------------------------------------------------
 
@@ -206,7 +208,7 @@ class _Agent:
         self.send(
             c.ReferCase(
                 actor=self.staff,
-                at=self.later(_QUICK),
+                at=received,  # opened as it is received: the logs' first timestamp is the KPIs' time zero
                 case_id=case_id(self.index),
                 referral=referral,
                 parties=tuple(parties),
@@ -229,8 +231,8 @@ class _Agent:
         elif stage is Stage.COOLING_OFF:
             ends = case.agreement.cooling_off_ends if case.agreement is not None else None
             assert ends is not None
-            self.now = max(self.now, ends)
-            self.send(c.EndCoolingOff(actor=self.staff, at=self.later(self.d.end_cooling_off)))
+            self.now = max(self.now, ends) + timedelta(days=self.cooling_delay)
+            self.send(c.EndCoolingOff(actor=self.staff, at=self.now))
         else:
             self.follow_up(case)
 
@@ -239,7 +241,11 @@ class _Agent:
         assert case is not None
         self.withdrawal_at.sort()
         self.now = max(self.now, self.withdrawal_at.pop(0))
-        party = self.rng.choice(case.active_parties)
+        # A withdrawal drawn by stage or by week is not an answer to the consent being asked
+        # (`consent` draws those), so it falls on a party who is not being asked right now.
+        asked = [p for p in case.active_parties if p.informed and not p.consented]
+        candidates = [p for p in case.active_parties if p not in asked] if case.stage is Stage.CONSENT else []
+        party = self.rng.choice(candidates or case.active_parties)
         self.send(c.Withdraw(actor=self.party_actor(party.id), at=self.now, party_id=party.id))
 
     def assess(self, case: Case) -> None:
@@ -391,9 +397,13 @@ class _Agent:
         count = int(_pick(self.rng, self.b.items))
         owing = [p for p in case.active_parties if p.role is Role.RESPONSIBLE] or list(case.active_parties)
         limit = case.policy.longest_item_deadline_days
-        # Deadlines count from when the agreement is expected to bind: after signing and any
-        # cooling-off period (R10); the policy's longest deadline still caps them (R9).
-        binds = cooling_off_days(case, None) + 1.0
+        # Deadlines count from when the agreement will bind: the signatures, any cooling-off
+        # period (R10) and the step that ends it are drawn now, so that no item falls due
+        # before its agreement binds; the policy's longest deadline still caps them (R9).
+        signers = len(case.active_parties) + sum(p.minor and not p.dispensed for p in case.active_parties) + 1
+        self.sign_delays = [self.d.sign.sample(self.rng) for _ in range(signers)]
+        self.cooling_delay = self.d.end_cooling_off.sample(self.rng)
+        binds = sum(self.sign_delays) + cooling_off_days(case, None) + self.cooling_delay
         items = []
         for k in range(count):
             days = binds + max(1.0, self.d.item_deadline.sample(self.rng))
@@ -415,7 +425,9 @@ class _Agent:
         agreement = case.agreement
         assert agreement is not None
         signed = set(agreement.signatures)
-        at = self.later(self.d.sign)
+        delay = self.sign_delays.pop(0) if self.sign_delays else self.d.sign.sample(self.rng)
+        self.now += timedelta(days=delay)
+        at = self.now
         for party in case.active_parties:
             if party.id not in signed:
                 self.send(c.SignAgreement(actor=self.party_actor(party.id), at=at, signer_id=party.id))

@@ -20,6 +20,7 @@ from .._events import (
     GuardianConsentGiven,
     MeetingAdjourned,
     MeetingHeld,
+    PartyInformed,
     PartyWithdrew,
     ReportSent,
 )
@@ -119,20 +120,27 @@ class Tally:
         entered = received
         met = False
         adjourned = 0
+        informed: set[str] = set()
         consented: set[str] = set()
         guardian: set[str] = set()
         for event in events:
             if isinstance(event, PartyWithdrew):
-                # Saying no while consent is asked (the party, or a guardian for a minor) is a
-                # refusal, counted apart from withdrawing after having said yes.
-                refused = stage is Stage.CONSENT and (
-                    event.party_id not in consented
-                    or (event.actor.kind is ActorKind.GUARDIAN and event.party_id not in guardian)
+                # Saying no when consent is asked (an informed party who has not said yes, or a
+                # guardian who has not, for a minor) is a refusal, counted apart from withdrawing.
+                refused = (
+                    stage is Stage.CONSENT
+                    and event.party_id in informed
+                    and (
+                        event.party_id not in consented
+                        or (event.actor.kind is ActorKind.GUARDIAN and event.party_id not in guardian)
+                    )
                 )
                 if refused:
                     self.consent_refusals += 1
                 else:
                     self.party_withdrawals[stage.value] += 1
+            elif isinstance(event, PartyInformed):
+                informed.add(event.party_id)
             elif isinstance(event, ConsentGiven):
                 consented.add(event.party_id)
             elif isinstance(event, GuardianConsentGiven | GuardianConsentDispensed):
@@ -248,7 +256,7 @@ def table(k: Mapping[str, Any]) -> str:
         lines.append(f"{label:<24}{_fmt(s['median']):>8}{_fmt(s['p10']):>8}{_fmt(s['p90']):>8}{_fmt(s['mean']):>8}")
     withdrawn = ", ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in k["party_withdrawals_by_stage"].items() if n)
     lines.append(f"consent refused: {k['consent_refusals']:,} parties")
-    lines.append(f"withdrawals after consent, by stage: {withdrawn or 'none'}")
+    lines.append(f"other withdrawals of parties, by stage: {withdrawn or 'none'}")
     adj = k["adjournments"]
     lines.append(f"adjournments: {adj['total']:,} in {adj['cases']:,} cases")
     reports = ", ".join(f"{kind} {n:,}" for kind, n in k["reports_sent"].items())

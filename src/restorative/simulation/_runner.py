@@ -22,6 +22,7 @@ from attrs import frozen
 from .._eventlog.formats import Format
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
+from ..errors import ScenarioError
 from ._agent import simulate_case
 from ._kpis import Tally, kpis
 from ._scenario import Scenario
@@ -98,11 +99,11 @@ def simulate(
         The KPIs and the paths written.
 
     Raises:
-        ScenarioError: an unknown format name.
+        ScenarioError: an unknown format name, or fewer than one worker.
         SimulationError: the rules refused a simulated command (a bug to report).
     """
-    from ..errors import ScenarioError  # noqa: PLC0415
-
+    if dask is None:
+        _workers(workers)  # a bad count is refused before anything is written
     changes: dict[str, Any] = {}
     if cases is not None:
         changes["cases"] = cases
@@ -120,6 +121,8 @@ def simulate(
     writers: list[Format] = []
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in ("kpis.json", "scenario.json"):  # a run that fails must not leave an earlier run's KPIs
+            (folder / stale).unlink(missing_ok=True)
         writers = [table[name](folder / table[name].filename, scenario.name) for name in names]
     total = Tally()
     done = 0
@@ -147,7 +150,9 @@ def simulate(
 
 
 def _workers(workers: int | None) -> int:
-    return max(1, os.cpu_count() or 1) if workers is None else max(1, workers)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ScenarioError("workers", f"must be a whole number of at least 1 (None: one per core), not {workers!r}")
+    return max(1, os.cpu_count() or 1) if workers is None else workers
 
 
 def _results(
