@@ -52,7 +52,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing(path: str) -> SQLiteStore:
+def _existing(path: str, *, read_only: bool = True) -> SQLiteStore:
     """Open a store that must already exist and be ours: a mistyped --db creates nothing, and
     another application's SQLite file (or any other file) is left exactly as it is."""
     if path != ":memory:" and not os.path.exists(path):
@@ -70,7 +70,7 @@ def _existing(path: str) -> SQLiteStore:
             raise StoreError(f"{path} is not a restorative database: {error}") from error
         if ours is None:
             raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
-    return SQLiteStore(path)
+    return SQLiteStore(path, read_only=read_only)
 
 
 def _actor(text: str) -> Actor:
@@ -311,7 +311,7 @@ def _date(text: str) -> datetime:
 def _purge(args: argparse.Namespace) -> int:
     from .privacy import Vault, purge  # noqa: PLC0415 - the privacy extra is needed only here
 
-    store = _existing(args.db)
+    store = _existing(args.db, read_only=args.dry_run)
     try:
         now = datetime.now(UTC)
         before = args.before or now

@@ -205,3 +205,31 @@ def test_a_store_needs_a_path_or_a_connection(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(InvalidInput, match="connection"):
         SQLiteStore(connection="x")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []  # no file named None or 123
+
+
+def test_a_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    writer = SQLiteStore(path)
+    flow = _open_case(writer, "case-1")
+    writer.close()
+    before = path.read_bytes()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process is writing: reading must not wait for it
+    reader = SQLiteStore(path, read_only=True, timeout=0.1)
+    assert reader.load("case-1") == flow.case
+    assert [s.case_id for s in reader.cases()] == ["case-1"]
+    reader.verify("case-1")
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    with pytest.raises(StoreError):
+        reader.handle("case-1", r.InformParty(actor=STAFF, at=flow.now, party_id="harmed"))
+    reader.close()
+    assert path.read_bytes() == before
+    with pytest.raises(StoreError, match="no database"):
+        SQLiteStore(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE restorative_schema (version INTEGER NOT NULL)")
+    old.close()
+    with pytest.raises(StoreError, match="schema 0"):
+        SQLiteStore(tmp_path / "old.db", read_only=True)

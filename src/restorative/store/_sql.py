@@ -102,6 +102,16 @@ class SQLStore:
                         self._sql("INSERT INTO restorative_schema (version) VALUES (?)"), (version,)
                     )
 
+    def _check_schema(self) -> None:
+        """For a store opened read-only: the database must already be at this library's schema."""
+        found = self.connection.execute(self._sql(self.TABLE_EXISTS), ("restorative_schema",)).fetchone()
+        current = self.schema if found is not None else 0
+        if current != self._schema_version:
+            raise StoreError(
+                f"the database has schema {current}, not this library's {self._schema_version};"
+                " open it once for writing to migrate it"
+            )
+
     @property
     def schema(self) -> int:
         """The schema version of the database."""

@@ -62,6 +62,10 @@ class SQLiteStore(SQLStore):
         upcasters: how to lift events written by an older schema.
         timeout: seconds to wait for another writer's lock.
         cache_events: how many decoded events to keep, by row hash, for later loads (0: none).
+        read_only: open an existing store for reading only: the database file is never
+            written (SQLite may still create its ``-wal`` and ``-shm`` companions), no write
+            lock is taken, and an append raises `StoreError`; the database must already be
+            at this library's schema (open it once writable to migrate it).
     """
 
     MIGRATIONS = MIGRATIONS
@@ -77,6 +81,7 @@ class SQLiteStore(SQLStore):
         upcasters: Upcasters | None = None,
         cache_events: int = 50_000,
         timeout: float = 30.0,
+        read_only: bool = False,
     ) -> None:
         if connection is None and not isinstance(path, (str, os.PathLike)):
             raise InvalidInput(f"path must be a file path (str or Path), got {shown(path)}", field="path")
@@ -89,12 +94,22 @@ class SQLiteStore(SQLStore):
             owns_connection=connection is None,
         )
         try:
-            if connection is None:
+            if connection is None and read_only:
+                if str(path) == ":memory:" or not os.path.exists(path):
+                    raise StoreError(f"no database at {path} to open read-only")
+                uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+                connection = sqlite3.connect(
+                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+            elif connection is None:
                 connection = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=FULL")
             self.connection = connection
-            self._migrate()
+            if read_only:
+                self._check_schema()
+            else:
+                self._migrate()
         except (sqlite3.Error, StoreError) as error:
             if self._owns_connection and connection is not None:
                 connection.close()
