@@ -77,3 +77,9 @@ def test_the_latest_timestamp_leaves_room_for_the_longest_policy_period() -> Non
     assert (
         latest + timedelta(days=2 * MAX_DAYS + 1)
     ).year > LATEST_YEAR  # a deadline after a cooling-off, both maximal
+
+
+def test_a_linked_case_is_an_id_or_nothing() -> None:
+    with pytest.raises(InvalidInput, match="linked_case"):
+        r.Referral(source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, linked_case="")
+    assert r.Referral(source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, linked_case="c-1")

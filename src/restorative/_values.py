@@ -18,6 +18,7 @@ from ._checks import (
     check_ids,
     check_optional_aware,
     check_optional_day,
+    check_optional_id,
     check_text,
     check_type,
 )
@@ -274,7 +275,7 @@ class Referral:
     received_at: datetime = field(validator=check_aware)
     admission_of_facts: bool = field(default=False, validator=check_type(bool))
     reference: str = field(default="", validator=check_text)
-    linked_case: CaseId | None = field(default=None, validator=check_type(str, type(None)))
+    linked_case: CaseId | None = field(default=None, validator=check_optional_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)
