@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -170,3 +171,12 @@ def test_odd_case_ids_on_the_command_line_are_one_line_errors(
         assert 1 == main(["inspect", case_id, "--db", db])
         err = capsys.readouterr().err
         assert err.startswith("error: case_id") and len(err) < 300
+
+
+def test_a_reader_that_goes_away_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ClosedPipe(io.StringIO):  # what `restorative paths | head -n 1` meets once head has gone
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["rules"]) == 0

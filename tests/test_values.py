@@ -49,11 +49,12 @@ def test_a_birth_date_is_a_date_not_a_datetime(tmp_path: Path) -> None:
         (" p", "spaces"),
         ("p\n2", "control"),
         ("p\x1b[2J", "control"),
-        ("p\u200b", "formatting"),
+        ("p\u2028q", "line breaks"),
+        ("p\u202eq", "text-direction"),
         ("p\ud800", "surrogate"),
         ("p" * 201, "at most 200"),
     ],
-    ids=["empty", "space", "newline", "escape", "zero-width", "surrogate", "too-long"],
+    ids=["empty", "space", "newline", "escape", "line-separator", "override", "surrogate", "too-long"],
 )
 def test_ids_are_printable_and_bounded(bad: str, why: str) -> None:
     with pytest.raises(InvalidInput, match=why) as caught:
@@ -62,6 +63,22 @@ def test_ids_are_printable_and_bounded(bad: str, why: str) -> None:
     with pytest.raises(InvalidInput):
         r.Party(id=bad, role=r.Role.HARMED)
     r.Actor(id="Kari Nordmann-Ås 2", kind=r.ActorKind.PARTY)  # inner spaces and letters beyond ASCII are fine
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Kari Nordmann-Ås",
+        "\u0632\u0647\u0631\u0627\u200c\u0633\u0627\u062f\u0627\u062a",
+        "Ola\u00a0Nordmann",
+        "山田\u3000太郎",
+        "👩\u200d👩\u200d👧",
+        "\u05e9\u05e8\u05d4\u200f",
+    ],
+    ids=["norwegian", "zero-width-non-joiner", "no-break-space", "ideographic-space", "emoji-sequence", "rtl-mark"],
+)
+def test_ids_may_be_names_in_any_script(name: str) -> None:
+    assert r.Actor(id=name, kind=r.ActorKind.PARTY).id == name
 
 
 @pytest.mark.parametrize("year", [1899, 9000, 9999])
@@ -80,6 +97,10 @@ def test_the_latest_timestamp_leaves_room_for_the_longest_policy_period() -> Non
 
 
 def test_a_linked_case_is_an_id_or_nothing() -> None:
+    def referral(linked: Any) -> r.Referral:
+        return r.Referral(source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, linked_case=linked)
+
     with pytest.raises(InvalidInput, match="linked_case"):
-        r.Referral(source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, linked_case="")
-    assert r.Referral(source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, linked_case="c-1")
+        referral(" c-1")
+    assert referral("c-1").linked_case == "c-1"
+    assert referral("").linked_case is None  # an empty link is no link (and rows stored with one still load)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -29,13 +30,26 @@ def id_problem(value: Any) -> str | None:
         return f"must be at most {MAX_ID_LENGTH} characters, not {len(value)}"
     if value != value.strip():
         return "must not start or end with spaces"
-    if not value.isprintable():
-        return "must not contain control, formatting or unpaired surrogate characters"
+    if not value.isprintable() and any(_breaks_a_line(ch) for ch in value):
+        return "must not contain control characters, line breaks, unpaired surrogates or text-direction overrides"
     return None
 
 
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates: they can make a printed id read as something else."""
+
+
+def _breaks_a_line(ch: str) -> bool:
+    """Whether a character may not be in an id: it could break or disguise a line it is printed on.
+
+    Letters, marks, spaces of any kind and joiners (as in many names) are fine.
+    """
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI_CONTROLS
+
+
 def check_id(_: Any, attribute: Any, value: Any) -> None:
-    """An id is a non-empty, printable string of at most `MAX_ID_LENGTH` characters, without surrounding spaces."""
+    """An id is a non-empty string of at most `MAX_ID_LENGTH` characters, without surrounding spaces,
+    control characters, line breaks, unpaired surrogates or text-direction overrides."""
     if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() and value == value.strip():
         return  # the common case, without building a message
     problem = id_problem(value)

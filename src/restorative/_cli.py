@@ -55,21 +55,20 @@ def _demo(args: argparse.Namespace) -> int:
 def _existing(path: str, *, read_only: bool = True) -> SQLiteStore:
     """Open a store that must already exist and be ours: a mistyped --db creates nothing, and
     another application's SQLite file (or any other file) is left exactly as it is."""
-    if path != ":memory:" and not os.path.exists(path):
+    if not os.path.isfile(path):
         raise StoreError(f"no database at {path}; run `restorative demo --db {path}` to create one")
-    if path != ":memory:":
+    try:
+        probe = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            probe = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                ours = probe.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restorative_schema'"
-                ).fetchone()
-            finally:
-                probe.close()
-        except sqlite3.Error as error:
-            raise StoreError(f"{path} is not a restorative database: {error}") from error
-        if ours is None:
-            raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
+            ours = probe.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restorative_schema'"
+            ).fetchone()
+        finally:
+            probe.close()
+    except sqlite3.Error as error:
+        raise StoreError(f"{path} is not a restorative database: {error}") from error
+    if ours is None:
+        raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
     return SQLiteStore(path, read_only=read_only)
 
 
@@ -385,12 +384,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error (and an OSError: first)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     except (RestorativeError, OSError) as error:  # ours say what to do; OSError: a file or a network address
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        return 0
     return code
 
 

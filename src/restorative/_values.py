@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from attrs import field, frozen
 
@@ -256,6 +256,11 @@ class Participant:
     approved_by: tuple[PartyId, ...] = ()
 
 
+def _no_empty_link(value: Any) -> Any:
+    """An empty linked case is no link (earlier versions stored ``""`` for none)."""
+    return None if value == "" else value
+
+
 @frozen(kw_only=True, weakref_slot=False)
 class Referral:
     """How the case came to the service.
@@ -275,7 +280,7 @@ class Referral:
     received_at: datetime = field(validator=check_aware)
     admission_of_facts: bool = field(default=False, validator=check_type(bool))
     reference: str = field(default="", validator=check_text)
-    linked_case: CaseId | None = field(default=None, validator=check_optional_id)
+    linked_case: CaseId | None = field(default=None, converter=_no_empty_link, validator=check_optional_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)

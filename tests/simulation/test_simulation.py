@@ -508,6 +508,21 @@ def test_no_item_falls_due_before_its_agreement_binds() -> None:
     assert tally.outcomes["breached"] == 0 and tally.outcomes["fulfilled"] == bound
 
 
+def test_a_withdrawal_while_signing_does_not_push_binding_past_the_deadlines() -> None:
+    scenario = Scenario.from_toml(
+        "[mix]\ncriminal = 1.0\nparties = { 4 = 1.0 }\n[behaviour]\nagreement = 1.0\n"
+        '[behaviour.withdrawal]\nagreement = 1.0\n[durations]\nwithdraw = { dist = "fixed", value = 60 }\n'
+    )
+    bound = 0
+    for index in range(250):
+        events, case = simulate_case(scenario, index)
+        binding = [e.at for e in events if isinstance(e, r.AgreementBound)]
+        if binding and case.agreement is not None:
+            bound += 1
+            assert all(item.deadline > binding[0] for item in case.agreement.items), index
+    assert bound > 50  # the case goes on after a withdrawal by a party who owes nothing
+
+
 def test_a_consent_refusal_is_a_no_when_asked_and_nothing_else() -> None:
     scenario = Scenario.from_toml("[behaviour]\nconsent = 1.0\nguardian_consent = 1.0\nweekly_withdrawal = 0.05\n")
     tally = Tally()

@@ -328,6 +328,33 @@ def test_an_edited_listing_row_is_found_by_verify(backend: Backend, column: str,
     assert r.replay(events) == backend.store.load(case_id)  # the chain-checked case is still the true one
 
 
+def test_verify_while_another_writer_appends_reports_nothing(backend: Backend) -> None:
+    _, events = _demo.fulfilled_case("case-live")
+    backend.store.append("case-live", events[:1], 0)
+    problems: list[Exception] = []
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for n, event in enumerate(events[1:], start=1):
+                backend.second.append("case-live", [event], n)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    checks = 0
+    while not done.is_set() or checks == 0:
+        try:
+            backend.store.verify("case-live")
+        except IntegrityError as error:  # a newer listing row than the events read is not tampering
+            problems.append(error)
+        checks += 1
+    writer.join()
+    assert problems == []
+    backend.store.verify("case-live")
+
+
 @pytest.mark.parametrize(("damage", "sequence"), [("append", 38), ("wipe", 1)], ids=["row-added", "all-deleted"])
 def test_rows_added_or_all_deleted_are_found_by_verify(backend: Backend, damage: str, sequence: int) -> None:
     case_id, _ = _stored_demo(backend.store)

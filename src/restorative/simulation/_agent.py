@@ -45,7 +45,9 @@ from ._scenario import Distribution, Scenario
 _ITEM_KINDS = tuple(ItemKind)
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
+_DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
+_NOTHING = timedelta(0)
 _SECOND = timedelta(seconds=1)
 _WEEK = timedelta(days=7)
 _WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
@@ -95,7 +97,7 @@ class _Agent:
         self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
         self.mediator_pool = scenario.mediators
         self.actors: dict[str, Actor] = {}
-        self.sign_delays: list[float] = []  # drawn when the agreement is recorded, used as it is signed
+        self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
 
     # --- plumbing -----------------------------------------------------------------
@@ -169,11 +171,13 @@ class _Agent:
 
     def during(self, case: Case) -> datetime:
         """When a withdrawal drawn on entering the case's stage happens: within the stage's
-        known end, if it has one (the cooling-off period)."""
+        known end, if it has one (the signing drawn with the agreement, the cooling-off period)."""
         at = self.now + timedelta(days=self.d.withdraw.sample(self.rng))
         ends = case.agreement.cooling_off_ends if case.agreement is not None else None
-        if case.stage is Stage.COOLING_OFF and ends is not None and at >= ends:
-            at = self.now + (ends - self.now) * self.rng.random()
+        if case.stage is Stage.AGREEMENT and self.sign_times:
+            ends = self.sign_times[-1]
+        if case.stage in (Stage.AGREEMENT, Stage.COOLING_OFF) and ends is not None and at >= ends:
+            at = self.now + max(ends - self.now, _NOTHING) * self.rng.random()
         return at
 
     def refer(self) -> None:
@@ -401,9 +405,12 @@ class _Agent:
         # period (R10) and the step that ends it are drawn now, so that no item falls due
         # before its agreement binds; the policy's longest deadline still caps them (R9).
         signers = len(case.active_parties) + sum(p.minor and not p.dispensed for p in case.active_parties) + 1
-        self.sign_delays = [self.d.sign.sample(self.rng) for _ in range(signers)]
+        moment, self.sign_times = at, []
+        for _ in range(signers):  # a fixed timetable: a withdrawal while signing (within it) delays nobody
+            moment += timedelta(days=self.d.sign.sample(self.rng))
+            self.sign_times.append(moment)
         self.cooling_delay = self.d.end_cooling_off.sample(self.rng)
-        binds = sum(self.sign_delays) + cooling_off_days(case, None) + self.cooling_delay
+        binds = (moment - at) / _DAY + cooling_off_days(case, None) + self.cooling_delay
         items = []
         for k in range(count):
             days = binds + max(1.0, self.d.item_deadline.sample(self.rng))
@@ -425,8 +432,10 @@ class _Agent:
         agreement = case.agreement
         assert agreement is not None
         signed = set(agreement.signatures)
-        delay = self.sign_delays.pop(0) if self.sign_delays else self.d.sign.sample(self.rng)
-        self.now += timedelta(days=delay)
+        if self.sign_times:
+            self.now = max(self.now, self.sign_times.pop(0))
+        else:
+            self.now += timedelta(days=self.d.sign.sample(self.rng))
         at = self.now
         for party in case.active_parties:
             if party.id not in signed:

@@ -103,15 +103,17 @@ class MemoryStore:
 
     def verify(self, case_id: str) -> None:
         """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
-        history = self.history(case_id)
-        checked = len(history)
-        with self._lock:
-            extra = [row for row in self._rows.get(case_id, ()) if row[0] > checked]
-            listed = self._cases[case_id]
-        if extra and listed.version == checked:
-            raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
-        events = [stored.event for stored in history]
-        _chain.check_listing(case_id, events, listed.kind.value, listed.stage.value, listed.updated_at)
+
+        def read() -> tuple[list[Event], bool, _chain.Listing | None]:
+            events = [stored.event for stored in self.history(case_id)]
+            with self._lock:
+                beyond = any(row[0] > len(events) for row in self._rows.get(case_id, ()))
+                listed = self._cases.get(case_id)
+            if listed is None:
+                return events, False, None
+            return events, beyond, (listed.kind.value, listed.stage.value, listed.updated_at, listed.version)
+
+        _chain.verify_case(case_id, read)
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`."""

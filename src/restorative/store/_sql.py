@@ -291,25 +291,28 @@ class SQLStore:
     # --- checking ------------------------------------------------------------------
 
     def verify(self, case_id: str) -> None:
-        """See `EventStore.verify`; also finds rows added beyond the case's recorded end."""
-        history = self.history(case_id)
-        checked = len(history)
-        with self._lock:
-            row = self.connection.execute(
-                self._sql("SELECT COUNT(*) FROM restorative_events WHERE case_id = ? AND sequence > ?"),
-                (case_id, checked),
-            ).fetchone()
-            listed = self.connection.execute(
-                self._sql("SELECT kind, stage, updated_at, version FROM restorative_cases WHERE case_id = ?"),
-                (case_id,),
-            ).fetchone()
-        if row is not None and row[0] and listed[3] == checked:
-            raise IntegrityError(case_id, checked + 1, "rows were added beyond the case's recorded end")
-        try:
-            updated_at: Any = self._aware(listed[2])
-        except (TypeError, ValueError):
-            updated_at = listed[2]  # unreadable: reported below as not what the events say
-        _chain.check_listing(case_id, [stored.event for stored in history], listed[0], listed[1], updated_at)
+        """See `EventStore.verify`; also finds rows added beyond the case's recorded end and an edited listing row."""
+
+        def read() -> tuple[list[Event], bool, _chain.Listing | None]:
+            events = [stored.event for stored in self.history(case_id)]
+            with self._lock:
+                beyond = self.connection.execute(
+                    self._sql("SELECT COUNT(*) FROM restorative_events WHERE case_id = ? AND sequence > ?"),
+                    (case_id, len(events)),
+                ).fetchone()
+                listed = self.connection.execute(
+                    self._sql("SELECT kind, stage, updated_at, version FROM restorative_cases WHERE case_id = ?"),
+                    (case_id,),
+                ).fetchone()
+            if listed is None:
+                return events, False, None
+            try:
+                updated_at: Any = self._aware(listed[2])
+            except (TypeError, ValueError):
+                updated_at = listed[2]  # unreadable: reported as not what the events say
+            return events, bool(beyond and beyond[0]), (listed[0], listed[1], updated_at, listed[3])
+
+        _chain.verify_case(case_id, read)
 
     def case_ids(self) -> list[str]:
         """Every case id in the database, listed or not (events without a listing row included), sorted."""
