@@ -56,7 +56,7 @@ def _strategy(kind: Any) -> st.SearchStrategy[Any]:
             name=IDS,
             criminal_cooling_off_days=st.integers(0, 30),
             max_mediators=st.integers(1, 4),
-            longest_item_deadline_days=st.none() | st.integers(1, 365),
+            longest_item_deadline_days=st.none() | st.integers(31, 365),  # beyond any cooling-off drawn
             retention_days=st.none() | st.integers(1, 3650),
             continuation=st.sampled_from(r.Continuation),
         )

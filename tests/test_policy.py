@@ -266,7 +266,8 @@ def test_counts_and_ages_must_be_positive(field: str) -> None:
     [
         {"criminal_cooling_off_days": 0},
         {"civil_cooling_off_days": 0},
-        {"longest_item_deadline_days": 1},
+        {"longest_item_deadline_days": 1, "criminal_cooling_off_days": 0, "civil_cooling_off_days": 0},
+        {"longest_item_deadline_days": 15},
         {"max_mediators": 1},
     ],
 )
@@ -294,3 +295,10 @@ def test_refusal_is_a_refused_error() -> None:
     assert isinstance(error, Refused)
     assert "R5" == error.rule
     assert ("med-1",) == flow.case.mediators
+
+
+@pytest.mark.parametrize("longest", [1, 14])
+def test_the_longest_deadline_must_outlast_the_cooling_off_periods(longest: int) -> None:
+    with pytest.raises(InvalidInput, match="R9") as invalid:  # no item could be agreed under such a policy
+        r.Policy(longest_item_deadline_days=longest)
+    assert invalid.value.field == "longest_item_deadline_days"

@@ -424,6 +424,53 @@ def test_r7_attendees_are_parties_mediators_or_agreed_participants() -> None:
     assert with_friend == meeting.attendees
 
 
+def test_r8_no_one_attends_for_a_party_who_has_withdrawn() -> None:
+    flow = Flow(kind=CIVIL, parties=civil_three()).to_preparation().prepare_all()
+    flow.do(r.ProposeParticipant, party_actor("cara"), participant_id="friend", role=r.ParticipantRole.SUPPORT)
+    flow.do(r.DiscloseParticipant, MEDIATOR, participant_id="friend")
+    for other in ("anna", "bjorn"):
+        flow.do(r.ApproveParticipant, party_actor(other), participant_id="friend", party_id=other)
+    flow.schedule((*flow.attendees(), "friend")).confidentiality_all()
+    flow.do(r.Withdraw, party_actor("cara"), party_id="cara")  # a dialogue remains between anna and bjorn
+    assert S.MEETING == stage_of(flow)
+    refused = flow.refused(r.HoldMeeting, MEDIATOR, present=("anna", "bjorn", MEDIATOR.id, "friend"))
+    check(refused, RuleViolation, "R8")
+    assert "came with cara" in str(refused) or "comes with cara" in str(refused)
+    flow.do(r.HoldMeeting, MEDIATOR, present=("anna", "bjorn", MEDIATOR.id))
+
+
+def test_r5_a_conflicted_mediator_on_the_scheduled_meeting_can_be_replaced() -> None:
+    """With room for one mediator only, the conflicted one is released and another adjourns and reschedules."""
+    flow = Flow(policy=r.Policy(name="one", max_mediators=1)).to_meeting()
+    flow.do(r.DeclareConflict, MEDIATOR, mediator_id=MEDIATOR.id, towards="harmed")
+    check(flow.refused(r.AdjournMeeting, MEDIATOR), RuleViolation, "R5")
+    flow.do(r.ReleaseMediator, STAFF, mediator_id=MEDIATOR.id)  # allowed although on the meeting: R5 wants them gone
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    flow.do(r.AdjournMeeting, MEDIATOR_2)
+    assert S.PREPARATION == stage_of(flow)
+    flow.do(
+        r.ScheduleMeeting,
+        MEDIATOR_2,
+        starts_at=flow.now + timedelta(days=7),
+        attendees=("harmed", "resp", MEDIATOR_2.id),
+    )
+    assert S.MEETING == stage_of(flow)
+
+
+def test_r5_a_released_mediator_may_not_be_present() -> None:
+    flow = Flow().to_preparation().prepare_all()
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    flow.schedule((*flow.party_ids, MEDIATOR.id, MEDIATOR_2.id)).confidentiality_all()
+    flow.do(r.DeclareConflict, MEDIATOR_2, mediator_id=MEDIATOR_2.id, towards="resp")
+    flow.do(r.ReleaseMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    check(
+        flow.refused(r.HoldMeeting, MEDIATOR, present=(*flow.party_ids, MEDIATOR.id, MEDIATOR_2.id)),
+        RuleViolation,
+        "R8",
+    )
+    flow.do(r.HoldMeeting, MEDIATOR, present=(*flow.party_ids, MEDIATOR.id))
+
+
 @pytest.mark.parametrize("role", [r.ParticipantRole.LAWYER, r.ParticipantRole.REPRESENTATIVE])
 def test_r7_lawyer_or_representative_needs_an_exemption(role: r.ParticipantRole) -> None:
     flow = Flow().to_preparation()
@@ -514,10 +561,11 @@ def test_r9_agreement_only_after_a_held_meeting() -> None:
 
 @pytest.mark.parametrize(
     ("responsible", "days"),
-    [("nobody", 30), ("resp", 0), ("resp", -1)],
-    ids=["unknown-party", "deadline-at-agreement", "deadline-before-agreement"],
+    [("nobody", 30), ("resp", 14), ("resp", 5), ("resp", 0), ("resp", -1)],
+    ids=["unknown-party", "deadline-at-binding", "deadline-in-cooling-off", "deadline-at-agreement", "before"],
 )
 def test_r9_items_need_a_party_in_the_case_and_a_later_deadline(responsible: str, days: int) -> None:
+    """A criminal agreement binds 14 days after it is made at the earliest: an item due by then could not be kept."""
     flow = Flow().to_meeting().hold()
     at = flow.tick()
 
@@ -527,7 +575,15 @@ def test_r9_items_need_a_party_in_the_case_and_a_later_deadline(responsible: str
 
     check(flow.refused(r.RecordAgreement, MEDIATOR, items=(item(responsible, days),), at=at), RuleViolation, "R9")
 
-    flow.do(r.RecordAgreement, MEDIATOR, items=(item("resp", 1),), at=at)
+    flow.do(r.RecordAgreement, MEDIATOR, items=(item("resp", 15),), at=at)
+    assert S.AGREEMENT == stage_of(flow)
+
+
+def test_r9_without_cooling_off_an_item_may_fall_due_the_next_day() -> None:
+    flow = Flow(kind=CIVIL).to_meeting().hold()
+    at = flow.tick()
+    soon = r.Item(id="i", kind=r.ItemKind.WORK, description="w", responsible="anna", deadline=at + timedelta(days=1))
+    flow.do(r.RecordAgreement, MEDIATOR, items=(soon,), at=at, cooling_off=False)
     assert S.AGREEMENT == stage_of(flow)
 
 

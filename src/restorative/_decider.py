@@ -219,7 +219,8 @@ def _release_mediator(case: Case, command: c.ReleaseMediator) -> tuple[Event, ..
     _staff(case, command.actor)
     if command.mediator_id not in case.mediators:
         raise _refuse(case, "R5", f"{command.mediator_id} is not assigned to the case")
-    if case.meeting is not None and command.mediator_id in case.meeting.attendees:
+    on_meeting = case.meeting is not None and command.mediator_id in case.meeting.attendees
+    if on_meeting and conflicted(case, command.mediator_id) is None:  # a conflicted one may always go (R5)
         raise _refuse(case, "R5", "the mediator is on the scheduled meeting; adjourn the meeting first")
     return (e.MediatorReleased(actor=command.actor, at=command.at, mediator_id=command.mediator_id),)
 
@@ -484,6 +485,9 @@ def _hold_meeting(case: Case, command: c.HoldMeeting) -> tuple[Event, ...]:
             raise _refuse(case, "R8", f"{person} was not on the agreed attendee list; they may not be present")
         if person not in case.confidential:
             raise _refuse(case, "R8", f"{person} has not agreed to keep confidentiality")
+        problem = attendee_problem(case, person)  # e.g. came with a party who has withdrawn, or was released
+        if problem is not None:
+            raise _refuse(case, "R8", f"{problem}, so they may not be present")
     present = set(command.present)
     if command.actor.id not in present:
         raise _refuse(case, "R8", f"{command.actor.id} records only a meeting they are present at")
@@ -510,13 +514,20 @@ def _record_agreement(case: Case, command: c.RecordAgreement) -> tuple[Event, ..
     if not command.items:
         raise _refuse(case, "R9", "an agreement has at least one item; record no agreement instead")
     latest = latest_deadline(case, command.at)
+    cooling = cooling_off_days(case, command.cooling_off)
+    binds_at = command.at + timedelta(days=cooling)  # the earliest it can bind: an item due before is lost (R11)
     items = []
     for item in command.items:
         party = case.party(item.responsible)
         if party is None or party.withdrawn:
             raise _refuse(case, "R9", f"item {item.id}: {item.responsible} is not a party still in the case")
-        if item.deadline <= command.at:
-            raise _refuse(case, "R9", f"item {item.id}: its deadline must fall after the agreement")
+        if item.deadline <= binds_at:
+            raise _refuse(
+                case,
+                "R9",
+                f"item {item.id}: its deadline must fall after the agreement"
+                + (f" and its {cooling} days of cooling-off ({binds_at.isoformat()})" if cooling else ""),
+            )
         if latest is not None and item.deadline > latest:
             raise _refuse(case, "R9", f"item {item.id}: the policy's longest deadline is {latest.isoformat()}")
         items.append(item if item.status is ItemStatus.OPEN else attrs.evolve(item, status=ItemStatus.OPEN))
@@ -527,7 +538,7 @@ def _record_agreement(case: Case, command: c.RecordAgreement) -> tuple[Event, ..
             actor=command.actor,
             at=command.at,
             items=tuple(items),
-            cooling_off_days=cooling_off_days(case, command.cooling_off),
+            cooling_off_days=cooling,
         ),
     )
 

@@ -84,6 +84,8 @@ def _attendance_problem(case: Case, person: str) -> str | None:
     guest = next((q for q in case.participants if q.id == person), None)
     if guest is None:
         return f"{person} is not a party, mediator or proposed participant"
+    if guest.accompanies is not None and guest.accompanies not in {p.id for p in case.active_parties}:
+        return f"{person} comes with {guest.accompanies}, who is no longer in the case"
     needed = _NEEDS_EXEMPTION.get(guest.role)
     if needed is not None and (guest.accompanies, needed) not in case.exemptions:
         return f"{person} is a {guest.role.value} without an exemption"
@@ -216,6 +218,9 @@ def _event(before: Case, command: Command, after: Case, event: Event) -> Iterato
             party = before.party(person)
             if party is not None and party.withdrawn:
                 yield Violation("R8", f"{person} was present after withdrawing")
+            problem = _attendance_problem(before, person)  # a guest of a withdrawn party, a released mediator
+            if problem is not None and party is None:
+                yield Violation("R8", f"{person} was present although {problem}")
         chosen = [m for m in event.present if m in before.mediators]
         if not 1 <= len(chosen) <= before.policy.max_mediators:
             yield Violation("R5", f"a meeting was held with {len(chosen)} mediators")
@@ -286,8 +291,8 @@ def _recorded(before: Case, command: Command, event: e.AgreementRecorded) -> Ite
         party = before.party(item.responsible)
         if party is None or party.withdrawn:
             yield Violation("R9", f"item {item.id} is owed by {item.responsible}, not a party still in the case")
-        if item.deadline <= command.at:
-            yield Violation("R9", f"item {item.id} fell due before the agreement")
+        if item.deadline <= command.at + timedelta(days=expected):
+            yield Violation("R9", f"item {item.id} falls due before the agreement could bind")
         if days is not None and item.deadline > command.at + timedelta(days=days):
             yield Violation("R9", f"item {item.id} falls due after the policy's longest deadline")
 

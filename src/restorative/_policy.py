@@ -69,6 +69,13 @@ class Policy:
                 f"age_of_majority ({self.age_of_majority})",
                 field="civil_dispensation_age",
             )
+        cooling = max(self.criminal_cooling_off_days, self.civil_cooling_off_days)
+        if self.longest_item_deadline_days is not None and self.longest_item_deadline_days <= cooling:
+            raise InvalidInput(  # items fall due after the cooling-off period (R9): none could be agreed
+                f"longest_item_deadline_days ({self.longest_item_deadline_days}) must exceed the cooling-off "
+                f"periods ({cooling} days): an item falls due only after its agreement can bind (R9)",
+                field="longest_item_deadline_days",
+            )
 
     @staticmethod
     def norway() -> Policy:

@@ -109,24 +109,24 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             ),
             Rule(
                 id="R7",
-                text="Attendees are parties, assigned mediators, or participants agreed by every party; "
-                "support persons are disclosed to the other side; lawyers, representatives and remote "
-                "attendance need a staff exemption.",
+                text="Attendees are parties, assigned mediators, or participants agreed by every party who "
+                "come with a party still in the case; support persons are disclosed to the other side; lawyers, "
+                "representatives and remote attendance need a staff exemption.",
                 sources=(_S, _P),
                 reference="docs/concepts.md#rules",
             ),
             Rule(
                 id="R8",
-                text="A meeting is held only if everyone present is on the agreed list and has agreed to keep "
-                "confidentiality.",
+                text="A meeting is held only if everyone present is on the agreed list, may still attend (R7) "
+                "and has agreed to keep confidentiality.",
                 sources=(_S, _L),
                 reference="konfliktrådsloven § 9",
             ),
             Rule(
                 id="R9",
                 text="An agreement follows a held meeting; each item has a responsible party in the case and a "
-                "deadline after the agreement, within the policy's longest deadline.",
-                sources=(_L, _P),
+                "deadline after the agreement's cooling-off period, within the policy's longest deadline.",
+                sources=(_L, _P, _C),
                 reference="konfliktrådsloven § 1; docs/concepts.md#rules",
             ),
             Rule(
@@ -309,6 +309,9 @@ def attendee_problem(case: Case, person: str) -> str | None:
     p = participant(case, person)
     if p is None:
         return f"{person} is neither a party, an assigned mediator nor a proposed participant"
+    companion = case.party(p.accompanies) if p.accompanies is not None else None
+    if companion is not None and companion.withdrawn:
+        return f"{person} comes with {companion.id}, who has withdrawn"
     needed = SUPPORT_ROLES_NEEDING_EXEMPTION.get(p.role)
     if needed is not None and (p.accompanies is None or not has_exemption(case, p.accompanies, needed)):
         return f"{person} is a {p.role.value}; staff must record an exemption first"

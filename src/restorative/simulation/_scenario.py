@@ -501,21 +501,10 @@ def _policy(value: Any) -> Policy:
             options = ", ".join(c.value for c in Continuation)
             raise ScenarioError("policy.continuation", f"must be one of {options}") from None
     try:
-        policy = Policy(**table)
+        return Policy(**table)
     except (InvalidInput, TypeError) as error:
         key = getattr(error, "field", None) or "policy"
         raise ScenarioError(f"policy.{key}" if key != "policy" else key, str(error)) from None
-    longest, cooling = (
-        policy.longest_item_deadline_days,
-        max(policy.criminal_cooling_off_days, policy.civil_cooling_off_days),
-    )
-    if longest is not None and longest <= cooling:
-        raise ScenarioError(
-            "policy.longest_item_deadline_days",
-            f"must be longer than the cooling-off periods ({cooling} days), or simulated items would fall due"
-            f" before their agreement binds, not {longest}",
-        )
-    return policy
 
 
 _MIX_KEYS = tuple(f.name for f in attrs.fields(Mix))
