@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -36,11 +38,19 @@ def test_changelog_has_an_unreleased_section() -> None:
     assert "### Added" in text.split("## [Unreleased]", 1)[1]
 
 
+def test_the_pytest_plugin_loads_nothing_beyond_the_core() -> None:
+    """Every pytest run in an environment with restorative loads the plugin; it must stay cheap."""
+    code = (
+        "import sys, restorative; before = set(sys.modules);"
+        "import restorative.testing.plugin;"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {'hypothesis', 'restorative'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['restorative.testing', 'restorative.testing.plugin']"
+
+
 def test_core_imports_only_the_card_and_optional_parts_stay_lazy() -> None:
     """The core needs transitions, attrs and cattrs alone; pm4py never appears under src/."""
-    import subprocess
-    import sys
-
     code = (
         "import sys, restorative, restorative.privacy, restorative.simulation, restorative.store, restorative.verify;"
         "heavy = {'pyarrow', 'matplotlib', 'rich', 'dask', 'distributed', 'pm4py', 'psycopg', 'hypothesis',"

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 import restorative as r
 from restorative._replace import replace
+from restorative.errors import RuleViolation
 from restorative.store import MemoryStore, SQLiteStore
 from restorative.testing import (
     Adapter,
     CaseFactory,
+    CaseStateMachine,
     Clock,
     DeciderAdapter,
     History,
@@ -245,3 +247,32 @@ def test_assertions_catch_a_system_that_breaks_the_rule() -> None:
     broken = _held_by(DeciderAdapter(decide=lenient), history)
     with pytest.raises(AssertionError, match=r"to be refused by R8 .*\nit was accepted and recorded: meeting held"):
         assert_refused(history, _hold(history), "R8", adapter=broken)
+
+
+def test_a_failure_of_the_state_machine_carries_no_error_of_the_system_as_its_context() -> None:
+    """Hypothesis tells failures apart by where they come from, chained errors included: a failure
+    raised while the system's refusal is being handled would split one defect into many."""
+
+    def mislabelled(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+        try:
+            return r.decide(case, command)
+        except RuleViolation as error:
+            raise RuleViolation("R13", error.stage, error.hint) from None
+
+    history = _meeting()
+
+    machine = CaseStateMachine()
+    machine.adapter = _held_by(DeciderAdapter(decide=mislabelled), history)
+    machine._history = history
+    with pytest.raises(AssertionError, match="refused by R13, expected R8") as failure:
+        machine.send(_hold(history))
+    assert failure.value.__context__ is None
+
+
+def test_assertions_name_a_lost_case_as_what_it_is() -> None:
+    history = _meeting()
+    empty = StoreAdapter(MemoryStore())  # the system under test never stored the case
+    with pytest.raises(AssertionError, match="failed with CaseNotFound instead"):
+        assert_accepted(history, _hold(history), adapter=empty)
+    with pytest.raises(AssertionError, match="failed with CaseNotFound instead"):
+        assert_refused(history, _hold(history), "R8", adapter=empty)

@@ -10,8 +10,9 @@
   when restorative is installed) offers as the fixtures ``restorative_clock``,
   ``restorative_store`` and ``restorative_cases``.
 
-Hypothesis is imported only when `strategies` or `CaseStateMachine` is first used, so
-the pytest plugin costs nothing in suites that do not use them.
+Every name is imported when first used, so loading the pytest plugin costs a suite that
+uses none of it no more than importing restorative's core; Hypothesis in particular is
+imported only with `strategies` or `CaseStateMachine`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .._alphabet import Cast
-from ._adapters import Adapter, DeciderAdapter, StoreAdapter
-from ._asserts import assert_accepted, assert_refused, assert_withdrawal_accepted
-from ._drive import History
-from ._factory import CaseFactory, Clock
-
 if TYPE_CHECKING:
+    from .._alphabet import Cast
     from . import strategies
+    from ._adapters import Adapter, DeciderAdapter, StoreAdapter
+    from ._asserts import assert_accepted, assert_refused, assert_withdrawal_accepted
+    from ._drive import History
+    from ._factory import CaseFactory, Clock
     from ._machine import CaseStateMachine
 
 __all__ = [
@@ -44,10 +44,32 @@ __all__ = [
     "strategies",
 ]
 
+_HOMES = {
+    "Adapter": "._adapters",
+    "DeciderAdapter": "._adapters",
+    "StoreAdapter": "._adapters",
+    "assert_accepted": "._asserts",
+    "assert_refused": "._asserts",
+    "assert_withdrawal_accepted": "._asserts",
+    "History": "._drive",
+    "CaseFactory": "._factory",
+    "Clock": "._factory",
+    "CaseStateMachine": "._machine",
+    "Cast": ".._alphabet",
+}
+"""Where each public name lives, for the lazy import below."""
+
 
 def __getattr__(name: str) -> Any:
     if name == "strategies":
         return importlib.import_module(".strategies", __name__)
-    if name == "CaseStateMachine":
-        return importlib.import_module("._machine", __name__).CaseStateMachine
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

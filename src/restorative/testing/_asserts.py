@@ -79,8 +79,8 @@ def assert_refused(
         return error
     except RestorativeError as error:
         raise AssertionError(
-            f"expected {describe_command(command)} to be refused{expected}; it is malformed instead: {error}\n"
-            + _context(history)
+            f"expected {describe_command(command)} to be refused{expected};"
+            f" it failed with {type(error).__name__} instead: {error}\n" + _context(history)
         ) from error
     recorded = "; ".join(describe(event) for event in events)
     raise AssertionError(
@@ -102,11 +102,15 @@ def assert_accepted(of: Case | History, command: Command, *, adapter: Adapter | 
     history = _history(of)
     try:
         events = _send(history, command, adapter)
-    except RestorativeError as error:
-        rule = getattr(error, "rule", None)
+    except Refused as error:
         raise AssertionError(
             f"expected {describe_command(command)} to be accepted;\n"
-            f"it was refused by {_rule(rule)}: {error}\n{_context(history)}"
+            f"it was refused by {_rule(error.rule)}: {error}\n{_context(history)}"
+        ) from error
+    except RestorativeError as error:  # malformed input, or a system that lost the case
+        raise AssertionError(
+            f"expected {describe_command(command)} to be accepted;\n"
+            f"it failed with {type(error).__name__} instead: {error}\n{_context(history)}"
         ) from error
     return history.after(command, events)
 

@@ -174,13 +174,22 @@ class CaseStateMachine(RuleBasedStateMachine):
     def send(self, command: Command) -> bool:
         """Send `command` to the adapter, check the answer, and return whether it was accepted."""
         before = self.case
+        refusal: RestorativeError | None = None
+        crash: Exception | None = None
+        events: tuple[Event, ...] = ()
         try:
             events = tuple(self.adapter.send(before.id, command))
         except RestorativeError as error:
-            self._refused(before, command, error)
+            refusal = error
+        except Exception as error:  # any other failure of the system under test is a finding too
+            crash = error
+        # Failures are raised outside the except blocks: an AssertionError raised inside one carries
+        # the system's error as its context, and Hypothesis would count one defect as many failures.
+        if crash is not None:
+            self.fail([Violation("R16", f"the adapter failed with {type(crash).__name__}: {crash}")], command)
+        if refusal is not None:
+            self._refused(before, command, refusal)
             return False
-        except Exception as error:
-            self.fail([Violation("R16", f"the adapter failed with {type(error).__name__}: {error}")], command)
         new = self.history.after(command, events)
         after = new.case
         violations = list(_invariants.accepted(before, command, after, events))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:  # imported in the fixtures, so suites that use none of them pay nothing
+if TYPE_CHECKING:  # imported in the fixtures: a suite that uses none of them imports only restorative's core
     from ..store import SQLiteStore
     from ._factory import CaseFactory, Clock
 
