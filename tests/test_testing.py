@@ -276,3 +276,32 @@ def test_assertions_name_a_lost_case_as_what_it_is() -> None:
         assert_accepted(history, _hold(history), adapter=empty)
     with pytest.raises(AssertionError, match="failed with CaseNotFound instead"):
         assert_refused(history, _hold(history), "R8", adapter=empty)
+
+
+def test_the_state_machine_sends_commands_to_closed_cases() -> None:
+    """A system that takes commands on a closed case is caught: the alphabet offers nothing there,
+    so commands of other walks from the same referral are what reach it (R2)."""
+    from hypothesis import Phase
+    from hypothesis import settings as configured
+
+    from restorative import _events as e
+
+    def staff_on_closed(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
+        if case is not None and case.stage.is_final and isinstance(command, r.AssignStaff):
+            return (e.StaffAssigned(actor=command.actor, at=command.at, staff_id=command.staff_id),)
+        return r.decide(case, command)
+
+    class Broken(CaseStateMachine):
+        def make_adapter(self) -> Adapter:
+            return DeciderAdapter(decide=staff_on_closed)
+
+    Broken.TestCase.settings = configured(
+        max_examples=300,
+        stateful_step_count=30,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        derandomize=True,
+    )
+    with pytest.raises(AssertionError, match="R2"):
+        Broken.TestCase().runTest()

@@ -144,6 +144,22 @@ class CaseStateMachine(RuleBasedStateMachine):
         if options:
             self.send(later(data.draw(st.sampled_from(options)), timedelta(hours=hours)))
 
+    @precondition(lambda self: self._history is not None)
+    @rule(data=st.data())
+    def a_command_from_another_walk(self, data: st.DataObject) -> None:
+        """A command of another walk from the same referral, sent now.
+
+        The alphabet offers only what the case's stage takes; this is how a command meets a
+        stage that does not take it (a consent while the case is still referred), or a
+        closed case (R2), and the system must refuse it as `restorative.decide` does.
+        """
+        opening = self.history.commands[0]
+        assert isinstance(opening, ReferCase)
+        other = data.draw(rst.histories(referral=st.just(opening), cast=st.just(self.cast), max_steps=10))
+        if len(other.commands) > 1:
+            command = data.draw(st.sampled_from(other.commands[1:]))
+            self.send(replace(command, at=max(command.at, self.case.updated_at)))
+
     @rule(data=st.data())
     def command_from_a_stranger(self, data: st.DataObject) -> None:
         """R14: a command from someone the case does not know is refused."""
