@@ -305,3 +305,12 @@ def test_the_state_machine_sends_commands_to_closed_cases() -> None:
     )
     with pytest.raises(AssertionError, match="R2"):
         Broken.TestCase().runTest()
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_invalid_commands_of_a_closed_case_are_refused_by_r2(data: st.DataObject) -> None:
+    history = data.draw(rst.histories(r.Stage.WITHDRAWN, max_steps=5))
+    command, rule = data.draw(rst.invalid_commands(history))
+    assert rule == "R2"
+    assert_refused(history, command, "R2")

@@ -216,22 +216,25 @@ def invalid_commands(of: Case | History) -> st.SearchStrategy[tuple[Command, str
     """Draw commands the case refuses now, each with the id of the rule that refuses it.
 
     Drawn from the alphabet's refused commands, the accepted ones sent by a stranger
-    (R14), and the accepted ones dated before the case's last event (R15).
+    (R14), and the accepted ones dated before the case's last event (R15). Given a
+    `History`, also its own earlier commands sent again now: they meet a stage that has
+    moved on, or a closed case (R2), which the alphabet offers nothing for.
     """
     case = _case(of)
     options: list[tuple[Command, str]] = []
+    candidates = [] if isinstance(of, Case) else [replace(c, at=max(c.at, case.updated_at)) for c in of.commands[1:]]
     for command in _alphabet.commands(case, FULL_CAST):
-        variants = [
+        candidates += [
             command,
             replace(command, actor=STRANGER),
             replace(command, at=case.updated_at - timedelta(hours=1)),
         ]
-        for variant in variants:
-            try:
-                decide(case, variant)
-            except Refused as error:
-                if error.rule is not None:
-                    options.append((variant, error.rule))
-            except RestorativeError:
-                continue
+    for variant in candidates:
+        try:
+            decide(case, variant)
+        except Refused as error:
+            if error.rule is not None:
+                options.append((variant, error.rule))
+        except RestorativeError:
+            continue
     return st.sampled_from(options) if options else st.nothing()
