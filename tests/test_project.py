@@ -38,6 +38,23 @@ def test_changelog_has_an_unreleased_section() -> None:
     assert "### Added" in text.split("## [Unreleased]", 1)[1]
 
 
+def _printed_by(code: str) -> str:
+    """What `code` prints in a fresh interpreter: imports counted there are this test's alone."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_core_imports_only_the_card_dependencies() -> None:
+    code = (
+        "import sys, restorative; "
+        "third = {m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'restorative'}; "
+        "print(sorted(third))"
+    )
+    out = _printed_by(code)
+    allowed = {"attr", "attrs", "cattrs", "transitions", "typing_extensions", "exceptiongroup", "six"}
+    imported = {name for name in eval(out) if not name.startswith("_")}
+    assert imported <= allowed, out
+
+
 def test_the_pytest_plugin_loads_nothing_beyond_the_core() -> None:
     """Every pytest run in an environment with restorative loads the plugin; it must stay cheap."""
     code = (
@@ -45,8 +62,7 @@ def test_the_pytest_plugin_loads_nothing_beyond_the_core() -> None:
         "import restorative.testing.plugin;"
         "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {'hypothesis', 'restorative'}))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "['restorative.testing', 'restorative.testing.plugin']"
+    assert _printed_by(code) == "['restorative.testing', 'restorative.testing.plugin']"
 
 
 def test_core_imports_only_the_card_and_optional_parts_stay_lazy() -> None:
@@ -57,7 +73,6 @@ def test_core_imports_only_the_card_and_optional_parts_stay_lazy() -> None:
         " 'cryptography'};"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]"
+    assert _printed_by(code) == "[]"
     for path in (ROOT / "src").rglob("*.py"):
         assert not re.search(r"^\s*(import|from)\s+pm4py", path.read_text(encoding="utf-8"), re.M), path
