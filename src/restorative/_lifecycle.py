@@ -1,9 +1,11 @@
-"""The lifecycle of a mediation case: its stages and the triggers that move them.
+"""The lifecycle of a case: its stages, the triggers that move them, and the stage walk.
 
 This module is the one place that says which trigger moves a case from which stage
-to which: one `transitions.Machine`, built once per process definition, never one
-per case (a machine or ``add_model`` per case costs kilobytes and slows down as cases
-accumulate). The decider derives its lookup tables from this machine at import.
+to which. A `Lifecycle` wraps one `transitions.Machine`, built once per process
+definition, never one per case (a machine or ``add_model`` per case costs kilobytes and
+slows down as cases accumulate); the tables the engine reads (`Lifecycle.moves`,
+`Lifecycle.takes`) are derived from that machine once, and the machine itself stays
+private, so nothing can change it after the tables were read.
 
 Two kinds of trigger live in the machine:
 
@@ -16,9 +18,14 @@ Two kinds of trigger live in the machine:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from transitions import Machine
+
+if TYPE_CHECKING:
+    from ._events import Event
 
 
 class Stage(enum.Enum):
@@ -67,8 +74,8 @@ _S = Stage
 _BEFORE_BINDING = [_S.REFERRED, _S.CONSENT, _S.PREPARATION, _S.MEETING, _S.AGREEMENT, _S.COOLING_OFF]
 _UP_TO_MEETING = [_S.REFERRED, _S.CONSENT, _S.PREPARATION, _S.MEETING]
 
-# (trigger, sources, destination); destination None is a step that keeps the stage.
-_TABLE: tuple[tuple[str, list[Stage], Stage | None], ...] = (
+# The mediation process: (trigger, sources, destination); destination None is a step that keeps the stage.
+MEDIATION_TABLE: tuple[tuple[str, Sequence[Stage], Stage | None], ...] = (
     # moves
     ("accept", [_S.REFERRED], _S.CONSENT),
     ("decline", [_S.REFERRED], _S.DECLINED),
@@ -107,61 +114,128 @@ _TABLE: tuple[tuple[str, list[Stage], Stage | None], ...] = (
 )
 
 
-def _build() -> Machine:
-    machine = Machine(
-        model=None,
-        states=[stage.value for stage in Stage],
-        initial=Stage.REFERRED.value,
-        auto_transitions=False,
-        ignore_invalid_triggers=False,
-    )
-    for trigger, sources, dest in _TABLE:
-        machine.add_transition(
-            trigger,
-            [stage.value for stage in sources],
-            dest.value if dest is not None else None,
+Transition = tuple[str, Stage, Stage | None]
+"""A transition of a lifecycle: (trigger, source, destination, or ``None`` for a step)."""
+
+
+class Step(NamedTuple):
+    """One event of a log with the stage before it and the stage after it (the same for a step)."""
+
+    event: Event
+    before: Stage
+    after: Stage
+
+
+class Lifecycle:
+    """The stages and triggers of one process definition, and the tables derived from its machine.
+
+    Args:
+        name: the process definition's name.
+        table: ``(trigger, sources, destination)`` rows; a destination of ``None`` is a
+            step, a command the stages take without changing stage.
+        initial: the stage a new case starts in.
+    """
+
+    def __init__(
+        self, name: str, table: Iterable[tuple[str, Sequence[Stage], Stage | None]], initial: Stage = Stage.REFERRED
+    ) -> None:
+        self.name = name
+        self.initial = initial
+        machine = Machine(
+            model=None,
+            states=[stage.value for stage in Stage],
+            initial=initial.value,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
         )
-    return machine
+        for trigger, sources, dest in table:
+            machine.add_transition(trigger, [s.value for s in sources], dest.value if dest is not None else None)
+        self._machine = machine  # private: the tables below are read from it once
+        found: list[Transition] = [
+            (name, Stage(source), None if move.dest is None else Stage(move.dest))
+            for name, event in machine.events.items()
+            for source, moves in event.transitions.items()
+            for move in moves
+        ]
+        self.transitions: tuple[Transition, ...] = tuple(found)
+        """Every transition of the machine, moves and steps, in machine order."""
+        self.moves: Mapping[tuple[str, Stage], Stage] = MappingProxyType(
+            {(t, source): dest for t, source, dest in found if dest is not None}
+        )
+        """``(trigger, stage) -> stage`` for every stage-changing transition."""
+        takes: dict[Stage, set[str]] = {stage: set() for stage in Stage}
+        for t, source, _ in found:
+            takes[source].add(t)
+        self.takes: Mapping[Stage, frozenset[str]] = MappingProxyType(
+            {stage: frozenset(names) for stage, names in takes.items()}
+        )
+        """``stage -> triggers`` the stage takes (moves and steps)."""
+        self.triggers: frozenset[str] = frozenset(t for t, _, _ in found)
+        """Every trigger the machine knows."""
+
+    def move(self, event: Event, stage: Stage) -> Stage:
+        """The stage after `event` in `stage`: a move's destination, or `stage` itself.
+
+        Raises:
+            InvalidInput: the event's trigger does not move a case out of `stage`.
+        """
+        trigger = event.trigger
+        if trigger is None:
+            return stage
+        after = self.moves.get((trigger, stage))
+        if after is None:
+            from .errors import InvalidInput
+
+            raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
+        return after
+
+    def walk(self, events: Iterable[Event], start: Stage | None = None) -> Iterator[Step]:
+        """The stage walk: each event with the stage before and after it, from `start`.
+
+        The one place that follows a log through the stages; the decider, the store's
+        listing, the KPIs, the event log and the verifier all walk with it.
+
+        Raises:
+            InvalidInput: an event's trigger cannot move the case from the stage it is in.
+        """
+        stage = self.initial if start is None else start
+        moves = self.moves
+        for event in events:
+            trigger = event.trigger
+            if trigger is None:
+                yield Step(event, stage, stage)
+                continue
+            after = moves.get((trigger, stage))
+            if after is None:
+                self.move(event, stage)  # raises, with the reason
+            else:
+                yield Step(event, stage, after)
+                stage = after
+
+    def mermaid(self) -> str:
+        """The lifecycle as a Mermaid ``stateDiagram-v2``, moves only, in machine order."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial.value}"]
+        lines += [f"    {source.value} --> {dest.value}: {t}" for t, source, dest in self.transitions if dest is not None]
+        lines += [f"    {stage.value} --> [*]" for stage in Stage if stage.is_final]
+        return "\n".join(lines) + "\n"
 
 
-MACHINE: Machine = _build()
-"""The lifecycle machine of the mediation process definition, built once per process."""
+MEDIATION: Lifecycle = Lifecycle("mediation", MEDIATION_TABLE)
+"""The lifecycle of the mediation process definition, built once."""
 
 
-def _moves(machine: Machine) -> dict[tuple[str, Stage], Stage]:
-    moves: dict[tuple[str, Stage], Stage] = {}
-    for name, event in machine.events.items():
-        for source, transitions in event.transitions.items():
-            for transition in transitions:
-                if transition.dest is not None:
-                    moves[(name, Stage(source))] = Stage(transition.dest)
-    return moves
-
-
-def _takes(machine: Machine) -> dict[Stage, frozenset[str]]:
-    takes: dict[Stage, set[str]] = {stage: set() for stage in Stage}
-    for name, event in machine.events.items():
-        for source in event.transitions:
-            takes[Stage(source)].add(name)
-    return {stage: frozenset(names) for stage, names in takes.items()}
-
-
-MOVES: Mapping[tuple[str, Stage], Stage] = _moves(MACHINE)
-"""``(trigger, stage) -> stage`` for every stage-changing transition of `MACHINE`."""
-
-TAKES: Mapping[Stage, frozenset[str]] = _takes(MACHINE)
-"""``stage -> triggers`` the stage takes (moves and steps), derived from `MACHINE`."""
+def walk(events: Iterable[Event], start: Stage | None = None) -> Iterator[Step]:
+    """The mediation stage walk: each event with the stage before and after it (see `Lifecycle.walk`)."""
+    return MEDIATION.walk(events, start)
 
 
 def mermaid() -> str:
-    """The lifecycle as a Mermaid ``stateDiagram-v2``, moves only, in machine order."""
-    lines = ["stateDiagram-v2", f"    [*] --> {Stage.REFERRED.value}"]
-    for name, event in MACHINE.events.items():
-        for source, transitions in event.transitions.items():
-            for transition in transitions:
-                if transition.dest is not None:
-                    lines.append(f"    {source} --> {transition.dest}: {name}")
-    for stage in Stage:
-        if stage.is_final:
-            lines.append(f"    {stage.value} --> [*]")
-    return "\n".join(lines) + "\n"
+    """The mediation lifecycle as a Mermaid ``stateDiagram-v2``, moves only, in machine order."""
+    return MEDIATION.mermaid()
+
+
+# Transitional names for the modules not yet moved to `Lifecycle` (removed once the process package lands).
+MACHINE: Machine = MEDIATION._machine
+MOVES = MEDIATION.moves
+TAKES = MEDIATION.takes
+_TABLE = MEDIATION_TABLE

@@ -1,12 +1,20 @@
 """A fast `attrs.evolve` for the frozen values the decider folds on every event.
 
 `attrs.evolve` rebuilds the keyword arguments and runs ``__init__`` (validators
-included); folding events only ever copies values the decider already checked, so we
-copy the slots directly with code generated once per (class, changed fields).
+included), and a frozen class can only be filled through ``object.__setattr__``, which
+costs a builtin call per slot. Folding events only ever copies values the decider
+already checked, so each frozen class gets a *twin*: a plain class with the same slots
+and no ``__setattr__`` guard. A copy is filled with ordinary slot stores on a twin and
+then given the frozen class with one ``__class__`` assignment, which CPython allows
+because the two layouts are the same (checked once per class, when its twin is made).
+
+The copying code is generated once per (class, changed fields) and registered in
+`linecache` under a readable name, so a traceback through it shows its source.
 """
 
 from __future__ import annotations
 
+import linecache
 from typing import Any, TypeVar
 
 import attrs
@@ -14,6 +22,25 @@ import attrs
 T = TypeVar("T")
 
 _REPLACERS: dict[tuple[type[Any], tuple[str, ...]], Any] = {}
+_TWINS: dict[type[Any], type[Any]] = {}
+
+
+def _twin(cls: type[Any]) -> type[Any]:
+    """The mutable twin of the frozen slotted class `cls`, checked to share its layout.
+
+    CPython allows ``__class__`` assignment between classes that add the same slots to
+    the same base, so the twin subclasses the frozen class's own bases, adds its slots,
+    and lifts the frozen ``__setattr__`` a frozen base may pass down.
+    """
+    twin = _TWINS.get(cls)
+    if twin is not None:
+        return twin
+    namespace = {"__slots__": tuple(cls.__dict__.get("__slots__", ())), "__setattr__": object.__setattr__}
+    twin = type(f"_{cls.__name__}Twin", cls.__bases__, namespace)
+    probe = object.__new__(twin)
+    probe.__class__ = cls  # raises TypeError here, once, if the layouts ever differ
+    _TWINS[cls] = twin
+    return twin
 
 
 def _make(cls: type[Any], keys: tuple[str, ...]) -> Any:
@@ -21,15 +48,16 @@ def _make(cls: type[Any], keys: tuple[str, ...]) -> Any:
     unknown = set(keys) - set(names)
     if unknown:
         raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
-    args = ", ".join(f"v_{k}" for k in keys)
-    lines = [f"def replace(o, {args}):", "    n = new(cls)"]
-    for name in names:
-        value = f"v_{name}" if name in keys else f"o.{name}"
-        lines.append(f"    put(n, {name!r}, {value})")
-    lines.append("    return n")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "put": object.__setattr__}
-    exec("\n".join(lines), namespace)
-    return namespace["replace"]
+    args = "".join(f", v_{k}" for k in keys)
+    lines = [f"def replace_{cls.__name__}(o{args}):", "    n = new(twin)"]
+    lines += [f"    n.{name} = {f'v_{name}' if name in keys else f'o.{name}'}" for name in names]
+    lines += ["    n.__class__ = cls", "    return n"]
+    source = "\n".join(lines) + "\n"
+    filename = f"<restorative replace {cls.__name__}({', '.join(keys)})>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"new": object.__new__, "twin": _twin(cls), "cls": cls}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[f"replace_{cls.__name__}"]
 
 
 def replace(obj: T, **changes: Any) -> T:

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
+from typing import NamedTuple
 
 from attrs import frozen
 
@@ -21,6 +22,7 @@ from ._values import (
     Case,
     CaseKind,
     Exemption,
+    Item,
     ItemStatus,
     Participant,
     ParticipantRole,
@@ -344,16 +346,36 @@ def cooling_off_days(case: Case, chosen: bool | None) -> int:
 # --- R10 --------------------------------------------------------------------------
 
 
-def missing_signatures(case: Case, agreement: Agreement) -> list[str]:
-    """R10: who still has to sign (a guardian or mediator slot is named by its options)."""
-    signed = set(agreement.signatures)
-    missing = [p.id for p in case.active_parties if p.id not in signed]
+class Signature(NamedTuple):
+    """One signature an agreement still needs (R10): what it is, and who may give it."""
+
+    label: str
+    """The signature in words: a party's id, ``a guardian of p1`` or ``a mediator``."""
+    signers: tuple[str, ...]
+    """The ids of whoever may give it (any one of them will do)."""
+
+
+def signatures_due(case: Case, agreement: Agreement | None = None) -> list[Signature]:
+    """R10: the signatures the agreement still needs, parties first, then guardians, then a mediator.
+
+    With no agreement recorded yet, the signatures an agreement recorded now would need.
+    A mediator signs only if they took part in the meeting.
+    """
+    chosen = case.agreement if agreement is None else agreement
+    signed = set(() if chosen is None else chosen.signatures)
+    due = [Signature(p.id, (p.id,)) for p in case.active_parties if p.id not in signed]
     for p in case.active_parties:
         if p.minor and not p.dispensed and not signed.intersection(p.guardians):
-            missing.append("a guardian of " + p.id)
+            due.append(Signature("a guardian of " + p.id, p.guardians))
     if not signed.intersection(case.mediators):
-        missing.append("a mediator")
-    return missing
+        met = () if case.meeting is None else case.meeting.attendees
+        due.append(Signature("a mediator", tuple(m for m in case.mediators if m in met)))
+    return due
+
+
+def missing_signatures(case: Case, agreement: Agreement) -> list[str]:
+    """R10: who still has to sign (a guardian or mediator slot is named by its options)."""
+    return [signature.label for signature in signatures_due(case, agreement)]
 
 
 def may_sign(case: Case, signer: str) -> bool:
@@ -369,6 +391,19 @@ def may_sign(case: Case, signer: str) -> bool:
 def overdue_items(agreement: Agreement, at: datetime) -> list[str]:
     """R11: the ids of open items whose deadline passed before `at`."""
     return [i.id for i in agreement.items if i.status is ItemStatus.OPEN and i.deadline < at]
+
+
+def report_problem(case: Case, reporter: Party, item: Item) -> str | None:
+    """R11: why this party (or their guardian for them) may not report on `item`, or ``None`` if they may.
+
+    The harmed party reports in a criminal case, any party in a civil one, and never the
+    party who owes the item.
+    """
+    if case.kind is CaseKind.CRIMINAL and reporter.role is not Role.HARMED:
+        return "in a criminal case the harmed party reports fulfilment"
+    if reporter.id == item.responsible:
+        return f"{reporter.id} owes item {item.id}; another party or staff reports it"
+    return None
 
 
 # --- R12 --------------------------------------------------------------------------
