@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from transitions import Machine
 
+from .errors import InvalidInput
+
 if TYPE_CHECKING:
     from ._events import Event
 
@@ -184,8 +186,6 @@ class Lifecycle:
             return stage
         after = self.moves.get((trigger, stage))
         if after is None:
-            from .errors import InvalidInput
-
             raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
         return after
 
@@ -215,7 +215,7 @@ class Lifecycle:
     def mermaid(self) -> str:
         """The lifecycle as a Mermaid ``stateDiagram-v2``, moves only, in machine order."""
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial.value}"]
-        lines += [f"    {source.value} --> {dest.value}: {t}" for t, source, dest in self.transitions if dest is not None]
+        lines += [f"    {src.value} --> {dest.value}: {t}" for t, src, dest in self.transitions if dest is not None]
         lines += [f"    {stage.value} --> [*]" for stage in Stage if stage.is_final]
         return "\n".join(lines) + "\n"
 
