@@ -22,7 +22,7 @@ from transitions import Machine
 
 import restorative as r
 from restorative import _demo
-from restorative._lifecycle import _TABLE
+from restorative._lifecycle import MEDIATION_TABLE as _TABLE
 
 
 def handle_sample() -> Callable[[], float]:

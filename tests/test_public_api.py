@@ -37,7 +37,7 @@ def test_errors_module_exports_its_tree() -> None:
 
 
 def test_private_modules_start_with_underscore() -> None:
-    public_modules = {"errors", "privacy", "simulation", "store", "testing", "verify"}
+    public_modules = {"commands", "errors", "events", "privacy", "process", "simulation", "store", "testing", "verify"}
     for info in pkgutil.iter_modules(restorative.__path__):
         assert info.name.startswith("_") or info.name in public_modules, info.name
         if info.name != "__main__":

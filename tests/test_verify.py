@@ -8,7 +8,7 @@ import pytest
 
 import restorative as r
 from restorative import verify
-from restorative._lifecycle import MOVES
+from restorative.process import MEDIATION
 
 
 @functools.cache
@@ -31,7 +31,7 @@ def test_every_stage_is_reached_and_every_machine_transition_exercised() -> None
     assert result.stages == frozenset(r.Stage)
     assert verify.transitions() <= result.exercised
     moves = {(t, s) for t, s, d in verify.transitions() if d is not None}
-    assert set(MOVES) == moves
+    assert set(MEDIATION.lifecycle.moves) == moves
 
 
 def test_three_party_cases_hold_every_rule_in_every_state() -> None:

@@ -52,13 +52,6 @@ from ._commands import (
     StartPreparation,
     Withdraw,
 )
-from ._decider import (
-    allowed,
-    decide,
-    evolve,
-    handle,
-    replay,
-)
 from ._events import (
     EVENT_TYPES,
     AdmissionRecorded,
@@ -100,7 +93,6 @@ from ._events import (
 from ._lifecycle import (
     ACTIVE_STAGES,
     FINAL_STAGES,
-    MACHINE,
     Stage,
     mermaid,
 )
@@ -145,6 +137,7 @@ from ._values import (
     Role,
     TalkChannel,
 )
+from .process._mediation import allowed, decide, evolve, handle, replay
 
 __version__ = "0.1.0"
 
@@ -204,7 +197,6 @@ __all__ = [
     "ItemFulfilled",
     "ItemKind",
     "ItemStatus",
-    "MACHINE",
     "MediatorAssigned",
     "MediatorReleased",
     "Meeting",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import cattrs
 from cattrs.strategies import configure_tagged_union
@@ -188,24 +188,38 @@ def _format(exc: BaseException, kind: type | None) -> str:
     return cattrs.v.format_exception(exc, kind)
 
 
-def from_data(data: Any, cls: type[T]) -> T:
+@overload
+def from_data(data: Any, cls: type[T]) -> T: ...
+@overload
+def from_data(data: Any, cls: object) -> Any: ...
+def from_data(data: Any, cls: Any) -> Any:
     """Decode JSON-compatible data into a value of class `cls`.
+
+    `cls` may also be one of the unions `Event` or `Command`: the data's ``"type"`` then
+    says which event or command it is (as `event_from_data` and `command_from_data`).
 
     Raises:
         DecodeError: the data does not make a valid `cls`.
     """
+    if cls is Event:
+        return event_from_data(data)
+    if cls is Command:
+        return command_from_data(data)
     names = frozenset({cls.__name__}) if cls in _TAGGED else None
     if names is not None:
-        event: T = _decode(data, _TAGGED[cls], names)
+        event = _decode(data, _TAGGED[cls], names)
         if type(event) is not cls:
             raise DecodeError(f"expected {cls.__name__}", path="$.type")
         return event
-    result: T = _decode(data, cls, None)
-    return result
+    return _decode(data, cls, None)
 
 
-def from_json(text: str | bytes, cls: type[T]) -> T:
-    """Decode JSON text into a value of class `cls`.
+@overload
+def from_json(text: str | bytes, cls: type[T]) -> T: ...
+@overload
+def from_json(text: str | bytes, cls: object) -> Any: ...
+def from_json(text: str | bytes, cls: Any) -> Any:
+    """Decode JSON text into a value of class `cls` (or of the union `Event` or `Command`).
 
     Raises:
         DecodeError: the text is not JSON or not a valid `cls`.

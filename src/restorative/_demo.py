@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from . import _commands as c
 from ._commands import Command
-from ._decider import handle
 from ._events import Event
 from ._values import (
     Actor,
@@ -25,6 +24,7 @@ from ._values import (
     Role,
     TalkChannel,
 )
+from .process._mediation import handle
 
 STAFF = Actor(id="staff-oslo-1", kind=ActorKind.STAFF)
 MEDIATOR = Actor(id="mediator-ane", kind=ActorKind.MEDIATOR)

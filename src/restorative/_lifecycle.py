@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from transitions import Machine
 
@@ -120,12 +121,8 @@ Transition = tuple[str, Stage, Stage | None]
 """A transition of a lifecycle: (trigger, source, destination, or ``None`` for a step)."""
 
 
-class Step(NamedTuple):
-    """One event of a log with the stage before it and the stage after it (the same for a step)."""
-
-    event: Event
-    before: Stage
-    after: Stage
+Step = tuple["Event", Stage, Stage]
+"""One event of a log with the stage before it and the stage after it (the same for a step)."""
 
 
 class Lifecycle:
@@ -179,37 +176,61 @@ class Lifecycle:
         """The stage after `event` in `stage`: a move's destination, or `stage` itself.
 
         Raises:
-            InvalidInput: the event's trigger does not move a case out of `stage`.
+            InvalidInput: the event's trigger does not move a case out of `stage` (in a
+                final stage: never, R2), or `event` is not an event.
         """
-        trigger = event.trigger
+        try:
+            trigger = event.trigger
+        except AttributeError:
+            raise InvalidInput(f"the stage walk takes events, not {type(event).__name__}") from None
         if trigger is None:
             return stage
         after = self.moves.get((trigger, stage))
-        if after is None:
-            raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
-        return after
+        if after is not None:
+            return after
+        if stage.is_final:
+            raise InvalidInput(f"R2: {type(event).__name__} cannot happen in the final stage {stage.value}")
+        raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
 
-    def walk(self, events: Iterable[Event], start: Stage | None = None) -> Iterator[Step]:
+    def walk(
+        self, events: Iterable[Event], start: Stage | None = None, *, since: datetime | None = None
+    ) -> Iterator[Step]:
         """The stage walk: each event with the stage before and after it, from `start`.
 
         The one place that follows a log through the stages; the decider, the store's
-        listing, the KPIs, the event log and the verifier all walk with it.
+        listing, the KPIs, the event log and the verifier all walk with it. It also holds
+        the log to R15: no event comes before the one before it (or before `since`, the
+        time of the last event already folded).
 
         Raises:
-            InvalidInput: an event's trigger cannot move the case from the stage it is in.
+            InvalidInput: an event's trigger cannot move the case from the stage it is in
+                (R2 in a final stage), an event goes back in time (R15), or something
+                that is not an event is in the log.
         """
         stage = self.initial if start is None else start
         moves = self.moves
+        last = since
         for event in events:
-            trigger = event.trigger
+            try:
+                trigger = event.trigger
+                at = event.at
+                backwards = last is not None and at < last
+            except (AttributeError, TypeError):
+                raise InvalidInput(f"the stage walk takes events with aware times, not {event!r:.200}") from None
+            if backwards:
+                raise InvalidInput(
+                    f"R15: {type(event).__name__} at {at.isoformat()} comes before the event before it "
+                    f"({last.isoformat() if last is not None else ''}); the log is corrupt or out of order"
+                )
+            last = at
             if trigger is None:
-                yield Step(event, stage, stage)
+                yield event, stage, stage
                 continue
             after = moves.get((trigger, stage))
             if after is None:
                 self.move(event, stage)  # raises, with the reason
             else:
-                yield Step(event, stage, after)
+                yield event, stage, after
                 stage = after
 
     def mermaid(self) -> str:

@@ -15,6 +15,7 @@ The copying code is generated once per (class, changed fields) and registered in
 from __future__ import annotations
 
 import linecache
+from types import FunctionType
 from typing import Any, TypeVar
 
 import attrs
@@ -35,7 +36,12 @@ def _twin(cls: type[Any]) -> type[Any]:
     twin = _TWINS.get(cls)
     if twin is not None:
         return twin
-    namespace = {"__slots__": tuple(cls.__dict__.get("__slots__", ())), "__setattr__": object.__setattr__}
+    namespace: dict[str, Any] = {
+        name: value
+        for name, value in cls.__dict__.items()
+        if not name.startswith("__") and isinstance(value, property | FunctionType)
+    }  # methods and properties, so code that reads a value reads its draft too
+    namespace |= {"__slots__": tuple(cls.__dict__.get("__slots__", ())), "__setattr__": object.__setattr__}
     twin = type(f"_{cls.__name__}Twin", cls.__bases__, namespace)
     probe = object.__new__(twin)
     probe.__class__ = cls  # raises TypeError here, once, if the layouts ever differ
@@ -43,7 +49,7 @@ def _twin(cls: type[Any]) -> type[Any]:
     return twin
 
 
-def _make(cls: type[Any], keys: tuple[str, ...]) -> Any:
+def _make(cls: type[Any], keys: tuple[str, ...], *, frozen: bool = True) -> Any:
     names = [a.name for a in attrs.fields(cls)]
     unknown = set(keys) - set(names)
     if unknown:
@@ -51,13 +57,26 @@ def _make(cls: type[Any], keys: tuple[str, ...]) -> Any:
     args = "".join(f", v_{k}" for k in keys)
     lines = [f"def replace_{cls.__name__}(o{args}):", "    n = new(twin)"]
     lines += [f"    n.{name} = {f'v_{name}' if name in keys else f'o.{name}'}" for name in names]
-    lines += ["    n.__class__ = cls", "    return n"]
+    lines += ["    n.__class__ = cls" if frozen else "", "    return n"]
     source = "\n".join(lines) + "\n"
-    filename = f"<restorative replace {cls.__name__}({', '.join(keys)})>"
+    filename = f"<restorative {'replace' if frozen else 'thaw'} {cls.__name__}({', '.join(keys)})>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"new": object.__new__, "twin": _twin(cls), "cls": cls}
     exec(compile(source, filename, "exec"), namespace)
     return namespace[f"replace_{cls.__name__}"]
+
+
+def replacer(cls: type[Any], *fields: str) -> Any:
+    """The generated copier of `cls` that takes the new values of `fields` positionally.
+
+    ``replacer(Party, "progress")(party, flags)`` is `replace` without building keyword
+    arguments and a key on every call, for the folds that run on every event.
+    """
+    key = (cls, fields)
+    fn = _REPLACERS.get(key)
+    if fn is None:
+        fn = _REPLACERS[key] = _make(cls, fields)
+    return fn
 
 
 def replace(obj: T, **changes: Any) -> T:
@@ -67,4 +86,25 @@ def replace(obj: T, **changes: Any) -> T:
     if fn is None:
         fn = _REPLACERS[key] = _make(type(obj), key[1])
     result: T = fn(obj, *changes.values())
+    return result
+
+
+def thaw(obj: Any) -> Any:
+    """A mutable copy of the frozen attrs value `obj`: its twin, with the same fields and methods.
+
+    Fill it with ordinary attribute stores, then `freeze` it; nothing else may hold it.
+    """
+    key = (type(obj), ("<thaw>",))
+    fn = _REPLACERS.get(key)
+    if fn is None:
+        fn = _REPLACERS[key] = _make(type(obj), (), frozen=False)
+    return fn(obj)
+
+
+def freeze(draft: Any, cls: type[T]) -> T:
+    """Turn a draft made by `thaw` into the frozen value of `cls` it stands for, in place."""
+    if type(draft) is not _TWINS.get(cls):
+        raise TypeError(f"not a draft of {cls.__name__}: {type(draft).__name__}")
+    draft.__class__ = cls
+    result: T = draft
     return result

@@ -17,7 +17,8 @@ The tree::
     │   ├── IntegrityError           stored rows were edited, deleted or reordered
     │   └── VaultError               personal data that is missing, erased or changed
     │       └── WrongKey             the master key does not open a person's key
-    └── SimulationError              the rules refused a simulated command (a bug to report)
+    ├── SimulationError              the rules refused a simulated command (a bug to report)
+    └── DefinitionError              a process definition whose registrations disagree
 
 Every `Refused` leaves the case exactly as it was (R16).
 Each error carries its facts as attributes, and its message says what to do.
@@ -256,6 +257,21 @@ class SimulationError(RestorativeError):
         self.refusal = refusal
 
 
+class DefinitionError(RestorativeError):
+    """A process definition's parts do not fit together; raised when the definition is built (at import).
+
+    Attributes:
+        definition: the definition's name.
+        problems: every disagreement found, each in words (a command nobody decides, an
+            event folded twice, a trigger the lifecycle does not know).
+    """
+
+    def __init__(self, definition: str, problems: Iterable[str]) -> None:
+        self.definition = definition
+        self.problems = tuple(problems)
+        super().__init__(f"process definition {definition!r} is inconsistent: " + "; ".join(self.problems))
+
+
 def _name(stage: Stage | None) -> str:
     return "(no case yet)" if stage is None else stage.value
 
@@ -264,6 +280,7 @@ __all__ = [
     "CaseNotFound",
     "ConcurrencyError",
     "DecodeError",
+    "DefinitionError",
     "IntegrityError",
     "InvalidInput",
     "NotPermitted",

@@ -18,7 +18,6 @@ import attrs
 import pytest
 
 import restorative as r
-from restorative import _invariants
 from restorative._commands import Command
 from restorative._eventlog.log import csv_text
 from restorative.errors import RuleViolation, ScenarioError, SimulationError
@@ -34,6 +33,7 @@ from restorative.simulation import (
     simulate_case,
     wilson,
 )
+from restorative.verify import _oracle as _invariants
 
 ROOT = Path(__file__).parent.parent.parent
 SCENARIOS = ROOT / "examples" / "scenarios"

@@ -16,7 +16,6 @@ from typing import Any
 
 from .. import _commands as c
 from .._commands import Command
-from .._decider import allowed, handle
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Stage
 from .._rules import cooling_off_days, may_dispense
@@ -40,6 +39,7 @@ from .._values import (
     TalkChannel,
 )
 from ..errors import InvalidInput, Refused, SimulationError
+from ..process._mediation import allowed, handle
 from ._scenario import Distribution, Scenario
 
 _ITEM_KINDS = tuple(ItemKind)

@@ -12,11 +12,11 @@ from .. import _events as e
 from .._checks import id_problem, shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
 from .._commands import Command, ReferCase
-from .._decider import decide, replay
 from .._events import Event
-from .._lifecycle import MOVES, Stage
+from .._lifecycle import Stage, walk
 from .._values import Case, CaseKind
 from ..errors import CaseNotFound, ConcurrencyError, DecodeError, IntegrityError, InvalidInput
+from ..process._mediation import decide, replay
 from ._protocol import StoredEvent
 
 _EVENT_TYPES = frozenset(e.EVENT_TYPES)
@@ -155,19 +155,10 @@ def summarize(
         if kind is None or stage is None:
             raise InvalidInput(f"case {case_id} has no listing row")
         rest = events
-    last = None
-    for event in rest:
+    for event, _, after in walk(rest, stage):  # an impossible move, or time going back (R15), raises
         if type(event) is e.CaseReferred:
             raise InvalidInput(f"case {case_id} is already open")
-        if last is not None and event.at < last:
-            raise InvalidInput("R15: events must not go back in time")
-        last = event.at
-        trigger = event.trigger
-        if trigger is not None:
-            moved = MOVES.get((trigger, stage))
-            if moved is None:
-                raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
-            stage = moved
+        stage = after
     return kind, stage, events[-1].at
 
 

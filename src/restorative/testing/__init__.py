@@ -21,7 +21,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._alphabet import Cast
+    from ..verify import Cast
     from . import strategies
     from ._adapters import Adapter, DeciderAdapter, StoreAdapter
     from ._asserts import assert_accepted, assert_refused, assert_withdrawal_accepted
@@ -55,7 +55,7 @@ _HOMES = {
     "CaseFactory": "._factory",
     "Clock": "._factory",
     "CaseStateMachine": "._machine",
-    "Cast": ".._alphabet",
+    "Cast": "..verify",
 }
 """Where each public name lives, for the lazy import below."""
 

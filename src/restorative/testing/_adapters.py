@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._commands import Command
-from .._decider import decide as _decide
-from .._decider import replay
 from .._events import Event
-from .._invariants import Decide
 from .._values import Case
+from ..process._mediation import decide as _decide
+from ..process._mediation import replay
 from ..store import EventStore
+from ..verify._oracle import Decide
 
 
 class Adapter:

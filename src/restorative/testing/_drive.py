@@ -8,15 +8,15 @@ from datetime import timedelta
 import attrs
 from attrs import frozen
 
-from .. import _alphabet
-from .._alphabet import Cast, state_key
 from .._commands import AdjournMeeting, AssignStaff, Command, DeclareConflict, ReferCase, ReleaseMediator
-from .._decider import decide, replay
 from .._events import Event
-from .._lifecycle import FINAL_STAGES, MOVES, Stage
+from .._lifecycle import FINAL_STAGES, MEDIATION, Stage
 from .._timeline import timeline
 from .._values import Case
 from ..errors import RestorativeError
+from ..process._mediation import decide, replay
+from ..verify import _alphabet
+from ..verify._alphabet import Cast, state_key
 
 RANK: dict[Stage, int] = {
     Stage.REFERRED: 0,
@@ -91,7 +91,7 @@ def _reaches() -> dict[Stage, frozenset[Stage]]:
         seen, todo = {start}, [start]
         while todo:
             here = todo.pop()
-            for (_, source), dest in MOVES.items():
+            for (_, source), dest in MEDIATION.moves.items():
                 if source is here and dest not in seen:
                     seen.add(dest)
                     todo.append(dest)

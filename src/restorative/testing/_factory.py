@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from .._alphabet import Cast
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._values import CaseKind
 from ..store import EventStore
 from ..verify import Configuration
+from ..verify._alphabet import Cast
 from ._drive import History, walk
 
 START = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)

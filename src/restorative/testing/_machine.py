@@ -10,17 +10,18 @@ from hypothesis import event as note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from .. import _alphabet, _invariants
-from .._alphabet import STRANGER, Cast
 from .._commands import Command, ReferCase, Withdraw
-from .._decider import decide, replay
 from .._events import Event
-from .._invariants import Violation
 from .._lifecycle import ACTIVE_STAGES, Stage
 from .._replace import replace
 from .._timeline import describe_command
 from .._values import Actor, ActorKind, Case
 from ..errors import RestorativeError
+from ..process._mediation import decide, replay
+from ..verify import _alphabet
+from ..verify import _oracle as _invariants
+from ..verify._alphabet import STRANGER, Cast
+from ..verify._oracle import Violation
 from . import strategies as rst
 from ._adapters import Adapter, DeciderAdapter
 from ._drive import History, later

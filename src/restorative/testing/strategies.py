@@ -24,16 +24,16 @@ from datetime import date, timedelta
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .. import _alphabet
-from .._alphabet import STRANGER, Cast
 from .._commands import Command, ReferCase
-from .._decider import decide
 from .._lifecycle import Stage
 from .._policy import Continuation, Policy
 from .._replace import replace
 from .._rules import cooling_off_days
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
 from ..errors import Refused, RestorativeError
+from ..process._mediation import decide
+from ..verify import _alphabet
+from ..verify._alphabet import STRANGER, Cast
 from ._drive import History, walk
 from ._factory import START
 

@@ -1,24 +1,7 @@
-"""Exhaustive verification: every reachable state of bounded cases, every rule checked in each.
-
-`explore` starts from the referral of each `Configuration` (2, 3 or 4 parties; criminal
-and civil; with and without a minor; the Norwegian policy and a custom one; support
-persons and one adjournment on offer) and tries every command of a finite alphabet in
-every state, breadth first, so the first violation found for a rule comes with a
-shortest history that shows it. Two cases count as one state when they differ only in
-their version and in the order of sets (signatures, confidentiality, assignments).
-
-Besides the rules checked on every accepted and every refused command (the same
-checks the testing kit runs), the exploration checks that every stage is reached,
-every transition of the lifecycle machine is exercised, and every open state can
-still reach a final one.
-
-`paths` gives the shortest command sequence to every stage and every transition,
-for example-based tests and for reading.
-"""
+"""Exhaustive exploration of bounded cases, and shortest paths; see `restorative.verify`."""
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -28,31 +11,24 @@ from typing import Any
 
 from attrs import field, frozen
 
-from . import _alphabet, _invariants
-from . import _commands as c
+from .. import _commands as c
+from .._commands import Command
+from .._events import Event
+from .._lifecycle import FINAL_STAGES, Stage, Transition, walk
+from .._policy import Continuation, Policy
+from .._replace import replace
+from .._timeline import describe_command
+from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
+from ..errors import InvalidInput
+from ..process import MEDIATION
+from . import _alphabet
+from . import _oracle as _invariants
 from ._alphabet import Cast, state_key
-from ._commands import Command
-from ._decider import decide as _decide
-from ._decider import evolve, replay
-from ._events import Event
-from ._invariants import Decide, Violation
-from ._lifecycle import FINAL_STAGES, MACHINE, MOVES, Stage
-from ._policy import Continuation, Policy
-from ._replace import replace
-from ._timeline import describe_command
-from ._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
+from ._oracle import Decide, Violation
 
-__all__ = [
-    "CUSTOM_POLICY",
-    "Cast",
-    "Configuration",
-    "Exploration",
-    "Finding",
-    "Path",
-    "explore",
-    "paths",
-    "transitions",
-]
+_decide = MEDIATION.decide
+evolve = MEDIATION.evolve
+replay = MEDIATION.replay
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """When every explored case is referred."""
@@ -69,19 +45,10 @@ CUSTOM_POLICY = Policy(
 )
 """A policy unlike Norway's on every flag the rules read: the second policy the verifier explores."""
 
-Transition = tuple[str, Stage, Stage | None]
-"""A transition of the lifecycle machine: (trigger, source, destination or None for a step)."""
 
-
-@functools.cache
 def transitions() -> frozenset[Transition]:
-    """Return every transition of the lifecycle machine, moves and steps."""
-    found: set[Transition] = set()
-    for name, event in MACHINE.events.items():
-        for source, moves in event.transitions.items():
-            for move in moves:
-                found.add((name, Stage(source), None if move.dest is None else Stage(move.dest)))
-    return frozenset(found)
+    """Return every transition of the mediation lifecycle, moves and steps."""
+    return frozenset(MEDIATION.lifecycle.transitions)
 
 
 @frozen(kw_only=True)
@@ -353,10 +320,8 @@ class _Run:
                 after = case
                 stage = case.stage
                 self.exercised.add((command.trigger, stage, None))
+                self.exercised.update(_moved(events, stage))
                 for event in events:
-                    if event.trigger is not None:
-                        self.exercised.add((event.trigger, stage, MOVES.get((event.trigger, stage))))
-                        stage = MOVES.get((event.trigger, stage)) or stage
                     after = evolve(after, event)
                 self.find(graph, number, _invariants.accepted(case, command, after, events), command)
                 self._stranger(graph, number, case, command)
@@ -410,6 +375,18 @@ class _Run:
                 stuck = Violation("dead-end", f"no final stage is reachable from this {stage} state")
                 self.find(graph, number, [stuck])
                 break
+
+
+def _moved(events: Sequence[Event], stage: Stage) -> list[Transition]:
+    """The moves the events make from `stage`, by the stage walk (up to one it cannot make)."""
+    found: list[Transition] = []
+    try:
+        for event, before, after in walk(events, stage):
+            if event.trigger is not None:
+                found.append((event.trigger, before, after))
+    except InvalidInput:
+        pass  # an impossible move: the oracle reports it (R2)
+    return found
 
 
 def _explore_one(configuration: Configuration, decide: Decide) -> _Run:
@@ -535,14 +512,10 @@ def paths(parties: int = 2, *, configurations: Sequence[Configuration] | None = 
                     events = _decide(case, command)
                 except Exception:
                     continue
-                stage = case.stage
-                targets = [_target((command.trigger, stage, None))]
-                for event in events:
-                    if event.trigger is not None:
-                        dest = MOVES.get((event.trigger, stage))
-                        targets.append(_target((event.trigger, stage, dest)))
-                        stage = dest or stage
+                moved = _moved(events, case.stage)
+                targets = [_target((command.trigger, case.stage, None)), *map(_target, moved)]
+                stage = moved[-1][2] if moved else case.stage
                 for target in targets:
-                    offer(target, configuration, (*prefix, command), stage)
+                    offer(target, configuration, (*prefix, command), stage or case.stage)
     wanted = [f"stage {stage.value}" for stage in Stage] + sorted(_target(t) for t in transitions())
     return tuple(best[target] for target in wanted if target in best)

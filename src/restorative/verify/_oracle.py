@@ -1,4 +1,4 @@
-"""The rules restated as checks on what a decider did: the oracle of the verifier and the testing kit.
+"""The oracle: the rules restated as checks on what a decider did, for the verifier and the testing kit.
 
 The checks read only values (cases, commands, events, errors), never the predicates in
 `_rules`, so a broken predicate or a broken guard in the decider shows up as a
@@ -15,15 +15,14 @@ from typing import Any
 import attrs
 from attrs import frozen
 
-from . import _commands as c
-from . import _events as e
-from ._commands import Command
-from ._decider import replay
-from ._events import Event
-from ._lifecycle import FINAL_STAGES, MOVES, Stage
-from ._policy import Continuation
-from ._rules import RULES
-from ._values import (
+from .. import _commands as c
+from .. import _events as e
+from .._commands import Command
+from .._events import Event
+from .._lifecycle import FINAL_STAGES, Stage, walk
+from .._policy import Continuation
+from .._rules import RULES
+from .._values import (
     ActorKind,
     Case,
     CaseKind,
@@ -37,7 +36,8 @@ from ._values import (
     ReportKind,
     Role,
 )
-from .errors import InvalidInput, Refused, RestorativeError
+from ..errors import InvalidInput, Refused, RestorativeError
+from ..process import MEDIATION
 
 Decide = Callable[[Case | None, Command], tuple[Event, ...]]
 """A decider: `restorative.decide`, or the system under test in its shape."""
@@ -182,13 +182,10 @@ def accepted(before: Case, command: Command, after: Case, events: Sequence[Event
         yield Violation("R14", f"{name} accepted although {problem}")
     stage = before.stage
     for event in events:
-        trigger = event.trigger
-        if trigger is not None:
-            nxt = MOVES.get((trigger, stage))
-            if nxt is None:
-                yield Violation("R2", f"{type(event).__name__} moved the case out of {stage.value}")
-            else:
-                stage = nxt
+        try:
+            ((_, _, stage),) = walk((event,), stage)
+        except InvalidInput:
+            yield Violation("R2", f"{type(event).__name__} moved the case out of {stage.value}")
         yield from _event(before, command, after, event)
     if stage is not after.stage:
         yield Violation("R15", f"the events lead to {stage.value} but the case is in {after.stage.value}")
@@ -428,7 +425,7 @@ def history(events: Iterable[Event], case: Case) -> Iterator[Violation]:
     if times != sorted(times):
         yield Violation("R15", "the history goes back in time")
     try:
-        replayed = replay(log)
+        replayed = MEDIATION.replay(log)
     except RestorativeError as error:
         yield Violation("R15", f"the history does not replay: {error}")
         return

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from attrs import frozen
 
-from . import _commands as c
-from ._commands import Command
-from ._lifecycle import TAKES
-from ._values import (
+from .. import _commands as c
+from .._commands import Command
+from .._lifecycle import MEDIATION
+from .._values import (
     Actor,
     ActorKind,
     Case,
@@ -136,7 +136,7 @@ def commands(case: Case, cast: Cast = Cast()) -> Iterator[Command]:
     Commands are dated at the case's last event, except `EndCoolingOff` (dated when the
     cooling-off period ends) and `CheckDeadlines` (a day after the next open deadline).
     """
-    takes = TAKES[case.stage]
+    takes = MEDIATION.takes[case.stage]
     at = case.updated_at
     staff = _as(case.staff[0], ActorKind.STAFF)
     med = mediator_of(case)
@@ -251,7 +251,7 @@ def _confidentiality(case: Case) -> Iterator[Command]:
 
     Before a meeting is scheduled only the mediator does, which keeps the state space small.
     """
-    if "agree_confidentiality" not in TAKES[case.stage]:
+    if "agree_confidentiality" not in MEDIATION.takes[case.stage]:
         return
     at = case.updated_at
     if case.meeting is None:

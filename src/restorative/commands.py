@@ -1,0 +1,76 @@
+"""Every command: what an actor asks a case to do, one class each, and their union `Command`.
+
+``from restorative.commands import Command`` types a list of commands in your own code
+(``list[Command]``); ``restorative.from_json(text, Command)`` reads any of them back.
+The same names are re-exported from `restorative`.
+"""
+
+from __future__ import annotations
+
+from ._commands import (
+    COMMAND_TYPES,
+    AcceptCase,
+    AdjournMeeting,
+    AgreeConfidentiality,
+    ApproveParticipant,
+    AssignMediator,
+    AssignStaff,
+    CheckDeadlines,
+    Command,
+    DeclareConflict,
+    DeclineCase,
+    DiscloseParticipant,
+    DispenseGuardianConsent,
+    EndCoolingOff,
+    GiveConsent,
+    GiveGuardianConsent,
+    GrantExemption,
+    HoldMeeting,
+    HoldPreparatoryTalk,
+    InformParty,
+    ProposeParticipant,
+    RecordAdmission,
+    RecordAgreement,
+    RecordNoAgreement,
+    ReferCase,
+    ReleaseMediator,
+    ReportItem,
+    ScheduleMeeting,
+    SignAgreement,
+    StartPreparation,
+    Withdraw,
+)
+
+__all__ = [
+    "AcceptCase",
+    "AdjournMeeting",
+    "AgreeConfidentiality",
+    "ApproveParticipant",
+    "AssignMediator",
+    "AssignStaff",
+    "COMMAND_TYPES",
+    "CheckDeadlines",
+    "Command",
+    "DeclareConflict",
+    "DeclineCase",
+    "DiscloseParticipant",
+    "DispenseGuardianConsent",
+    "EndCoolingOff",
+    "GiveConsent",
+    "GiveGuardianConsent",
+    "GrantExemption",
+    "HoldMeeting",
+    "HoldPreparatoryTalk",
+    "InformParty",
+    "ProposeParticipant",
+    "RecordAdmission",
+    "RecordAgreement",
+    "RecordNoAgreement",
+    "ReferCase",
+    "ReleaseMediator",
+    "ReportItem",
+    "ScheduleMeeting",
+    "SignAgreement",
+    "StartPreparation",
+    "Withdraw",
+]

@@ -1,0 +1,180 @@
+"""The meeting: scheduled with its agreed attendees (R5-R7), held with those present who keep
+confidentiality (R8), or adjourned for another one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from .. import _commands as c
+from .. import _events as e
+from .._replace import replace
+from .._rules import attendee_problem, conflicted, has_exemption, people
+from .._values import Actor, ActorKind, Case, Exemption, Meeting
+from ..errors import InvalidInput, NotPermitted
+from . import _guards as guard
+from ._registry import Changes, Events, Part
+
+part = Part("meeting")
+_MEDIATOR = (ActorKind.MEDIATOR,)
+
+
+def _check_mediators(case: Case, mediators: Iterable[str]) -> None:
+    """R5: one to the policy's number of mediators attend, none conflicted."""
+    chosen = list(mediators)
+    limit = case.policy.max_mediators
+    if not 1 <= len(chosen) <= limit:
+        raise guard.refuse(case, "R5", f"a meeting needs 1 to {limit} assigned mediators, {len(chosen)} attend")
+    for m in chosen:
+        towards = conflicted(case, m)
+        if towards is not None:
+            raise guard.refuse(case, "R5", f"{m} has a conflict of interest towards {towards}; release them first")
+
+
+@part.command(c.ScheduleMeeting, by=(ActorKind.MEDIATOR, ActorKind.STAFF))
+def schedule_meeting(case: Case, command: c.ScheduleMeeting) -> Events:
+    """R5, R6, R7: impartial mediators, every party prepared and on the list, every other attendee agreed."""
+    guard.mediator_or_staff(case, command.actor)
+    if command.starts_at < command.at:
+        raise InvalidInput(
+            "a meeting is scheduled for a time after it is scheduled (starts_at >= at)", field="starts_at"
+        )
+    _check_mediators(case, (a for a in command.attendees if a in case.mediators))
+    if case.policy.preparatory_talks_required:
+        unprepared = [p.id for p in case.active_parties if not p.prepared]
+        if unprepared:
+            raise guard.refuse(case, "R6", f"hold a preparatory talk with {', '.join(unprepared)} first")
+    attendees = set(command.attendees)
+    absent = [p.id for p in case.active_parties if p.id not in attendees]
+    if absent:
+        raise guard.refuse(case, "R7", f"parties attend the meeting themselves: add {', '.join(absent)}")
+    for person in command.attendees:
+        problem = attendee_problem(case, person)
+        if problem is not None:
+            raise guard.refuse(case, "R7", problem)
+    for party_id in command.remote:
+        guard.party(case, party_id, "remote")
+        if party_id not in attendees:
+            raise InvalidInput(f"{party_id} attends remotely but is not on the attendee list", field="remote")
+        if not has_exemption(case, party_id, Exemption.REMOTE_ATTENDANCE):
+            hint = f"{party_id} attends in person unless staff record a remote-attendance exemption"
+            raise guard.refuse(case, "R7", hint)
+    return (
+        e.MeetingScheduled(
+            actor=command.actor,
+            at=command.at,
+            kind=command.kind,
+            starts_at=command.starts_at,
+            attendees=command.attendees,
+            remote=command.remote,
+        ),
+    )
+
+
+@part.event(
+    e.MeetingScheduled,
+    say=lambda ev: (
+        f"{ev.kind.value.replace('_', ' ')} meeting scheduled for {ev.starts_at:%Y-%m-%d %H:%M} with "
+        + ", ".join(ev.attendees)
+    ),
+)
+def meeting_scheduled(case: Case, event: e.MeetingScheduled) -> Changes:
+    meeting = Meeting(kind=event.kind, starts_at=event.starts_at, attendees=event.attendees, remote=event.remote)
+    return {"meeting": meeting}
+
+
+def capacity(case: Case, person: str) -> ActorKind:
+    """In which capacity a person known to the case takes part in it."""
+    if case.party(person) is not None:
+        return ActorKind.PARTY
+    if person in case.mediators:
+        return ActorKind.MEDIATOR
+    if person in case.staff:
+        return ActorKind.STAFF
+    if any(person in p.guardians for p in case.parties):
+        return ActorKind.GUARDIAN
+    return ActorKind.PARTICIPANT
+
+
+def _for_themself(case: Case, actor: Actor, at: datetime) -> Sequence[c.Command] | None:
+    if actor.kind is ActorKind.MEDIATOR:
+        return None  # a mediator also records it for others: that needs a person
+    return (c.AgreeConfidentiality(actor=actor, at=at, person_id=actor.id),)
+
+
+@part.command(c.AgreeConfidentiality, by=tuple(ActorKind), candidates=_for_themself)
+def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events:
+    """R8: a person agrees for themself, or a mediator records that they agreed."""
+    actor = command.actor
+    person = command.person_id
+    if person not in people(case):
+        raise InvalidInput(f"{person!r} takes no part in case {case.id}", field="person_id")
+    if actor.id == person:
+        if capacity(case, person) is not actor.kind:
+            raise NotPermitted(actor.id, case.stage, f"{person} takes part as {capacity(case, person).value}")
+    elif actor.kind is ActorKind.MEDIATOR:
+        guard.mediator(case, actor)
+    else:
+        raise NotPermitted(
+            actor.id, case.stage, "people agree to confidentiality for themselves, or a mediator records it"
+        )
+    party = case.party(person)
+    if party is not None and party.withdrawn:
+        raise guard.refuse(case, "R1", f"{person} has withdrawn from the case and takes no further part")
+    if person in case.confidential:
+        raise guard.refuse(case, "R8", f"{person} has already agreed to keep confidentiality")
+    return (e.ConfidentialityAgreed(actor=actor, at=command.at, person_id=person),)
+
+
+@part.event(e.ConfidentialityAgreed, say=lambda ev: f"{ev.person_id} agreed to keep confidentiality")
+def confidentiality_agreed(case: Case, event: e.ConfidentialityAgreed) -> Changes:
+    return {"confidential": (*case.confidential, event.person_id)}
+
+
+@part.command(c.HoldMeeting, by=_MEDIATOR)
+def hold_meeting(case: Case, command: c.HoldMeeting) -> Events:
+    """R8, R5, R7: everyone present was on the list, may still attend and keeps confidentiality."""
+    guard.mediator(case, command.actor)
+    meeting = guard.meeting(case)
+    if meeting.held_at is not None:
+        raise guard.refuse(case, "R8", "the meeting was already held; record the agreement, no agreement, or adjourn")
+    if command.at < meeting.starts_at:
+        raise guard.refuse(case, "R8", f"the meeting is scheduled for {meeting.starts_at.isoformat()}")
+    attendees = set(meeting.attendees)
+    for person in command.present:
+        party = case.party(person)
+        if party is not None and party.withdrawn:
+            raise guard.refuse(case, "R8", f"{person} has withdrawn from the case and may not be present")
+        if person not in attendees:
+            raise guard.refuse(case, "R8", f"{person} was not on the agreed attendee list; they may not be present")
+        if person not in case.confidential:
+            raise guard.refuse(case, "R8", f"{person} has not agreed to keep confidentiality")
+        problem = attendee_problem(case, person)  # e.g. came with a party who has withdrawn, or was released
+        if problem is not None:
+            raise guard.refuse(case, "R8", f"{problem}, so they may not be present")
+    present = set(command.present)
+    if command.actor.id not in present:
+        raise guard.refuse(case, "R8", f"{command.actor.id} records only a meeting they are present at")
+    _check_mediators(case, (p for p in command.present if p in case.mediators))
+    absent = [p.id for p in case.active_parties if p.id not in present]
+    if absent:
+        hint = f"the parties attend themselves; {', '.join(absent)} is absent: adjourn instead"
+        raise guard.refuse(case, "R7", hint)
+    return (e.MeetingHeld(actor=command.actor, at=command.at, present=command.present),)
+
+
+@part.event(e.MeetingHeld, say=lambda ev: f"meeting held with {', '.join(ev.present)} present")
+def meeting_held(case: Case, event: e.MeetingHeld) -> Changes:
+    return {"meeting": replace(guard.meeting(case), held_at=event.at), "meetings_held": case.meetings_held + 1}
+
+
+@part.command(c.AdjournMeeting, by=_MEDIATOR)
+def adjourn_meeting(case: Case, command: c.AdjournMeeting) -> Events:
+    """The mediator adjourns the meeting for another; the case goes back to preparation."""
+    guard.mediator(case, command.actor)
+    return (e.MeetingAdjourned(actor=command.actor, at=command.at),)
+
+
+@part.event(e.MeetingAdjourned, say=lambda ev: "meeting adjourned; back to preparation")
+def meeting_adjourned(case: Case, event: e.MeetingAdjourned) -> Changes:
+    return {"meeting": None, "adjournments": case.adjournments + 1}
