@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -117,6 +117,8 @@ MEDIATION_TABLE: tuple[tuple[str, Sequence[Stage], Stage | None], ...] = (
 )
 
 
+_DAWN = datetime.min.replace(tzinfo=UTC)
+
 Transition = tuple[str, Stage, Stage | None]
 """A transition of a lifecycle: (trigger, source, destination, or ``None`` for a step)."""
 
@@ -209,18 +211,18 @@ class Lifecycle:
         """
         stage = self.initial if start is None else start
         moves = self.moves
-        last = since
+        last = _DAWN if since is None else since
         for event in events:
             try:
                 trigger = event.trigger
                 at = event.at
-                backwards = last is not None and at < last
+                backwards = at < last
             except (AttributeError, TypeError):
                 raise InvalidInput(f"the stage walk takes events with aware times, not {event!r:.200}") from None
             if backwards:
                 raise InvalidInput(
                     f"R15: {type(event).__name__} at {at.isoformat()} comes before the event before it "
-                    f"({last.isoformat() if last is not None else ''}); the log is corrupt or out of order"
+                    f"({last.isoformat()}); the log is corrupt or out of order"
                 )
             last = at
             if trigger is None:

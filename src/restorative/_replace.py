@@ -15,6 +15,7 @@ The copying code is generated once per (class, changed fields) and registered in
 from __future__ import annotations
 
 import linecache
+from collections.abc import Callable
 from types import FunctionType
 from typing import Any, TypeVar
 
@@ -66,7 +67,7 @@ def _make(cls: type[Any], keys: tuple[str, ...], *, frozen: bool = True) -> Any:
     return namespace[f"replace_{cls.__name__}"]
 
 
-def replacer(cls: type[Any], *fields: str) -> Any:
+def replacer(cls: type[T], *fields: str) -> Callable[..., T]:
     """The generated copier of `cls` that takes the new values of `fields` positionally.
 
     ``replacer(Party, "progress")(party, flags)`` is `replace` without building keyword
@@ -76,7 +77,8 @@ def replacer(cls: type[Any], *fields: str) -> Any:
     fn = _REPLACERS.get(key)
     if fn is None:
         fn = _REPLACERS[key] = _make(cls, fields)
-    return fn
+    copier: Callable[..., T] = fn
+    return copier
 
 
 def replace(obj: T, **changes: Any) -> T:
@@ -89,16 +91,22 @@ def replace(obj: T, **changes: Any) -> T:
     return result
 
 
+def thawer(cls: type[Any]) -> Callable[[Any], Any]:
+    """The generated function that makes a mutable copy (a twin) of a frozen value of `cls`."""
+    key = (cls, ("<thaw>",))
+    fn = _REPLACERS.get(key)
+    if fn is None:
+        fn = _REPLACERS[key] = _make(cls, (), frozen=False)
+    copier: Callable[[Any], Any] = fn
+    return copier
+
+
 def thaw(obj: Any) -> Any:
     """A mutable copy of the frozen attrs value `obj`: its twin, with the same fields and methods.
 
     Fill it with ordinary attribute stores, then `freeze` it; nothing else may hold it.
     """
-    key = (type(obj), ("<thaw>",))
-    fn = _REPLACERS.get(key)
-    if fn is None:
-        fn = _REPLACERS[key] = _make(type(obj), (), frozen=False)
-    return fn(obj)
+    return thawer(type(obj))(obj)
 
 
 def freeze(draft: Any, cls: type[T]) -> T:

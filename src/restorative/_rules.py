@@ -8,7 +8,7 @@ pure functions of a case (and its `Policy`); the decider calls them and raises
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import NamedTuple
@@ -361,21 +361,31 @@ def signatures_due(case: Case, agreement: Agreement | None = None) -> list[Signa
     With no agreement recorded yet, the signatures an agreement recorded now would need.
     A mediator signs only if they took part in the meeting.
     """
-    chosen = case.agreement if agreement is None else agreement
-    signed = set(() if chosen is None else chosen.signatures)
-    due = [Signature(p.id, (p.id,)) for p in case.active_parties if p.id not in signed]
-    for p in case.active_parties:
+    return list(_due(case, case.agreement if agreement is None else agreement))
+
+
+def _due(case: Case, agreement: Agreement | None) -> Iterator[Signature]:
+    signed = set(() if agreement is None else agreement.signatures)
+    active = case.active_parties
+    for p in active:
+        if p.id not in signed:
+            yield Signature(p.id, (p.id,))
+    for p in active:
         if p.minor and not p.dispensed and not signed.intersection(p.guardians):
-            due.append(Signature("a guardian of " + p.id, p.guardians))
+            yield Signature("a guardian of " + p.id, p.guardians)
     if not signed.intersection(case.mediators):
         met = () if case.meeting is None else case.meeting.attendees
-        due.append(Signature("a mediator", tuple(m for m in case.mediators if m in met)))
-    return due
+        yield Signature("a mediator", tuple(m for m in case.mediators if m in met))
 
 
 def missing_signatures(case: Case, agreement: Agreement) -> list[str]:
     """R10: who still has to sign (a guardian or mediator slot is named by its options)."""
-    return [signature.label for signature in signatures_due(case, agreement)]
+    return [signature.label for signature in _due(case, agreement)]
+
+
+def fully_signed(case: Case, agreement: Agreement) -> bool:
+    """R10: whether nobody is missing from the agreement's signatures."""
+    return next(_due(case, agreement), None) is None
 
 
 def may_sign(case: Case, signer: str) -> bool:

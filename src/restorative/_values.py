@@ -418,4 +418,4 @@ class Case:
     @property
     def active_parties(self) -> tuple[Party, ...]:
         """The parties who have not withdrawn."""
-        return tuple(p for p in self.parties if not p.withdrawn)
+        return tuple([p for p in self.parties if not p.progress._value_ & _WITHDRAWN])

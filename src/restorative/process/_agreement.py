@@ -3,7 +3,7 @@ cooling-off period (R10); or no agreement at all."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -12,7 +12,7 @@ from .. import _events as e
 from .._commands import Command
 from .._lifecycle import Stage
 from .._replace import replace, replacer
-from .._rules import cooling_off_days, latest_deadline, may_sign, missing_signatures
+from .._rules import cooling_off_days, fully_signed, latest_deadline, may_sign
 from .._values import Actor, ActorKind, Agreement, Case, CaseKind, ItemStatus, Outcome, ReportKind
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
@@ -21,6 +21,9 @@ from ._reports import report
 
 part = Part("agreement")
 _MEDIATOR = (ActorKind.MEDIATOR,)
+_signed = replacer(Agreement, "signatures")
+_recorded = replacer(Agreement, "items", "made_at", "cooling_off_days")
+_BLANK = Agreement(items=(), made_at=datetime(2000, 1, 1, tzinfo=UTC))
 
 
 def _held(case: Case) -> None:
@@ -66,7 +69,8 @@ def record_agreement(case: Case, command: c.RecordAgreement) -> Events:
     ),
 )
 def agreement_recorded(case: Case, event: e.AgreementRecorded) -> Changes:
-    return {"agreement": Agreement(items=event.items, made_at=event.at, cooling_off_days=event.cooling_off_days)}
+    # Copied from a blank agreement rather than built: the stage walk has already held `at` to R15.
+    return {"agreement": _recorded(_BLANK, event.items, event.at, event.cooling_off_days)}
 
 
 @part.command(c.RecordNoAgreement, by=_MEDIATOR)
@@ -114,7 +118,7 @@ def sign_agreement(case: Case, command: c.SignAgreement) -> Events:
     if signer in agreement.signatures:
         raise guard.refuse(case, "R10", f"{signer} has already signed")
     events: list[e.Event] = [e.AgreementSigned(actor=actor, at=command.at, signer_id=signer)]
-    complete_if_signed(case, command, events, attrs.evolve(agreement, signatures=(*agreement.signatures, signer)))
+    complete_if_signed(case, command, events, _signed(agreement, (*agreement.signatures, signer)))
     return tuple(events)
 
 
@@ -124,12 +128,9 @@ def agreement_signed(case: Case, event: e.AgreementSigned) -> Changes:
     return {"agreement": _signed(agreement, (*agreement.signatures, event.signer_id))}
 
 
-_signed = replacer(Agreement, "signatures")
-
-
 def complete_if_signed(case: Case, command: Command, events: list[e.Event], agreement: Agreement) -> None:
     """R10: once nobody is missing, start the cooling-off period, or bind at once without one."""
-    if missing_signatures(case, agreement):
+    if not fully_signed(case, agreement):
         return
     if agreement.cooling_off_days:
         ends = command.at + timedelta(days=agreement.cooling_off_days)
@@ -146,7 +147,7 @@ def cooling_off_started(case: Case, event: e.CoolingOffStarted) -> Changes:
 def bind(case: Case, command: Command, events: list[e.Event], agreement: Agreement) -> None:
     """R10, R12: the agreement binds now; a referrer who is due one gets a copy."""
     events.append(e.AgreementBound(actor=command.actor, at=command.at))
-    report(case, command, events, ReportKind.AGREEMENT, None, agreement=attrs.evolve(agreement, bound_at=command.at))
+    report(case, command, events, ReportKind.AGREEMENT, None, agreement=replace(agreement, bound_at=command.at))
 
 
 @part.event(e.AgreementBound, say=lambda ev: "agreement binds; follow-up started")

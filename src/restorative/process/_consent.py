@@ -25,18 +25,18 @@ _PROGRESS: dict[int, Progress] = {bits: Progress(bits) for bits in range(1 << le
 
 
 _with_progress = replacer(Party, "progress")
+_consented_by = replacer(Party, "guardian_consents")
 
 
 def mark(case: Case, party_id: str, add: Progress, remove: Progress | None = None) -> tuple[Party, ...]:
     """The case's parties with `add` set (and `remove` cleared) on one party's progress."""
-    plus = add._value_
-    minus = 0 if remove is None else remove._value_
-    return tuple(
-        [
-            _with_progress(p, _PROGRESS[(p.progress._value_ | plus) & ~minus]) if p.id == party_id else p
-            for p in case.parties
-        ]
-    )
+    parties = case.parties
+    for n, p in enumerate(parties):
+        if p.id == party_id:
+            minus = 0 if remove is None else remove._value_
+            marked = _with_progress(p, _PROGRESS[(p.progress._value_ | add._value_) & ~minus])
+            return (*parties[:n], marked, *parties[n + 1 :])
+    return parties
 
 
 @part.command(c.RecordAdmission, by=_STAFF)
@@ -114,10 +114,10 @@ def give_guardian_consent(case: Case, command: c.GiveGuardianConsent) -> Events:
 
 @part.event(e.GuardianConsentGiven, say=lambda ev: f"guardian {ev.guardian_id} consented for {ev.party_id}")
 def guardian_consent_given(case: Case, event: e.GuardianConsentGiven) -> Changes:
+    ward, guardian = event.party_id, event.guardian_id
     return {
         "parties": tuple(
-            replace(p, guardian_consents=(*p.guardian_consents, event.guardian_id)) if p.id == event.party_id else p
-            for p in case.parties
+            [_consented_by(p, (*p.guardian_consents, guardian)) if p.id == ward else p for p in case.parties]
         )
     }
 

@@ -16,13 +16,14 @@ from typing import Any
 from .._commands import Command
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Lifecycle, Stage
-from .._replace import freeze, replace, thaw
+from .._replace import freeze, thaw, thawer
 from .._values import Actor, ActorKind, Case
 from ..errors import InvalidInput, NotPermitted, RuleViolation, StageError
 from ._registry import CommandRule, EventRule, Part, check
 
 _REFUSALS = (InvalidInput, NotPermitted, RuleViolation, StageError)
 _DEFINITIONS: dict[str, Process] = {}
+_thaw_case = thawer(Case)
 
 
 def definition(name: str) -> Process:
@@ -176,12 +177,16 @@ class Process:
             raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {case.id}")
         if event.at < case.updated_at or (case.stage in FINAL_STAGES and type(event) not in self.after_final):
             self._check_fold(case, event)
-        changes = fold(case, event)
+        draft = _thaw_case(case)
+        for name, value in fold(case, event).items():
+            setattr(draft, name, value)
         if event.trigger is not None:
-            changes["stage"] = self._move(case, event)
-        changes["version"] = case.version + 1
-        changes["updated_at"] = event.at
-        return replace(case, **changes)
+            draft.stage = self._move(case, event)
+        draft.version = case.version + 1
+        draft.updated_at = event.at
+        draft.__class__ = Case
+        new: Case = draft
+        return new
 
     def _move(self, case: Any, event: Event) -> Stage:
         try:
@@ -230,6 +235,8 @@ class Process:
         draft = thaw(start)
         folds = self._folds
         after_final = self.after_final
+        count = 0
+        event: Event | None = None
         try:
             for event, before, after in self.lifecycle.walk(it, start.stage, since=start.updated_at):
                 fold = folds.get(type(event))
@@ -237,15 +244,20 @@ class Process:
                     raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {start.id}")
                 if before in FINAL_STAGES and type(event) not in after_final:
                     self._check_fold(draft, event)  # raises, with the reason (R2)
-                for name, value in fold(draft, event).items():
-                    setattr(draft, name, value)
-                draft.stage = after
-                draft.version += 1
-                draft.updated_at = event.at
+                changes = fold(draft, event)
+                if changes:
+                    for name, value in changes.items():
+                        setattr(draft, name, value)
+                if after is not before:
+                    draft.stage = after
+                count += 1
         except InvalidInput as error:
             if error.field is None and start.id not in str(error):
                 raise InvalidInput(f"{error} (case {start.id})") from None
             raise
+        if event is not None:  # the walk held the times to R15; the folds never read them
+            draft.version = start.version + count
+            draft.updated_at = event.at
         return freeze(draft, Case)
 
     # --- allowed ----------------------------------------------------------------

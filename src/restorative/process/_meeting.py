@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .. import _commands as c
 from .. import _events as e
-from .._replace import replace
+from .._replace import replacer
 from .._rules import attendee_problem, conflicted, has_exemption, people
 from .._values import Actor, ActorKind, Case, Exemption, Meeting
 from ..errors import InvalidInput, NotPermitted
@@ -17,6 +17,7 @@ from ._registry import Changes, Events, Part
 
 part = Part("meeting")
 _MEDIATOR = (ActorKind.MEDIATOR,)
+_held_at = replacer(Meeting, "held_at")
 
 
 def _check_mediators(case: Case, mediators: Iterable[str]) -> None:
@@ -165,7 +166,7 @@ def hold_meeting(case: Case, command: c.HoldMeeting) -> Events:
 
 @part.event(e.MeetingHeld, say=lambda ev: f"meeting held with {', '.join(ev.present)} present")
 def meeting_held(case: Case, event: e.MeetingHeld) -> Changes:
-    return {"meeting": replace(guard.meeting(case), held_at=event.at), "meetings_held": case.meetings_held + 1}
+    return {"meeting": _held_at(guard.meeting(case), event.at), "meetings_held": case.meetings_held + 1}
 
 
 @part.command(c.AdjournMeeting, by=_MEDIATOR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _commands as c
 from .. import _events as e
-from .._replace import replace, replacer
+from .._replace import replacer
 from .._rules import SUPPORT_ROLES_NEEDING_EXEMPTION, has_exemption, participant
 from .._values import ActorKind, Case, Participant, ParticipantRole, Progress
 from ..errors import InvalidInput, NotPermitted
@@ -14,6 +14,8 @@ from ._registry import Changes, Events, Part
 
 part = Part("preparation")
 _MEDIATOR_OR_STAFF = (ActorKind.MEDIATOR, ActorKind.STAFF)
+_approved_by = replacer(Participant, "approved_by")
+_disclosed = replacer(Participant, "disclosed")
 
 
 @part.command(c.HoldPreparatoryTalk, by=(ActorKind.MEDIATOR,))
@@ -126,7 +128,7 @@ def disclose_participant(case: Case, command: c.DiscloseParticipant) -> Events:
 @part.event(e.ParticipantDisclosed, say=lambda ev: f"{ev.participant_id} disclosed to the other side")
 def participant_disclosed(case: Case, event: e.ParticipantDisclosed) -> Changes:
     person = event.participant_id
-    return {"participants": tuple(replace(p, disclosed=True) if p.id == person else p for p in case.participants)}
+    return {"participants": tuple([_disclosed(p, True) if p.id == person else p for p in case.participants])}
 
 
 @part.command(c.ApproveParticipant, by=(ActorKind.PARTY,))
@@ -139,9 +141,6 @@ def approve_participant(case: Case, command: c.ApproveParticipant) -> Events:
     if p.role is ParticipantRole.SUPPORT and p.accompanies != party.id and not p.disclosed:
         raise guard.refuse(case, "R7", f"support person {p.id} must be disclosed to {party.id} before they agree")
     return (e.ParticipantApproved(actor=command.actor, at=command.at, participant_id=p.id, party_id=party.id),)
-
-
-_approved_by = replacer(Participant, "approved_by")
 
 
 @part.event(e.ParticipantApproved, say=lambda ev: f"{ev.party_id} agreed that {ev.participant_id} attends")

@@ -5,11 +5,15 @@ Staff who open a case are assigned to it, and more staff may be assigned in any 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .. import _commands as c
 from .. import _events as e
 from .._lifecycle import Stage
+from .._policy import Policy
+from .._replace import replacer
 from .._rules import guardian_problem, people, referral_problem
-from .._values import ActorKind, Case, CaseKind, Party
+from .._values import ActorKind, Case, CaseKind, Party, Referral, ReferralSource
 from ..errors import NotPermitted, RuleViolation
 from . import _guards as guard
 from ._registry import Changes, Events, Opening, Part, no_change
@@ -54,17 +58,31 @@ def refer(command: c.ReferCase) -> Events:
     )
 
 
+_FIELDS = ("id", "referral", "policy", "stage", "parties", "staff", "version", "updated_at")
+_open = replacer(Case, *_FIELDS)
+_BLANK = Case(
+    id="blank",
+    referral=Referral(source=ReferralSource.PARTIES, kind=CaseKind.CIVIL, received_at=datetime(2000, 1, 1, tzinfo=UTC)),
+    policy=Policy.norway(),
+    stage=Stage.REFERRED,
+    parties=(),
+    updated_at=datetime(2000, 1, 1, tzinfo=UTC),
+)
+"""A case whose other fields hold their defaults; `opened` copies it with every field a referral sets."""
+
+
 def opened(event: e.CaseReferred) -> Case:
     """The case a referral opens, with the staff member who opened it assigned."""
-    return Case(
-        id=event.case_id,
-        referral=event.referral,
-        policy=event.policy,
-        stage=Stage.REFERRED,
-        parties=event.parties,
-        staff=(event.actor.id,),
-        version=1,
-        updated_at=event.at,
+    return _open(
+        _BLANK,
+        event.case_id,
+        event.referral,
+        event.policy,
+        Stage.REFERRED,
+        event.parties,
+        (event.actor.id,),
+        1,
+        event.at,
     )
 
 
