@@ -30,6 +30,7 @@ NAV_PAGES = (
     "testing.md",
     "simulation.md",
     "privacy.md",
+    "architecture.md",
     "diagram.md",
     "performance.md",
 )

@@ -3,7 +3,7 @@
 Three systems under test: the pure decider, an SQLite store and the in-memory store,
 each walked with valid and invalid commands from parties, guardians, mediators, staff,
 participants and strangers, and checked against every rule after every step (the
-checks live in `restorative._invariants`, shared with `restorative.verify`). On the
+checks are the oracle of `restorative.verify`, shared with the exhaustive verifier). On the
 decider we also check what only the library itself promises: `allowed` lists
 withdrawal wherever R1 promises it and nothing in a final stage (R2), and every value
 survives the JSON round trip.

@@ -235,14 +235,17 @@ class Process:
         draft = thaw(start)
         folds = self._folds
         after_final = self.after_final
+        final = FINAL_STAGES
         count = 0
         event: Event | None = None
         try:
             for event, before, after in self.lifecycle.walk(it, start.stage, since=start.updated_at):
-                fold = folds.get(type(event))
-                if fold is None:
-                    raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {start.id}")
-                if before in FINAL_STAGES and type(event) not in after_final:
+                kind = type(event)
+                try:
+                    fold = folds[kind]
+                except KeyError:
+                    raise InvalidInput(f"{kind.__name__} cannot follow the opening of case {start.id}") from None
+                if before in final and kind not in after_final:
                     self._check_fold(draft, event)  # raises, with the reason (R2)
                 changes = fold(draft, event)
                 if changes:
