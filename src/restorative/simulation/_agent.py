@@ -115,11 +115,9 @@ class _Agent:
         return self.decided[key]
 
     def send(self, command: Command) -> None:
+        # No `allowed` check first: that the agent sends only what `allowed` offers is a
+        # test's business (tests/simulation/test_agent.py); here `handle` is the judge.
         before = self.case
-        kind = type(command)
-        if before is not None and kind not in allowed(before, command.actor, command.at, among=(kind,)):
-            refusal = InvalidInput(f"{command.actor.id} was not offered {kind.__name__} in stage {before.stage.value}")
-            raise SimulationError(case_id(self.index), self.index, refusal)
         try:
             self.case, new = handle(before, command)
         except (Refused, InvalidInput) as refusal:
