@@ -43,6 +43,7 @@ from ..errors import InvalidInput, Refused, SimulationError
 from ._scenario import Distribution, Scenario
 
 _ITEM_KINDS = tuple(ItemKind)
+_ACTOR_KINDS = tuple(ActorKind)
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _DAY = timedelta(days=1)
@@ -96,7 +97,7 @@ class _Agent:
         self.now = scenario.start + offset * year
         self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
         self.mediator_pool = scenario.mediators
-        self.actors: dict[str, Actor] = {}
+        self.actors: dict[ActorKind, dict[str, Actor]] = {kind: {} for kind in _ACTOR_KINDS}
         self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
 
@@ -132,15 +133,20 @@ class _Agent:
         offered = allowed(self.case, actor, self.now, among=kinds)
         return [k for k in kinds if k in offered]
 
-    def party_actor(self, party_id: str) -> Actor:
-        actor = self.actors.get(party_id)
+    def person(self, person_id: str, kind: ActorKind) -> Actor:
+        """The actor of this person in this capacity, built (and validated) once per case."""
+        cache = self.actors[kind]
+        actor = cache.get(person_id)
         if actor is None:
-            actor = self.actors[party_id] = Actor(id=party_id, kind=ActorKind.PARTY)
+            actor = cache[person_id] = Actor(id=person_id, kind=kind)
         return actor
+
+    def party_actor(self, party_id: str) -> Actor:
+        return self.person(party_id, ActorKind.PARTY)
 
     def mediator(self) -> Actor:
         assert self.case is not None
-        return Actor(id=self.case.mediators[0], kind=ActorKind.MEDIATOR)
+        return self.person(self.case.mediators[0], ActorKind.MEDIATOR)
 
     # --- the case -----------------------------------------------------------------
 
@@ -306,7 +312,7 @@ class _Agent:
         ):
             self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
-        guardian = Actor(id=party.guardians[0], kind=ActorKind.GUARDIAN)
+        guardian = self.person(party.guardians[0], ActorKind.GUARDIAN)
         if self.once(f"guardian:{party.id}", self.b.guardian_consent):
             self.send(c.GiveGuardianConsent(actor=guardian, at=at, party_id=party.id))
         else:
@@ -441,7 +447,7 @@ class _Agent:
                 return
             if party.minor and not party.dispensed and not signed.intersection(party.guardians):
                 guardian = party.guardians[0]
-                self.send(c.SignAgreement(actor=Actor(id=guardian, kind=ActorKind.GUARDIAN), at=at, signer_id=guardian))
+                self.send(c.SignAgreement(actor=self.person(guardian, ActorKind.GUARDIAN), at=at, signer_id=guardian))
                 return
         mediator = self.mediator()
         self.send(c.SignAgreement(actor=mediator, at=at, signer_id=mediator.id))
