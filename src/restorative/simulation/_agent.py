@@ -19,7 +19,7 @@ from .._commands import Command
 from .._decider import allowed, handle
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Stage
-from .._rules import cooling_off_days, may_dispense
+from .._rules import attendee_problem, cooling_off_days, may_dispense, report_problem, signatures_due
 from .._values import (
     Actor,
     ActorKind,
@@ -342,9 +342,9 @@ class _Agent:
             self.decided["interpreter"] = False
             self.participant(case, "interpreter", ParticipantRole.INTERPRETER, None)
             return
-        attendees = [p.id for p in case.active_parties]
-        attendees += [p.id for p in case.participants if _comes(case, p.accompanies)]
-        attendees.append(mediator.id)
+        # Everyone who may attend (R7) is asked: the parties, the participants agreed, the mediator.
+        invited = [*(p.id for p in case.active_parties), *(p.id for p in case.participants), mediator.id]
+        attendees = [person for person in invited if attendee_problem(case, person) is None]
         at = self.later(d.schedule)
         starts = at + timedelta(days=d.wait.sample(self.rng))
         kind = MeetingKind.LARGE_GROUP if len(case.active_parties) >= 4 else MeetingKind.MEDIATION
@@ -383,7 +383,7 @@ class _Agent:
         assert meeting is not None
         mediator = self.mediator()
         if meeting.held_at is None:
-            present = [a for a in meeting.attendees if _present(case, a)]
+            present = [a for a in meeting.attendees if attendee_problem(case, a) is None]
             for person in present:
                 if person not in case.confidential:
                     self.now = max(self.now, meeting.starts_at)
@@ -408,7 +408,7 @@ class _Agent:
         # Deadlines count from when the agreement will bind: the signatures, any cooling-off
         # period (R10) and the step that ends it are drawn now, so that no item falls due
         # before its agreement binds; the policy's longest deadline still caps them (R9).
-        signers = len(case.active_parties) + sum(p.minor and not p.dispensed for p in case.active_parties) + 1
+        signers = len(signatures_due(case))  # those an agreement recorded now will need (R10)
         moment, self.sign_times = at, []
         for _ in range(signers):  # a fixed timetable: a withdrawal while signing (within it) delays nobody
             moment += timedelta(days=self.d.sign.sample(self.rng))
@@ -433,24 +433,24 @@ class _Agent:
         return tuple(items)
 
     def sign(self, case: Case) -> None:
-        agreement = case.agreement
-        assert agreement is not None
-        signed = set(agreement.signatures)
+        assert case.agreement is not None
         if self.sign_times:
             self.now = max(self.now, self.sign_times.pop(0))
         else:
             self.now += timedelta(days=self.d.sign.sample(self.rng))
-        at = self.now
-        for party in case.active_parties:
-            if party.id not in signed:
-                self.send(c.SignAgreement(actor=self.party_actor(party.id), at=at, signer_id=party.id))
-                return
-            if party.minor and not party.dispensed and not signed.intersection(party.guardians):
-                guardian = party.guardians[0]
-                self.send(c.SignAgreement(actor=self.person(guardian, ActorKind.GUARDIAN), at=at, signer_id=guardian))
-                return
-        mediator = self.mediator()
-        self.send(c.SignAgreement(actor=mediator, at=at, signer_id=mediator.id))
+        # The next signature the agreement needs (R10), by the first of those who may give it.
+        due = next((s for s in signatures_due(case) if s.signers), None)
+        if due is None:
+            problem = InvalidInput(f"no one may give the signatures case {case.id} still needs")
+            raise SimulationError(case_id(self.index), self.index, problem)
+        signer = due.signers[0]
+        if signer in case.mediators:
+            kind = ActorKind.MEDIATOR
+        elif case.party(signer) is not None:
+            kind = ActorKind.PARTY
+        else:
+            kind = ActorKind.GUARDIAN
+        self.send(c.SignAgreement(actor=self.person(signer, kind), at=self.now, signer_id=signer))
 
     def follow_up(self, case: Case) -> None:
         agreement = case.agreement
@@ -472,10 +472,9 @@ class _Agent:
             self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
 
     def reporter(self, case: Case, item: Item) -> Actor:
+        """Who reports on the item: the first adult party who may (R11), else staff."""
         for party in case.active_parties:
-            if party.id == item.responsible or party.minor:
-                continue
-            if case.kind is CaseKind.CIVIL or party.role is Role.HARMED:
+            if not party.minor and report_problem(case, party, item) is None:
                 return self.party_actor(party.id)
         return self.staff
 
@@ -486,23 +485,6 @@ _QUICK = Distribution(dist="fixed", params=(("value", 0.01),))
 
 def _mediator_id(n: int) -> PersonId:
     return PersonId(f"mediator-{n:03d}")
-
-
-def _comes(case: Case, accompanies: str | None) -> bool:
-    if accompanies is None:
-        return True
-    party = case.party(accompanies)
-    return party is not None and not party.withdrawn
-
-
-def _present(case: Case, person: str) -> bool:
-    party = case.party(person)
-    if party is not None:
-        return not party.withdrawn
-    if person in case.mediators:
-        return True
-    p = next((q for q in case.participants if q.id == person), None)
-    return p is not None and _comes(case, p.accompanies)
 
 
 def simulate_case(scenario: Scenario, index: int, observe: Observer | None = None) -> tuple[list[Event], Case]:
