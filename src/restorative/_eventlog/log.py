@@ -248,6 +248,11 @@ def csv_text(logs: Iterable[CaseLog], header: bool = False) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(COLUMNS)
-    for log in logs:
-        writer.writerows((*row[:8], objects_cell(row.objects)) for row in log.rows)
+    for log in logs:  # the cells of `objects_cell`, inline: this runs for every row of every case
+        writer.writerows(
+            [
+                (case, seq, activity, at, role, actor, stage, kind, ";".join([f"{q}={i}" for q, _, i in refs]))
+                for case, seq, activity, at, role, actor, stage, kind, refs in log.rows
+            ]
+        )
     return out.getvalue()
