@@ -143,7 +143,7 @@ def main() -> None:
     large = run(big, args.workers)
     little = run(small, args.workers)
     one = run(single, 1)
-    parts = floor(500 if args.quick else 2_000, 5 if args.quick else 9)
+    parts = floor(500 if args.quick else 2_000, 15 if args.quick else 25)
     budget = args.workers * 1e6 / TARGET_CASES_PER_S
     print(json.dumps(parts), flush=True)
     print(
