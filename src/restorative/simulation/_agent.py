@@ -9,6 +9,7 @@ goes through `handle`; a refusal is a bug and raises `SimulationError`.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -43,7 +44,6 @@ from ..errors import InvalidInput, Refused, SimulationError
 from ._scenario import Distribution, Scenario
 
 _ITEM_KINDS = tuple(ItemKind)
-_ACTOR_KINDS = tuple(ActorKind)
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _DAY = timedelta(days=1)
@@ -53,6 +53,43 @@ _SECOND = timedelta(seconds=1)
 _WEEK = timedelta(days=7)
 _WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
 """Stages in which a case waits for the meeting: the weekly chance of withdrawal applies."""
+
+
+_SHARED_MAX = 10_000
+_ACTORS: dict[ActorKind, dict[str, Actor]] = {kind: {} for kind in ActorKind}
+_ADULTS: dict[tuple[str, Role], Party] = {}
+"""Actors and adult parties are frozen values, and their ids repeat from case to case
+(``p1``, ``mediator-004``): each is built and validated once per process, not per case.
+Both are bounded by the scenario's pools; `_shared` empties one that outgrows `_SHARED_MAX`."""
+
+
+def _shared(table: dict[Any, Any]) -> dict[Any, Any]:
+    if len(table) >= _SHARED_MAX:
+        table.clear()
+    return table
+
+
+def _actor(person_id: str, kind: ActorKind) -> Actor:
+    """The actor of this person in this capacity."""
+    known = _ACTORS[kind]
+    actor = known.get(person_id)
+    if actor is None:
+        actor = _shared(known)[person_id] = Actor(id=person_id, kind=kind)
+    return actor
+
+
+def _adult(party_id: PartyId, role: Role) -> Party:
+    """An adult party with no more than an id and a role."""
+    party = _ADULTS.get((party_id, role))
+    if party is None:
+        party = _shared(_ADULTS)[party_id, role] = Party(id=party_id, role=role)
+    return party
+
+
+@functools.cache
+def _withdrawal_odds(withdrawal: tuple[tuple[str, float], ...]) -> dict[Stage, float]:
+    """A scenario's chance of a withdrawal by stage, keyed by `Stage` (read only)."""
+    return {Stage(name): p for name, p in withdrawal}
 
 
 def case_id(index: int) -> CaseId:
@@ -90,14 +127,13 @@ class _Agent:
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
         self.decided: dict[str, bool] = {}
         self.withdrawal_at: list[datetime] = []
-        self.withdrawal = {Stage(name): p for name, p in self.b.withdrawal}
+        self.withdrawal = _withdrawal_odds(self.b.withdrawal)
         self.weekly = self.b.weekly_withdrawal
         year = timedelta(days=365.25)
         offset = (index + self.rng.random()) / scenario.referrals_per_year
         self.now = scenario.start + offset * year
-        self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
+        self.staff = _actor(f"staff-{self.rng.randrange(scenario.staff):03d}", ActorKind.STAFF)
         self.mediator_pool = scenario.mediators
-        self.actors: dict[ActorKind, dict[str, Actor]] = {kind: {} for kind in _ACTOR_KINDS}
         self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
 
@@ -133,20 +169,12 @@ class _Agent:
         offered = allowed(self.case, actor, self.now, among=kinds)
         return [k for k in kinds if k in offered]
 
-    def person(self, person_id: str, kind: ActorKind) -> Actor:
-        """The actor of this person in this capacity, built (and validated) once per case."""
-        cache = self.actors[kind]
-        actor = cache.get(person_id)
-        if actor is None:
-            actor = cache[person_id] = Actor(id=person_id, kind=kind)
-        return actor
-
     def party_actor(self, party_id: str) -> Actor:
-        return self.person(party_id, ActorKind.PARTY)
+        return _actor(party_id, ActorKind.PARTY)
 
     def mediator(self) -> Actor:
         assert self.case is not None
-        return self.person(self.case.mediators[0], ActorKind.MEDIATOR)
+        return _actor(self.case.mediators[0], ActorKind.MEDIATOR)
 
     # --- the case -----------------------------------------------------------------
 
@@ -210,7 +238,7 @@ class _Agent:
                 born = (received - timedelta(days=int(365.25 * age) + 30 + rng.randrange(300))).date()
                 parties.append(Party(id=pid, role=role, birth_date=born, guardians=(PersonId(f"{pid}-guardian"),)))
             else:
-                parties.append(Party(id=pid, role=role))
+                parties.append(_adult(pid, role))
         admitted = criminal and self.chance(mix.admission_at_referral)
         referral = Referral(source=source, kind=kind, received_at=received, admission_of_facts=admitted)
         self.send(
@@ -312,7 +340,7 @@ class _Agent:
         ):
             self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
-        guardian = self.person(party.guardians[0], ActorKind.GUARDIAN)
+        guardian = _actor(party.guardians[0], ActorKind.GUARDIAN)
         if self.once(f"guardian:{party.id}", self.b.guardian_consent):
             self.send(c.GiveGuardianConsent(actor=guardian, at=at, party_id=party.id))
         else:
@@ -450,7 +478,7 @@ class _Agent:
             kind = ActorKind.PARTY
         else:
             kind = ActorKind.GUARDIAN
-        self.send(c.SignAgreement(actor=self.person(signer, kind), at=self.now, signer_id=signer))
+        self.send(c.SignAgreement(actor=_actor(signer, kind), at=self.now, signer_id=signer))
 
     def follow_up(self, case: Case) -> None:
         agreement = case.agreement
