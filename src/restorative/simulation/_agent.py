@@ -349,15 +349,16 @@ class _Agent:
     def prepare(self, case: Case) -> None:
         d, mix = self.d, self.s.mix
         mediator = self.mediator()
+        active = case.active_parties
         if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
-            for party in case.active_parties:
+            for party in active:
                 if not party.prepared:
                     channel = TalkChannel(_pick(self.rng, self.b.channels))
                     self.send(
                         c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
                     )
                     return
-        for party in case.active_parties:
+        for party in active:
             if self.once(f"support:{party.id}", mix.support):
                 self.decided[f"support:{party.id}"] = False
                 self.participant(case, f"{party.id}-support", ParticipantRole.SUPPORT, party.id)
@@ -371,11 +372,11 @@ class _Agent:
             self.participant(case, "interpreter", ParticipantRole.INTERPRETER, None)
             return
         # Everyone who may attend (R7) is asked: the parties, the participants agreed, the mediator.
-        invited = [*(p.id for p in case.active_parties), *(p.id for p in case.participants), mediator.id]
+        invited = [*(p.id for p in active), *(p.id for p in case.participants), mediator.id]
         attendees = [person for person in invited if attendee_problem(case, person) is None]
         at = self.later(d.schedule)
         starts = at + timedelta(days=d.wait.sample(self.rng))
-        kind = MeetingKind.LARGE_GROUP if len(case.active_parties) >= 4 else MeetingKind.MEDIATION
+        kind = MeetingKind.LARGE_GROUP if len(active) >= 4 else MeetingKind.MEDIATION
         self.send(c.ScheduleMeeting(actor=mediator, at=at, kind=kind, starts_at=starts, attendees=tuple(attendees)))
 
     def participant(self, case: Case, person: str, role: ParticipantRole, accompanies: str | None) -> None:
