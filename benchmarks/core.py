@@ -18,11 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _timing import CLOCK, batch_us, interleaved
-from transitions import Machine
+from _trigger import trigger_sample
 
 import restorative as r
 from restorative import _demo
-from restorative._lifecycle import MEDIATION_TABLE as _TABLE
 
 
 def handle_sample() -> Callable[[], float]:
@@ -38,36 +37,6 @@ def handle_sample() -> Callable[[], float]:
         return statistics.median(batch_us(step, 20) for step in steps)
 
     return sample
-
-
-class _Model:
-    state = "meeting"
-
-    def ok(self) -> bool:
-        return True
-
-
-def trigger_sample() -> Callable[[], float]:
-    """One sample: a bare transitions trigger with a condition, on a machine with our stages and transitions."""
-    model = _Model()
-    transitions = [
-        {"trigger": t, "source": [s.value for s in sources], "dest": d.value if d else None, "conditions": "ok"}
-        for t, sources, d in _TABLE
-    ]
-    Machine(
-        model=model,
-        states=[s.value for s in r.Stage],
-        transitions=transitions,
-        initial="meeting",
-        auto_transitions=False,
-    )
-    trigger: Callable[[str], bool] = model.trigger  # type: ignore[attr-defined]
-
-    def there_and_back() -> None:
-        trigger("adjourn")
-        trigger("schedule")
-
-    return lambda: batch_us(there_and_back, 310) / 2
 
 
 def _refer(i: int) -> r.ReferCase:

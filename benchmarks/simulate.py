@@ -12,7 +12,10 @@ be about equal: memory must not grow with the number of cases). ``decider_only_u
 is what a case costs just to pass its commands through `handle`, next to
 ``budget_us_per_case_per_core`` (what the target leaves a case on one core):
 ``decider_only_over_budget`` above 1 means the target cannot be met by any agent or
-export, however fast, without a faster decider.
+export, however fast, without a faster decider. ``trigger_us`` is one bare `transitions`
+trigger with a condition (the yardstick of `benchmarks/core.py`), and ``case_over_trigger``
+the whole one-core cost of a case with its CSV log in such triggers, round by round: the
+figure that holds on a noisy machine.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from _timing import interleaved
+from _trigger import trigger_sample
 
 SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "norway.toml"
 TARGET_CASES_PER_S = 20_000
@@ -63,12 +68,13 @@ def child(cases: int, workers: int) -> None:
 
 
 def floor(cases: int, rounds: int) -> dict[str, float]:
-    """Per case, on one core: the whole simulation (agent, decider, CSV) against the decider alone.
+    """Per case, on one core: the whole simulation (agent, decider, CSV) against the decider alone and a trigger.
 
     The commands each case's agent sent are recorded, then sent again straight to
     `handle`, with no agent, no `allowed` and no export: what a case costs just to pass
     through the real rules. Both sides run in this process, alternating round by round,
-    so their ratio holds on a noisy machine. Medians of the rounds, in µs per case.
+    so their ratio holds on a noisy machine. The whole case is set against a bare trigger
+    the same way. Medians of the rounds, in µs per case (the trigger in µs).
     """
     from restorative import handle
     from restorative.simulation import Scenario
@@ -94,10 +100,18 @@ def floor(cases: int, rounds: int) -> dict[str, float]:
                 case, _ = handle(case, command)
         return (time.perf_counter() - began) / cases * 1e6
 
-    whole(), decider_only()  # warm up
-    alone, full, share = interleaved(decider_only, whole, rounds)
+    one_trigger = trigger_sample()
+
+    def trigger() -> float:
+        return statistics.median(one_trigger() for _ in range(5))
+
+    whole(), decider_only(), trigger()  # warm up
+    alone, _, share = interleaved(decider_only, whole, rounds)
+    full, trigger_us, over = interleaved(whole, trigger, rounds)
     return {
         "us_per_case_one_core": round(full, 1),
+        "trigger_us": round(trigger_us, 3),
+        "case_over_trigger": round(over, 1),
         "decider_only_us_per_case": round(alone, 1),
         "decider_share": round(share, 3),
         "commands_per_case": round(sum(len(c) for c in scripts) / cases, 1),
@@ -129,7 +143,7 @@ def main() -> None:
     large = run(big, args.workers)
     little = run(small, args.workers)
     one = run(single, 1)
-    parts = floor(500 if args.quick else 2_000, 5 if args.quick else 9)
+    parts = floor(500 if args.quick else 2_000, 15 if args.quick else 25)
     budget = args.workers * 1e6 / TARGET_CASES_PER_S
     print(json.dumps(parts), flush=True)
     print(

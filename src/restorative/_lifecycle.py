@@ -255,10 +255,3 @@ def walk(events: Iterable[Event], start: Stage | None = None) -> Iterator[Step]:
 def mermaid() -> str:
     """The mediation lifecycle as a Mermaid ``stateDiagram-v2``, moves only, in machine order."""
     return MEDIATION.mermaid()
-
-
-# Transitional names for the modules not yet moved to `Lifecycle` (removed once the process package lands).
-MACHINE: Machine = MEDIATION._machine
-MOVES = MEDIATION.moves
-TAKES = MEDIATION.takes
-_TABLE = MEDIATION_TABLE

@@ -21,6 +21,8 @@ class Format:
 
     name: ClassVar[str]
     filename: ClassVar[str]
+    needs_objects: ClassVar[bool] = True
+    """Whether `encode` reads the logs' objects; if not, they need not be built."""
 
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
@@ -45,6 +47,7 @@ class CsvFormat(Format):
 
     name = "csv"
     filename = "events.csv"
+    needs_objects = False
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)
@@ -67,6 +70,7 @@ class ParquetFormat(Format):
 
     name = "parquet"
     filename = "events.parquet"
+    needs_objects = False
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import attrs
 
 from .._events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
-from .._lifecycle import MOVES, Stage
-from .._values import Case
+from .._lifecycle import walk
+from .._values import Actor, ActorKind, Case
 
 COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "objects")
 """The columns of the CSV and Parquet logs, in order."""
@@ -57,98 +57,121 @@ class CaseLog(NamedTuple):
     objects: tuple[LogObject, ...]
 
 
-def _person_type(case: Case, mediators: frozenset[str], person: str) -> str:
-    if case.party(person) is not None:
-        return "party"
-    if person in mediators:
-        return "mediator"
-    return "participant"
+class _People:
+    """A case's people as the log names them, each worked out once per case.
 
+    A person's object id: mediators are shared between cases (their id as it is),
+    everyone else is per case (``case/person``); their type is party, mediator or participant.
+    """
 
-def _ref(case: Case, mediators: frozenset[str], person: str) -> str:
-    """A person's object id: mediators are shared between cases, everyone else is per case."""
-    if person in mediators:
-        return person
-    return f"{case.id}/{person}"
+    __slots__ = ("actors", "agreement", "case", "known", "mediators", "refs")
 
+    def __init__(self, case: Case, events: Sequence[Event]) -> None:
+        self.case = case
+        # everyone who was a mediator of the case at some point (released ones too)
+        self.mediators = frozenset(e.mediator_id for e in events if isinstance(e, MediatorAssigned))
+        self.known: dict[str, tuple[str, str]] = {}
+        self.actors: dict[str, tuple[ActorKind, str, str]] = {}
+        self.refs: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self.agreement = ("agreement", "agreement", f"{case.id}/agreement")
 
-def _mediators(events: Sequence[Event]) -> frozenset[str]:
-    """Everyone who was a mediator of the case at some point (released ones too)."""
-    return frozenset(e.mediator_id for e in events if isinstance(e, MediatorAssigned))
+    def of(self, person: str) -> tuple[str, str]:
+        """The person's object type and object id."""
+        known = self.known.get(person)
+        if known is None:
+            case = self.case
+            if person in self.mediators:
+                known = ("party" if case.party(person) is not None else "mediator", person)
+            else:
+                known = ("party" if case.party(person) is not None else "participant", f"{case.id}/{person}")
+            self.known[person] = known
+        return known
+
+    def ref(self, qualifier: str, person: str) -> tuple[str, str, str]:
+        """An event's relation to a person: ``(qualifier, object type, object id)``."""
+        key = (qualifier, person)
+        known = self.refs.get(key)
+        if known is None:
+            known = self.refs[key] = (qualifier, *self.of(person))
+        return known
+
+    def actor(self, actor: Actor) -> tuple[str, str]:
+        """The ``role`` and ``actor`` cells of a row: staff by their own id, everyone else as an object."""
+        known = self.actors.get(actor.id)
+        if known is None or known[0] is not actor.kind:
+            role = actor.kind.value
+            known = (actor.kind, role, actor.id if role == "staff" else self.of(actor.id)[1])
+            self.actors[actor.id] = known
+        return known[1], known[2]
 
 
 _PEOPLE = ("party_id", "mediator_id", "participant_id", "person_id", "signer_id", "guardian_id", "towards")
 
 
-def _shape(kind: Any) -> tuple[str, tuple[tuple[str, str], ...], bool, bool, bool]:
-    """Per event class, once: its activity name, the fields naming people (with their
-    qualifiers), whether it names an item, whether it concerns the agreement, and whether
-    it concerns any object besides the case."""
+class _Shape(NamedTuple):
+    """Per event class, once: what its rows need."""
+
+    activity: str
+    people: tuple[tuple[str, str], ...]
+    """The fields naming people, with their qualifiers."""
+    item: bool
+    """Whether it names an item."""
+    agreement: bool
+    """Whether it concerns the agreement."""
+    related: bool
+    """Whether it concerns any object besides the case."""
+
+
+def _shape(kind: Any) -> _Shape:
     names = {f.name for f in attrs.fields(kind)}
     people = tuple((n, n.removesuffix("_id")) for n in _PEOPLE if n in names)
     item = "item_id" in names
     agreement = kind.__name__.startswith(("Agreement", "CoolingOff"))
-    return kind.__name__, people, item, agreement, bool(people or item or agreement or kind is CaseReferred)
+    return _Shape(kind.__name__, people, item, agreement, bool(people or item or agreement or kind is CaseReferred))
 
 
-def _objects_of(
-    case: Case,
-    mediators: frozenset[str],
-    event: Event,
-    *,
-    people: tuple[tuple[str, str], ...],
-    item: bool,
-    agreement: bool,
-) -> tuple[tuple[str, str, str], ...]:
-    refs: list[tuple[str, str, str]] = []
-    for name, qualifier in people:
-        person = getattr(event, name)
-        if person is not None:
-            refs.append((qualifier, _person_type(case, mediators, person), _ref(case, mediators, person)))
-    if item:
-        refs.append(("item", "item", f"{case.id}/{getattr(event, 'item_id')}"))  # noqa: B009 - Event is a union
+def _objects_of(people: _People, event: Event, shape: _Shape) -> tuple[tuple[str, str, str], ...]:
+    ref = people.ref
+    refs = [ref(qualifier, person) for name, qualifier in shape.people if (person := getattr(event, name)) is not None]
+    case_id = people.case.id
+    if shape.item:
+        refs.append(("item", "item", f"{case_id}/{getattr(event, 'item_id')}"))  # noqa: B009 - Event is a union
     if isinstance(event, CaseReferred):  # the referral names every party (and so every party is in a relation)
-        refs.extend(("party", "party", f"{case.id}/{p.id}") for p in event.parties)
+        refs.extend(("party", "party", f"{case_id}/{p.id}") for p in event.parties)
     elif isinstance(event, AgreementRecorded):
-        refs.append(("agreement", "agreement", f"{case.id}/agreement"))
-        refs.extend(("item", "item", f"{case.id}/{i.id}") for i in event.items)
-    elif agreement:
-        refs.append(("agreement", "agreement", f"{case.id}/agreement"))
+        refs.append(people.agreement)
+        refs.extend(("item", "item", f"{case_id}/{i.id}") for i in event.items)
+    elif shape.agreement:
+        refs.append(people.agreement)
     return tuple(refs)
 
 
 _NONE: tuple[tuple[str, str, str], ...] = ()
-_SHAPES: dict[Any, tuple[str, tuple[tuple[str, str], ...], bool, bool, bool]] = {k: _shape(k) for k in EVENT_TYPES}
+_SHAPES: dict[Any, _Shape] = {k: _shape(k) for k in EVENT_TYPES}
 
 
-def case_log(events: Sequence[Event], case: Case) -> CaseLog:
-    """The rows and objects of one case, from its events and its final value."""
+def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> CaseLog:
+    """The rows and objects of one case, from its events and its final value.
+
+    With ``objects=False`` the objects are left out (an empty tuple): the CSV and Parquet
+    logs use the rows alone, and the objects are a sixth of the cost of a case's log.
+    """
+    case_id = case.id
     kind = case.kind.value
-    stage = Stage.REFERRED
-    mediators = _mediators(events)
+    people = _People(case, events)
+    row = tuple.__new__  # a LogRow from its fields, without the Python-level __new__ of a NamedTuple
     rows = []
-    for seq, event in enumerate(events, start=1):
-        trigger = event.trigger
-        if trigger is not None:
-            stage = MOVES.get((trigger, stage), stage)
-        actor = event.actor
-        activity, people, item, agreement, related = _SHAPES[type(event)]
-        rows.append(
-            LogRow(
-                case.id,
-                seq,
-                activity,
-                event.at.isoformat(),
-                actor.kind.value,
-                _ref(case, mediators, actor.id) if actor.kind.value != "staff" else actor.id,
-                stage.value,
-                kind,
-                _objects_of(case, mediators, event, people=people, item=item, agreement=agreement)
-                if related
-                else _NONE,
-            )
-        )
-    return CaseLog(tuple(rows), _case_objects(case, events))
+    at, stamp = None, ""
+    for seq, (event, _, after) in enumerate(walk(events), start=1):
+        shape = _SHAPES[type(event)]
+        role, actor = people.actor(event.actor)
+        refs = _objects_of(people, event, shape) if shape.related else _NONE
+        if event.at is not at:  # the events of one command share their time
+            at = event.at
+            stamp = at.isoformat()
+        stage = after._value_  # the stage after the event, as the text the log writes
+        rows.append(row(LogRow, (case_id, seq, shape.activity, stamp, role, actor, stage, kind, refs)))
+    return CaseLog(tuple(rows), _case_objects(case, events) if objects else ())
 
 
 def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
@@ -220,6 +243,11 @@ def csv_text(logs: Iterable[CaseLog], header: bool = False) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(COLUMNS)
-    for log in logs:
-        writer.writerows((*row[:8], objects_cell(row.objects)) for row in log.rows)
+    for log in logs:  # the cells of `objects_cell`, inline: this runs for every row of every case
+        writer.writerows(
+            [
+                (case, seq, activity, at, role, actor, stage, kind, ";".join([f"{q}={i}" for q, _, i in refs]))
+                for case, seq, activity, at, role, actor, stage, kind, refs in log.rows
+            ]
+        )
     return out.getvalue()

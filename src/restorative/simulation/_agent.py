@@ -9,6 +9,7 @@ goes through `handle`; a refusal is a bug and raises `SimulationError`.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from .. import _commands as c
 from .._commands import Command
 from .._events import Event
 from .._lifecycle import FINAL_STAGES, Stage
-from .._rules import cooling_off_days, may_dispense
+from .._rules import attendee_problem, cooling_off_days, may_dispense, report_problem, signatures_due
 from .._values import (
     Actor,
     ActorKind,
@@ -52,6 +53,43 @@ _SECOND = timedelta(seconds=1)
 _WEEK = timedelta(days=7)
 _WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
 """Stages in which a case waits for the meeting: the weekly chance of withdrawal applies."""
+
+
+_SHARED_MAX = 10_000
+_ACTORS: dict[ActorKind, dict[str, Actor]] = {kind: {} for kind in ActorKind}
+_ADULTS: dict[tuple[str, Role], Party] = {}
+"""Actors and adult parties are frozen values, and their ids repeat from case to case
+(``p1``, ``mediator-004``): each is built and validated once per process, not per case.
+Both are bounded by the scenario's pools; `_shared` empties one that outgrows `_SHARED_MAX`."""
+
+
+def _shared(table: dict[Any, Any]) -> dict[Any, Any]:
+    if len(table) >= _SHARED_MAX:
+        table.clear()
+    return table
+
+
+def _actor(person_id: str, kind: ActorKind) -> Actor:
+    """The actor of this person in this capacity."""
+    known = _ACTORS[kind]
+    actor = known.get(person_id)
+    if actor is None:
+        actor = _shared(known)[person_id] = Actor(id=person_id, kind=kind)
+    return actor
+
+
+def _adult(party_id: PartyId, role: Role) -> Party:
+    """An adult party with no more than an id and a role."""
+    party = _ADULTS.get((party_id, role))
+    if party is None:
+        party = _shared(_ADULTS)[party_id, role] = Party(id=party_id, role=role)
+    return party
+
+
+@functools.cache
+def _withdrawal_odds(withdrawal: tuple[tuple[str, float], ...]) -> dict[Stage, float]:
+    """A scenario's chance of a withdrawal by stage, keyed by `Stage` (read only)."""
+    return {Stage(name): p for name, p in withdrawal}
 
 
 def case_id(index: int) -> CaseId:
@@ -89,14 +127,13 @@ class _Agent:
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
         self.decided: dict[str, bool] = {}
         self.withdrawal_at: list[datetime] = []
-        self.withdrawal = {Stage(name): p for name, p in self.b.withdrawal}
+        self.withdrawal = _withdrawal_odds(self.b.withdrawal)
         self.weekly = self.b.weekly_withdrawal
         year = timedelta(days=365.25)
         offset = (index + self.rng.random()) / scenario.referrals_per_year
         self.now = scenario.start + offset * year
-        self.staff = Actor(id=f"staff-{self.rng.randrange(scenario.staff):03d}", kind=ActorKind.STAFF)
+        self.staff = _actor(f"staff-{self.rng.randrange(scenario.staff):03d}", ActorKind.STAFF)
         self.mediator_pool = scenario.mediators
-        self.actors: dict[str, Actor] = {}
         self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
 
@@ -115,11 +152,9 @@ class _Agent:
         return self.decided[key]
 
     def send(self, command: Command) -> None:
+        # No `allowed` check first: that the agent sends only what `allowed` offers is a
+        # test's business (tests/simulation/test_agent.py); here `handle` is the judge.
         before = self.case
-        kind = type(command)
-        if before is not None and kind not in allowed(before, command.actor, command.at, among=(kind,)):
-            refusal = InvalidInput(f"{command.actor.id} was not offered {kind.__name__} in stage {before.stage.value}")
-            raise SimulationError(case_id(self.index), self.index, refusal)
         try:
             self.case, new = handle(before, command)
         except (Refused, InvalidInput) as refusal:
@@ -135,14 +170,11 @@ class _Agent:
         return [k for k in kinds if k in offered]
 
     def party_actor(self, party_id: str) -> Actor:
-        actor = self.actors.get(party_id)
-        if actor is None:
-            actor = self.actors[party_id] = Actor(id=party_id, kind=ActorKind.PARTY)
-        return actor
+        return _actor(party_id, ActorKind.PARTY)
 
     def mediator(self) -> Actor:
         assert self.case is not None
-        return Actor(id=self.case.mediators[0], kind=ActorKind.MEDIATOR)
+        return _actor(self.case.mediators[0], ActorKind.MEDIATOR)
 
     # --- the case -----------------------------------------------------------------
 
@@ -206,7 +238,7 @@ class _Agent:
                 born = (received - timedelta(days=int(365.25 * age) + 30 + rng.randrange(300))).date()
                 parties.append(Party(id=pid, role=role, birth_date=born, guardians=(PersonId(f"{pid}-guardian"),)))
             else:
-                parties.append(Party(id=pid, role=role))
+                parties.append(_adult(pid, role))
         admitted = criminal and self.chance(mix.admission_at_referral)
         referral = Referral(source=source, kind=kind, received_at=received, admission_of_facts=admitted)
         self.send(
@@ -308,7 +340,7 @@ class _Agent:
         ):
             self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
-        guardian = Actor(id=party.guardians[0], kind=ActorKind.GUARDIAN)
+        guardian = _actor(party.guardians[0], ActorKind.GUARDIAN)
         if self.once(f"guardian:{party.id}", self.b.guardian_consent):
             self.send(c.GiveGuardianConsent(actor=guardian, at=at, party_id=party.id))
         else:
@@ -317,15 +349,16 @@ class _Agent:
     def prepare(self, case: Case) -> None:
         d, mix = self.d, self.s.mix
         mediator = self.mediator()
+        active = case.active_parties
         if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
-            for party in case.active_parties:
+            for party in active:
                 if not party.prepared:
                     channel = TalkChannel(_pick(self.rng, self.b.channels))
                     self.send(
                         c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
                     )
                     return
-        for party in case.active_parties:
+        for party in active:
             if self.once(f"support:{party.id}", mix.support):
                 self.decided[f"support:{party.id}"] = False
                 self.participant(case, f"{party.id}-support", ParticipantRole.SUPPORT, party.id)
@@ -338,12 +371,12 @@ class _Agent:
             self.decided["interpreter"] = False
             self.participant(case, "interpreter", ParticipantRole.INTERPRETER, None)
             return
-        attendees = [p.id for p in case.active_parties]
-        attendees += [p.id for p in case.participants if _comes(case, p.accompanies)]
-        attendees.append(mediator.id)
+        # Everyone who may attend (R7) is asked: the parties, the participants agreed, the mediator.
+        invited = [*(p.id for p in active), *(p.id for p in case.participants), mediator.id]
+        attendees = [person for person in invited if attendee_problem(case, person) is None]
         at = self.later(d.schedule)
         starts = at + timedelta(days=d.wait.sample(self.rng))
-        kind = MeetingKind.LARGE_GROUP if len(case.active_parties) >= 4 else MeetingKind.MEDIATION
+        kind = MeetingKind.LARGE_GROUP if len(active) >= 4 else MeetingKind.MEDIATION
         self.send(c.ScheduleMeeting(actor=mediator, at=at, kind=kind, starts_at=starts, attendees=tuple(attendees)))
 
     def participant(self, case: Case, person: str, role: ParticipantRole, accompanies: str | None) -> None:
@@ -379,7 +412,7 @@ class _Agent:
         assert meeting is not None
         mediator = self.mediator()
         if meeting.held_at is None:
-            present = [a for a in meeting.attendees if _present(case, a)]
+            present = [a for a in meeting.attendees if attendee_problem(case, a) is None]
             for person in present:
                 if person not in case.confidential:
                     self.now = max(self.now, meeting.starts_at)
@@ -404,7 +437,7 @@ class _Agent:
         # Deadlines count from when the agreement will bind: the signatures, any cooling-off
         # period (R10) and the step that ends it are drawn now, so that no item falls due
         # before its agreement binds; the policy's longest deadline still caps them (R9).
-        signers = len(case.active_parties) + sum(p.minor and not p.dispensed for p in case.active_parties) + 1
+        signers = len(signatures_due(case))  # those an agreement recorded now will need (R10)
         moment, self.sign_times = at, []
         for _ in range(signers):  # a fixed timetable: a withdrawal while signing (within it) delays nobody
             moment += timedelta(days=self.d.sign.sample(self.rng))
@@ -429,24 +462,24 @@ class _Agent:
         return tuple(items)
 
     def sign(self, case: Case) -> None:
-        agreement = case.agreement
-        assert agreement is not None
-        signed = set(agreement.signatures)
+        assert case.agreement is not None
         if self.sign_times:
             self.now = max(self.now, self.sign_times.pop(0))
         else:
             self.now += timedelta(days=self.d.sign.sample(self.rng))
-        at = self.now
-        for party in case.active_parties:
-            if party.id not in signed:
-                self.send(c.SignAgreement(actor=self.party_actor(party.id), at=at, signer_id=party.id))
-                return
-            if party.minor and not party.dispensed and not signed.intersection(party.guardians):
-                guardian = party.guardians[0]
-                self.send(c.SignAgreement(actor=Actor(id=guardian, kind=ActorKind.GUARDIAN), at=at, signer_id=guardian))
-                return
-        mediator = self.mediator()
-        self.send(c.SignAgreement(actor=mediator, at=at, signer_id=mediator.id))
+        # The next signature the agreement needs (R10), by the first of those who may give it.
+        due = next((s for s in signatures_due(case) if s.signers), None)
+        if due is None:
+            problem = InvalidInput(f"no one may give the signatures case {case.id} still needs")
+            raise SimulationError(case_id(self.index), self.index, problem)
+        signer = due.signers[0]
+        if signer in case.mediators:
+            kind = ActorKind.MEDIATOR
+        elif case.party(signer) is not None:
+            kind = ActorKind.PARTY
+        else:
+            kind = ActorKind.GUARDIAN
+        self.send(c.SignAgreement(actor=_actor(signer, kind), at=self.now, signer_id=signer))
 
     def follow_up(self, case: Case) -> None:
         agreement = case.agreement
@@ -468,10 +501,9 @@ class _Agent:
             self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
 
     def reporter(self, case: Case, item: Item) -> Actor:
+        """Who reports on the item: the first adult party who may (R11), else staff."""
         for party in case.active_parties:
-            if party.id == item.responsible or party.minor:
-                continue
-            if case.kind is CaseKind.CIVIL or party.role is Role.HARMED:
+            if not party.minor and report_problem(case, party, item) is None:
                 return self.party_actor(party.id)
         return self.staff
 
@@ -482,23 +514,6 @@ _QUICK = Distribution(dist="fixed", params=(("value", 0.01),))
 
 def _mediator_id(n: int) -> PersonId:
     return PersonId(f"mediator-{n:03d}")
-
-
-def _comes(case: Case, accompanies: str | None) -> bool:
-    if accompanies is None:
-        return True
-    party = case.party(accompanies)
-    return party is not None and not party.withdrawn
-
-
-def _present(case: Case, person: str) -> bool:
-    party = case.party(person)
-    if party is not None:
-        return not party.withdrawn
-    if person in case.mediators:
-        return True
-    p = next((q for q in case.participants if q.id == person), None)
-    return p is not None and _comes(case, p.accompanies)
 
 
 def simulate_case(scenario: Scenario, index: int, observe: Observer | None = None) -> tuple[list[Event], Case]:

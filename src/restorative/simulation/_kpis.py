@@ -24,13 +24,28 @@ from .._events import (
     PartyWithdrew,
     ReportSent,
 )
-from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, MOVES, Stage
+from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
 from .._values import ActorKind, Case
 
 OUTCOMES = ("fulfilled", "breached", "withdrawn", "no_agreement", "declined")
 """The final stages, in the order tables and plots show them."""
 
 _HOUR = 3600.0
+_COUNTED: frozenset[type[Event]] = frozenset(
+    {
+        PartyWithdrew,
+        PartyInformed,
+        ConsentGiven,
+        GuardianConsentGiven,
+        GuardianConsentDispensed,
+        CaseWithdrawn,
+        ReportSent,
+        MeetingHeld,
+        MeetingAdjourned,
+    }
+)
+"""The events the tally counts; every other event only moves the stage."""
+_CONSENT = Stage.CONSENT.value
 _Z95 = 1.959963984540054
 
 
@@ -116,53 +131,51 @@ class Tally:
         self.outcomes[outcome] += 1
         self.outcomes_by_kind[f"{case.kind.value}:{outcome}"] += 1
         received = case.referral.received_at
-        stage = Stage.REFERRED
         entered = received
         met = False
         adjourned = 0
         informed: set[str] = set()
         consented: set[str] = set()
         guardian: set[str] = set()
-        for event in events:
-            if isinstance(event, PartyWithdrew):
-                # Saying no when consent is asked (an informed party who has not said yes, or a
-                # guardian who has not, for a minor) is a refusal, counted apart from withdrawing.
-                refused = (
-                    stage is Stage.CONSENT
-                    and event.party_id in informed
-                    and (
-                        event.party_id not in consented
-                        or (event.actor.kind is ActorKind.GUARDIAN and event.party_id not in guardian)
+        for event, before, after in walk(events):
+            stage = before._value_  # the tally keys on stage names
+            if type(event) in _COUNTED:  # most events only move the stage
+                if isinstance(event, PartyWithdrew):
+                    # Saying no when consent is asked (an informed party who has not said yes, or a
+                    # guardian who has not, for a minor) is a refusal, counted apart from withdrawing.
+                    refused = (
+                        stage == _CONSENT
+                        and event.party_id in informed
+                        and (
+                            event.party_id not in consented
+                            or (event.actor.kind is ActorKind.GUARDIAN and event.party_id not in guardian)
+                        )
                     )
-                )
-                if refused:
-                    self.consent_refusals += 1
-                else:
-                    self.party_withdrawals[stage.value] += 1
-            elif isinstance(event, PartyInformed):
-                informed.add(event.party_id)
-            elif isinstance(event, ConsentGiven):
-                consented.add(event.party_id)
-            elif isinstance(event, GuardianConsentGiven | GuardianConsentDispensed):
-                guardian.add(event.party_id)
-            elif isinstance(event, CaseWithdrawn):
-                self.cases_withdrawn[stage.value] += 1
-            elif isinstance(event, ReportSent):
-                self.reports[event.report.kind.value] += 1
-            elif isinstance(event, MeetingHeld) and not met:
-                met = True
-                self.time_to_meeting.add((event.at - received).total_seconds())
-            elif isinstance(event, MeetingAdjourned):
-                adjourned += 1
-            trigger = event.trigger
-            if trigger is None:
+                    if refused:
+                        self.consent_refusals += 1
+                    else:
+                        self.party_withdrawals[stage] += 1
+                elif isinstance(event, PartyInformed):
+                    informed.add(event.party_id)
+                elif isinstance(event, ConsentGiven):
+                    consented.add(event.party_id)
+                elif isinstance(event, GuardianConsentGiven | GuardianConsentDispensed):
+                    guardian.add(event.party_id)
+                elif isinstance(event, CaseWithdrawn):
+                    self.cases_withdrawn[stage] += 1
+                elif isinstance(event, ReportSent):
+                    self.reports[event.report.kind.value] += 1
+                elif isinstance(event, MeetingHeld):
+                    if not met:
+                        met = True
+                        self.time_to_meeting.add((event.at - received).total_seconds())
+                elif isinstance(event, MeetingAdjourned):
+                    adjourned += 1
+            if after is before:
                 continue
-            after = MOVES.get((trigger, stage))
-            if after is None or after is stage:
-                continue
-            self.stage_time[stage.value].add((event.at - entered).total_seconds())
-            stage, entered = after, event.at
-            if stage in FINAL_STAGES:
+            self.stage_time[stage].add((event.at - entered).total_seconds())
+            entered = event.at
+            if after in FINAL_STAGES:
                 self.time_to_outcome.add((event.at - received).total_seconds())
         self.adjournments += adjourned
         self.cases_adjourned += adjourned > 0

@@ -55,12 +55,13 @@ def run_chunk(scenario: Scenario, start: int, stop: int, names: Sequence[str]) -
     """Simulate cases ``start`` to ``stop - 1``: each format's encoded chunk and their tally."""
     tally = Tally()
     logs = []
+    table = format_table()
+    objects = any(table[name].needs_objects for name in names)  # CSV and Parquet need rows only
     for index in range(start, stop):
         events, case = simulate_case(scenario, index)
         tally.add(events, case)
         if names:
-            logs.append(case_log(events, case))
-    table = format_table()
+            logs.append(case_log(events, case, objects=objects))
     return {name: table[name].encode(logs) for name in names}, tally
 
 
