@@ -40,7 +40,7 @@ from _timing import CLOCK, interleaved
 
 import restorative.store
 from restorative import _demo, replay
-from restorative._events import CaseReferred, Event
+from restorative.events import CaseReferred, Event
 from restorative.store import SQLiteStore
 from restorative.store._chain import GENESIS, encode, summarize
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import restorative as r
-from restorative import _commands as c
-from restorative import _events as e
+from restorative import commands as c
+from restorative import events as e
 from restorative.errors import DefinitionError, InvalidInput
 from restorative.process import MEDIATION, Lifecycle, Part, Process
 from restorative.process._registry import is_bare

@@ -284,7 +284,7 @@ def test_the_state_machine_sends_commands_to_closed_cases() -> None:
     from hypothesis import Phase
     from hypothesis import settings as configured
 
-    from restorative import _events as e
+    from restorative import events as e
 
     def staff_on_closed(case: r.Case | None, command: r.Command) -> tuple[r.Event, ...]:
         if case is not None and case.stage.is_final and isinstance(command, r.AssignStaff):

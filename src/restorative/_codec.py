@@ -17,12 +17,12 @@ from typing import Any, TypeVar, overload
 import cattrs
 from cattrs.strategies import configure_tagged_union
 
-from ._commands import COMMAND_TYPES, Command
-from ._events import EVENT_TYPES, Event
 from ._fastcodec import GENERATOR
 from ._policy import Policy
 from ._values import Actor, Agreement, Case, Item, Meeting, Participant, Party, Progress, Referral, Report
+from .commands import COMMAND_TYPES, Command
 from .errors import DecodeError, InvalidInput, RestorativeError
+from .events import EVENT_TYPES, Event
 
 SCHEMA_VERSION = 1
 """The version of the JSON layout written today; older layouts are upcast on load."""

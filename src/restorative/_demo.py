@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from . import _commands as c
-from ._commands import Command
-from ._events import Event
+from . import commands as c
 from ._values import (
     Actor,
     ActorKind,
@@ -24,6 +22,8 @@ from ._values import (
     Role,
     TalkChannel,
 )
+from .commands import Command
+from .events import Event
 from .process._mediation import handle
 
 STAFF = Actor(id="staff-oslo-1", kind=ActorKind.STAFF)

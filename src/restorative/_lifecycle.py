@@ -28,7 +28,7 @@ from transitions import Machine
 from .errors import InvalidInput
 
 if TYPE_CHECKING:
-    from ._events import Event
+    from .events import Event
 
 
 class Stage(enum.Enum):

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import attrs
 
-from ._commands import Command
-from ._events import Event
+from .commands import Command
+from .events import Event
 from .process import MEDIATION
 
 

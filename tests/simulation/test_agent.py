@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 import restorative as r
-from restorative._commands import Command
+from restorative.commands import Command
 from restorative.simulation import Scenario, simulate_case
 from tests.simulation.test_simulation import ODD_POLICIES, _busy, _instant
 

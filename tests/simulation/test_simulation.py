@@ -18,8 +18,8 @@ import attrs
 import pytest
 
 import restorative as r
-from restorative._commands import Command
 from restorative._eventlog.log import csv_text
+from restorative.commands import Command
 from restorative.errors import RuleViolation, ScenarioError, SimulationError
 from restorative.simulation import (
     OUTCOMES,

@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from .._events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
 from .._lifecycle import walk
 from .._values import Actor, ActorKind, Case
+from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
 
 COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "objects")
 """The columns of the CSV and Parquet logs, in order."""

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import attrs
 from attrs import frozen
 
-from .._events import CaseReferred, Event, ReportSent
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
 from ..errors import CaseNotFound, NotPermitted
+from ..events import CaseReferred, Event, ReportSent
 from ..store._chain import rebuild
 from ..store._sql import SQLStore
 from ._retention import people

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from .. import _commands as c
-from .. import _events as e
-from .._commands import Command
+from .. import commands as c
+from .. import events as e
 from .._lifecycle import Stage
 from .._replace import replace, replacer
 from .._rules import cooling_off_days, fully_signed, latest_deadline, may_sign
 from .._values import Actor, ActorKind, Agreement, Case, CaseKind, ItemStatus, Outcome, ReportKind
+from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
 from ._registry import Changes, Events, Part

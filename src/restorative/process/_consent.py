@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import _commands as c
-from .. import _events as e
+from .. import commands as c
+from .. import events as e
 from .._replace import replace, replacer
 from .._rules import may_dispense, preparation_blockers
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Progress

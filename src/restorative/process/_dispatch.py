@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from .._commands import Command
-from .._events import Event
 from .._lifecycle import FINAL_STAGES, Lifecycle, Stage
 from .._replace import freeze, thaw, thawer
 from .._values import Actor, ActorKind, Case
+from ..commands import Command
 from ..errors import InvalidInput, NotPermitted, RuleViolation, StageError
+from ..events import Event
 from ._registry import CommandRule, EventRule, Part, check
 
 _REFUSALS = (InvalidInput, NotPermitted, RuleViolation, StageError)

@@ -8,12 +8,12 @@ from datetime import datetime
 
 import attrs
 
-from .. import _commands as c
-from .. import _events as e
-from .._commands import Command
+from .. import commands as c
+from .. import events as e
 from .._replace import replacer
 from .._rules import overdue_items, report_problem
 from .._values import Actor, ActorKind, Agreement, Case, Item, ItemStatus, Outcome, ReportKind
+from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
 from ._registry import Changes, Events, Part

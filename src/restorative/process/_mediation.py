@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._commands import COMMAND_TYPES
-from .._events import EVENT_TYPES, ReportSent
 from .._lifecycle import MEDIATION as LIFECYCLE
+from ..commands import COMMAND_TYPES
+from ..events import EVENT_TYPES, ReportSent
 from . import (
     _agreement,
     _consent,

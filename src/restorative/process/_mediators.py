@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import _commands as c
-from .. import _events as e
+from .. import commands as c
+from .. import events as e
 from .._rules import conflicted, people
 from .._values import ActorKind, Case
 from ..errors import InvalidInput, NotPermitted

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from .. import _commands as c
-from .. import _events as e
+from .. import commands as c
+from .. import events as e
 from .._replace import replacer
 from .._rules import attendee_problem, conflicted, has_exemption, people
 from .._values import Actor, ActorKind, Case, Exemption, Meeting

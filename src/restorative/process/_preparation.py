@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import _commands as c
-from .. import _events as e
+from .. import commands as c
+from .. import events as e
 from .._replace import replacer
 from .._rules import SUPPORT_ROLES_NEEDING_EXEMPTION, has_exemption, participant
 from .._values import ActorKind, Case, Participant, ParticipantRole, Progress

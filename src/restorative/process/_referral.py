@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .. import _commands as c
-from .. import _events as e
+from .. import commands as c
+from .. import events as e
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._replace import replacer

@@ -19,10 +19,10 @@ from typing import Any, Generic, TypeVar
 import attrs
 from attrs import frozen
 
-from .._commands import Command
-from .._events import Event
 from .._values import Actor, ActorKind, Case
+from ..commands import Command
 from ..errors import DefinitionError
+from ..events import Event
 
 C = TypeVar("C", bound=Command)
 E = TypeVar("E", bound=Event)

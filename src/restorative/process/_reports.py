@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import _events as e
-from .._commands import Command
+from .. import events as e
 from .._rules import reports_agreement, reports_returns
 from .._values import Agreement, Case, Outcome, Report, ReportKind
+from ..commands import Command
 from ._registry import Changes, Part
 
 part = Part("reports")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import _commands as c
-from .. import _events as e
-from .._commands import Command
+from .. import commands as c
+from .. import events as e
 from .._lifecycle import Stage
 from .._replace import replace
 from .._rules import withdrawal_continues
 from .._values import Actor, ActorKind, Case, ItemStatus, Outcome, Progress, ReportKind
+from ..commands import Command
 from ..errors import NotPermitted
 from . import _guards as guard
 from ._agreement import complete_if_signed

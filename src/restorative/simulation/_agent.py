@@ -15,9 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from .. import _commands as c
-from .._commands import Command
-from .._events import Event
+from .. import commands as c
 from .._lifecycle import FINAL_STAGES, Stage
 from .._rules import attendee_problem, cooling_off_days, may_dispense, report_problem, signatures_due
 from .._values import (
@@ -39,7 +37,9 @@ from .._values import (
     Role,
     TalkChannel,
 )
+from ..commands import Command
 from ..errors import InvalidInput, Refused, SimulationError
+from ..events import Event
 from ..process._mediation import allowed, handle
 from ._scenario import Distribution, Scenario
 

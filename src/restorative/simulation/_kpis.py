@@ -12,7 +12,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._events import (
+from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
+from .._values import ActorKind, Case
+from ..events import (
     CaseWithdrawn,
     ConsentGiven,
     Event,
@@ -24,8 +26,6 @@ from .._events import (
     PartyWithdrew,
     ReportSent,
 )
-from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
-from .._values import ActorKind, Case
 
 OUTCOMES = ("fulfilled", "breached", "withdrawn", "no_agreement", "declined")
 """The final stages, in the order tables and plots show them."""

@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from .. import _events as e
+from .. import events as e
 from .._checks import id_problem, shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
-from .._commands import Command, ReferCase
-from .._events import Event
 from .._lifecycle import Stage, walk
 from .._values import Case, CaseKind
+from ..commands import Command, ReferCase
 from ..errors import CaseNotFound, ConcurrencyError, DecodeError, IntegrityError, InvalidInput
+from ..events import Event
 from ..process._mediation import decide, replay
 from ._protocol import StoredEvent
 

@@ -6,11 +6,11 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC
 
-from .._commands import Command
-from .._events import Event
 from .._lifecycle import Stage
 from .._values import Case, CaseKind
+from ..commands import Command
 from ..errors import CaseNotFound, IntegrityError
+from ..events import Event
 from . import _chain
 from ._chain import GENESIS, Upcasters
 from ._protocol import CaseSummary, StoredEvent

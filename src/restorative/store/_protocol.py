@@ -8,10 +8,10 @@ from typing import Protocol, runtime_checkable
 
 from attrs import frozen
 
-from .._commands import Command
-from .._events import Event
 from .._lifecycle import Stage
 from .._values import Actor, Case, CaseKind
+from ..commands import Command
+from ..events import Event
 
 
 @frozen(kw_only=True, weakref_slot=False)

@@ -13,11 +13,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from .._commands import Command
-from .._events import Event
 from .._lifecycle import Stage
 from .._values import Case, CaseKind
+from ..commands import Command
 from ..errors import CaseNotFound, ConcurrencyError, IntegrityError, StoreError
+from ..events import Event
 from . import _chain
 from ._chain import GENESIS, Upcasters
 from ._protocol import CaseSummary, StoredEvent

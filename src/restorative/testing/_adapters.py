@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._commands import Command
-from .._events import Event
 from .._values import Case
+from ..commands import Command
+from ..events import Event
 from ..process._mediation import decide as _decide
 from ..process._mediation import replay
 from ..store import EventStore

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .._commands import Command, Withdraw
-from .._events import Event
 from .._rules import RULES
 from .._timeline import describe, describe_command
 from .._values import Actor, ActorKind, Case
+from ..commands import Command, Withdraw
 from ..errors import Refused, RestorativeError
+from ..events import Event
 from ..process._mediation import decide
 from ._adapters import Adapter
 from ._drive import History

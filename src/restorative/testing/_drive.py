@@ -8,12 +8,12 @@ from datetime import timedelta
 import attrs
 from attrs import frozen
 
-from .._commands import AdjournMeeting, AssignStaff, Command, DeclareConflict, ReferCase, ReleaseMediator
-from .._events import Event
 from .._lifecycle import FINAL_STAGES, MEDIATION, Stage
 from .._timeline import timeline
 from .._values import Case
+from ..commands import AdjournMeeting, AssignStaff, Command, DeclareConflict, ReferCase, ReleaseMediator
 from ..errors import RestorativeError
+from ..events import Event
 from ..process._mediation import decide, replay
 from ..verify import _alphabet
 from ..verify._alphabet import Cast, state_key

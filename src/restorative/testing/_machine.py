@@ -10,13 +10,13 @@ from hypothesis import event as note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from .._commands import Command, ReferCase, Withdraw
-from .._events import Event
 from .._lifecycle import ACTIVE_STAGES, Stage
 from .._replace import replace
 from .._timeline import describe_command
 from .._values import Actor, ActorKind, Case
+from ..commands import Command, ReferCase, Withdraw
 from ..errors import RestorativeError
+from ..events import Event
 from ..process._mediation import decide, replay
 from ..verify import _alphabet
 from ..verify import _oracle as _invariants

@@ -24,12 +24,12 @@ from datetime import date, timedelta
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .._commands import Command, ReferCase
 from .._lifecycle import Stage
 from .._policy import Continuation, Policy
 from .._replace import replace
 from .._rules import cooling_off_days
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
+from ..commands import Command, ReferCase
 from ..errors import Refused, RestorativeError
 from ..process._mediation import decide
 from ..verify import _alphabet

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 
 from attrs import frozen
 
-from .. import _commands as c
-from .._commands import Command
+from .. import commands as c
 from .._lifecycle import MEDIATION
 from .._values import (
     Actor,
@@ -31,6 +30,7 @@ from .._values import (
     Party,
     Role,
 )
+from ..commands import Command
 
 STAFF = ("staff-1", "staff-2")
 """The cast's staff: the first opens every case, the second may be assigned."""

@@ -11,15 +11,15 @@ from typing import Any
 
 from attrs import field, frozen
 
-from .. import _commands as c
-from .._commands import Command
-from .._events import Event
+from .. import commands as c
 from .._lifecycle import FINAL_STAGES, Stage, Transition, walk
 from .._policy import Continuation, Policy
 from .._replace import replace
 from .._timeline import describe_command
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Referral, ReferralSource, Role
+from ..commands import Command
 from ..errors import InvalidInput
+from ..events import Event
 from ..process import MEDIATION
 from . import _alphabet
 from . import _oracle as _invariants

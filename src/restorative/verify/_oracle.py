@@ -15,10 +15,8 @@ from typing import Any
 import attrs
 from attrs import frozen
 
-from .. import _commands as c
-from .. import _events as e
-from .._commands import Command
-from .._events import Event
+from .. import commands as c
+from .. import events as e
 from .._lifecycle import FINAL_STAGES, Stage, walk
 from .._policy import Continuation
 from .._rules import RULES
@@ -36,7 +34,9 @@ from .._values import (
     ReportKind,
     Role,
 )
+from ..commands import Command
 from ..errors import InvalidInput, Refused, RestorativeError
+from ..events import Event
 from ..process import MEDIATION
 
 Decide = Callable[[Case | None, Command], tuple[Event, ...]]
