@@ -109,6 +109,12 @@ def thaw(obj: Any) -> Any:
     return thawer(type(obj))(obj)
 
 
+def unfreeze(obj: Any) -> Any:
+    """Turn a frozen value that nothing else holds into its draft, in place (no copy)."""
+    object.__setattr__(obj, "__class__", _twin(type(obj)))
+    return obj
+
+
 def freeze(draft: Any, cls: type[T]) -> T:
     """Turn a draft made by `thaw` into the frozen value of `cls` it stands for, in place."""
     if type(draft) is not _TWINS.get(cls):

@@ -28,14 +28,22 @@ _with_progress = replacer(Party, "progress")
 _consented_by = replacer(Party, "guardian_consents")
 
 
-def mark(case: Case, party_id: str, add: Progress, remove: Progress | None = None) -> tuple[Party, ...]:
-    """The case's parties with `add` set (and `remove` cleared) on one party's progress."""
+INFORMED, CONSENTED, DISPENSED, PREPARED, WITHDRAWN = (
+    flag._value_
+    for flag in (Progress.INFORMED, Progress.CONSENTED, Progress.DISPENSED, Progress.PREPARED, Progress.WITHDRAWN)
+)
+"""The `Progress` flags as the integers `mark` takes (reading a flag's value runs enum code)."""
+
+
+def mark(case: Case, party_id: str, add: int, remove: int = 0) -> tuple[Party, ...]:
+    """The case's parties with the flags `add` set (and `remove` cleared) on one party's progress."""
     parties = case.parties
-    for n, p in enumerate(parties):
+    n = 0  # counted by hand: enumerate's tuples cost more than the rest of the loop
+    for p in parties:
         if p.id == party_id:
-            minus = 0 if remove is None else remove._value_
-            marked = _with_progress(p, _PROGRESS[(p.progress._value_ | add._value_) & ~minus])
+            marked = _with_progress(p, _PROGRESS[(p.progress._value_ | add) & ~remove])
             return (*parties[:n], marked, *parties[n + 1 :])
+        n += 1
     return parties
 
 
@@ -67,7 +75,7 @@ def inform_party(case: Case, command: c.InformParty) -> Events:
 
 @part.event(e.PartyInformed, say=lambda ev: f"{ev.party_id} informed about the process")
 def party_informed(case: Case, event: e.PartyInformed) -> Changes:
-    return {"parties": mark(case, event.party_id, Progress.INFORMED)}
+    return {"parties": mark(case, event.party_id, INFORMED)}
 
 
 def _own(case: Case, actor: Actor, at: datetime) -> tuple[c.Command, ...]:
@@ -87,7 +95,7 @@ def give_consent(case: Case, command: c.GiveConsent) -> Events:
 
 @part.event(e.ConsentGiven, say=lambda ev: f"{ev.party_id} consented")
 def consent_given(case: Case, event: e.ConsentGiven) -> Changes:
-    return {"parties": mark(case, event.party_id, Progress.CONSENTED)}
+    return {"parties": mark(case, event.party_id, CONSENTED)}
 
 
 def _wards(case: Case, actor: Actor, at: datetime) -> tuple[c.Command, ...]:
@@ -141,7 +149,7 @@ def dispense_guardian_consent(case: Case, command: c.DispenseGuardianConsent) ->
 
 @part.event(e.GuardianConsentDispensed, say=lambda ev: f"guardian consent for {ev.party_id} dispensed with by staff")
 def guardian_consent_dispensed(case: Case, event: e.GuardianConsentDispensed) -> Changes:
-    return {"parties": mark(case, event.party_id, Progress.DISPENSED)}
+    return {"parties": mark(case, event.party_id, DISPENSED)}
 
 
 @part.command(c.StartPreparation, by=_MEDIATOR_OR_STAFF)

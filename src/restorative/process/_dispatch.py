@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .._lifecycle import FINAL_STAGES, Lifecycle, Stage
-from .._replace import freeze, thaw, thawer
+from .._replace import freeze, thaw, thawer, unfreeze
 from .._values import Actor, ActorKind, Case
 from ..commands import Command
 from ..errors import InvalidInput, NotPermitted, RuleViolation, StageError
@@ -232,7 +232,9 @@ class Process:
             if first is None:
                 raise InvalidInput(f"cannot replay an empty log: a case starts with {self.opening.event.__name__}")
             start = self.evolve(None, first)
-        draft = thaw(start)
+            draft = unfreeze(start)  # a case made here, held by nothing else: no copy needed
+        else:
+            draft = thaw(start)
         folds = self._folds
         after_final = self.after_final
         final = FINAL_STAGES

@@ -4,13 +4,13 @@ confidentiality (R8), or adjourned for another one."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .. import commands as c
 from .. import events as e
 from .._replace import replacer
 from .._rules import attendee_problem, conflicted, has_exemption, people
-from .._values import Actor, ActorKind, Case, Exemption, Meeting
+from .._values import Actor, ActorKind, Case, Exemption, Meeting, MeetingKind
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
 from ._registry import Changes, Events, Part
@@ -18,6 +18,9 @@ from ._registry import Changes, Events, Part
 part = Part("meeting")
 _MEDIATOR = (ActorKind.MEDIATOR,)
 _held_at = replacer(Meeting, "held_at")
+_scheduled = replacer(Meeting, "kind", "starts_at", "attendees", "remote")
+_BLANK = Meeting(kind=MeetingKind.MEDIATION, starts_at=datetime(2000, 1, 1, tzinfo=UTC), attendees=())
+"""A meeting whose other fields hold their defaults: a scheduled meeting is a copy of it."""
 
 
 def _check_mediators(case: Case, mediators: Iterable[str]) -> None:
@@ -80,8 +83,7 @@ def schedule_meeting(case: Case, command: c.ScheduleMeeting) -> Events:
     ),
 )
 def meeting_scheduled(case: Case, event: e.MeetingScheduled) -> Changes:
-    meeting = Meeting(kind=event.kind, starts_at=event.starts_at, attendees=event.attendees, remote=event.remote)
-    return {"meeting": meeting}
+    return {"meeting": _scheduled(_BLANK, event.kind, event.starts_at, event.attendees, event.remote)}
 
 
 def capacity(case: Case, person: str) -> ActorKind:

@@ -6,10 +6,10 @@ from .. import commands as c
 from .. import events as e
 from .._replace import replacer
 from .._rules import SUPPORT_ROLES_NEEDING_EXEMPTION, has_exemption, participant
-from .._values import ActorKind, Case, Participant, ParticipantRole, Progress
+from .._values import ActorKind, Case, Participant, ParticipantRole
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
-from ._consent import mark
+from ._consent import PREPARED, mark
 from ._registry import Changes, Events, Part
 
 part = Part("preparation")
@@ -31,7 +31,7 @@ def hold_preparatory_talk(case: Case, command: c.HoldPreparatoryTalk) -> Events:
     say=lambda ev: f"preparatory talk with {ev.party_id} ({ev.channel.value.replace('_', ' ')})",
 )
 def preparatory_talk_held(case: Case, event: e.PreparatoryTalkHeld) -> Changes:
-    return {"parties": mark(case, event.party_id, Progress.PREPARED)}
+    return {"parties": mark(case, event.party_id, PREPARED)}
 
 
 @part.command(c.GrantExemption, by=(ActorKind.STAFF,))

@@ -11,12 +11,12 @@ from .. import events as e
 from .._lifecycle import Stage
 from .._replace import replace
 from .._rules import withdrawal_continues
-from .._values import Actor, ActorKind, Case, ItemStatus, Outcome, Progress, ReportKind
+from .._values import Actor, ActorKind, Case, ItemStatus, Outcome, ReportKind
 from ..commands import Command
 from ..errors import NotPermitted
 from . import _guards as guard
 from ._agreement import complete_if_signed
-from ._consent import mark
+from ._consent import CONSENTED, WITHDRAWN, mark
 from ._follow_up import breach
 from ._registry import Changes, Events, Part
 from ._reports import report
@@ -67,7 +67,7 @@ def withdraw(case: Case, command: c.Withdraw) -> Events:
 
 @part.event(e.PartyWithdrew, say=lambda ev: f"{ev.party_id} withdrew")
 def party_withdrew(case: Case, event: e.PartyWithdrew) -> Changes:
-    return {"parties": mark(case, event.party_id, Progress.WITHDRAWN, Progress.CONSENTED)}
+    return {"parties": mark(case, event.party_id, WITHDRAWN, CONSENTED)}
 
 
 @part.event(e.CaseWithdrawn, say=lambda ev: "no dialogue remains: case withdrawn")
