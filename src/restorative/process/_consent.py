@@ -43,7 +43,7 @@ def mark(case: Case, party_id: str, add: int, remove: int = 0) -> tuple[Party, .
         if p.id == party_id:
             marked = _with_progress(p, _PROGRESS[(p.progress._value_ | add) & ~remove])
             return (*parties[:n], marked, *parties[n + 1 :])
-        n += 1
+        n += 1  # noqa: SIM113 - see above
     return parties
 
 
