@@ -6,6 +6,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+import pytest
+
 import restorative
 import restorative.errors
 
@@ -75,6 +77,24 @@ def test_simulation_all_lists_exactly_its_public_names_and_each_is_documented() 
             assert (value.__doc__ or "").strip(), f"simulation.{name} has no docstring"
 
 
+@pytest.mark.parametrize("name", ["commands", "events", "process", "verify"])
+def test_namespace_all_lists_exactly_its_public_names_and_each_is_documented(name: str) -> None:
+    module = importlib.import_module(f"restorative.{name}")
+    modules = {info.name for info in pkgutil.iter_modules(getattr(module, "__path__", []))}
+    public = _public(module) - {"annotations", "TYPE_CHECKING"} - modules
+    defined = {
+        n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__ and n in public
+    }
+    if name in ("commands", "events"):  # they define the classes and import the values their fields use
+        assert defined <= set(module.__all__) <= public
+    else:
+        assert sorted(public) == sorted(module.__all__)
+    for member in module.__all__:
+        value = getattr(module, member)
+        if callable(value) and not isinstance(value, type(restorative.Command)):
+            assert (value.__doc__ or "").strip(), f"{name}.{member} has no docstring"
+
+
 def test_every_error_pickles_with_its_attributes() -> None:
     """Errors raised in worker processes (simulation, verification) reach the caller whole."""
     import pickle
@@ -94,6 +114,7 @@ def test_every_error_pickles_with_its_attributes() -> None:
         errors.SimulationError("sim-0000001", 1, errors.RuleViolation("R4", None, "hint")),
         errors.VaultError("kari", "has nothing stored in the vault"),
         errors.WrongKey("kari"),
+        errors.DefinitionError("mediation", ["AcceptCase is decided twice"]),
     ]
     for error in samples:
         again = pickle.loads(pickle.dumps(error))

@@ -94,10 +94,6 @@ class Process:
         # A definition pickles by name (its bound methods, too, for worker processes).
         return (definition, (self.name,))
 
-    def rule(self, kind: type[Command]) -> CommandRule[Any]:
-        """The registration of a command class (not the opening one)."""
-        return self._rules[kind]
-
     # --- decide -----------------------------------------------------------------
 
     def decide(self, case: Case | None, command: Command) -> tuple[Event, ...]:
