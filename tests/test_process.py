@@ -150,3 +150,67 @@ def test_the_lifecycle_tables_are_read_only() -> None:
     with pytest.raises(TypeError):
         MEDIATION.lifecycle.moves[("accept", r.Stage.CONSENT)] = r.Stage.DECLINED  # type: ignore[index]
     assert not hasattr(r, "MACHINE")
+
+
+def _opened() -> tuple[r.Case, r.ReferCase, r.Event]:
+    log = _log()
+    referral = r.Referral(
+        source=r.ReferralSource.PROSECUTION, kind=r.CaseKind.CRIMINAL, received_at=T, admission_of_facts=True
+    )
+    parties = (r.Party(id="a", role=r.Role.HARMED), r.Party(id="b", role=r.Role.RESPONSIBLE))
+    opening = r.ReferCase(actor=STAFF, at=T, case_id="c", referral=referral, parties=parties)
+    return r.replay(log[:2]), opening, log[1]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda case, opening, event: r.decide("case-1", opening),  # type: ignore[arg-type]
+        lambda case, opening, event: r.decide({}, r.AcceptCase(actor=STAFF, at=T)),  # type: ignore[arg-type]
+        lambda case, opening, event: r.evolve("case-1", event),  # type: ignore[arg-type]
+        lambda case, opening, event: r.replay([event], start="case-1"),  # type: ignore[arg-type]
+        lambda case, opening, event: r.allowed(None, STAFF),  # type: ignore[arg-type]
+        lambda case, opening, event: r.allowed(case, "staff-1"),  # type: ignore[arg-type]
+        lambda case, opening, event: r.allowed(case, STAFF, among=[[1]]),  # type: ignore[list-item]
+        lambda case, opening, event: r.describe(r.AcceptCase(actor=STAFF, at=T)),  # type: ignore[arg-type]
+        lambda case, opening, event: list(r.process.walk(None)),  # type: ignore[arg-type]
+        lambda case, opening, event: list(r.process.walk([event], "referred")),  # type: ignore[arg-type]
+        lambda case, opening, event: list(r.process.walk([event], since=5)),  # type: ignore[arg-type]
+    ],
+)
+def test_entry_points_refuse_wrong_types_with_invalid_input(call: object) -> None:
+    case, opening, event = _opened()
+    with pytest.raises(InvalidInput):
+        call(case, opening, event)  # type: ignore[operator]
+
+
+def test_an_event_without_a_time_is_refused_by_evolve_and_replay_alike() -> None:
+    import copy
+
+    log = _log()
+    timeless = copy.copy(log[1])
+    object.__setattr__(timeless, "at", None)
+    case = r.replay(log[:1])
+    with pytest.raises(InvalidInput, match="R15"):
+        r.evolve(case, timeless)
+    with pytest.raises(InvalidInput):
+        r.replay([log[0], timeless])
+    opening = copy.copy(log[0])
+    object.__setattr__(opening, "at", None)
+    with pytest.raises(InvalidInput, match="aware time"):
+        r.replay([opening, log[1]])
+
+
+def test_only_the_definition_registered_under_its_name_pickles() -> None:
+    parts = _parts()
+    twin = Process(
+        "mediation",
+        MEDIATION.lifecycle,
+        parts=tuple(parts.values()),
+        commands=r.COMMAND_TYPES,
+        events=r.EVENT_TYPES,
+        after_final=MEDIATION.after_final,
+    )
+    assert pickle.loads(pickle.dumps(r.handle)).__self__ is MEDIATION
+    with pytest.raises(pickle.PicklingError):
+        pickle.dumps(twin)

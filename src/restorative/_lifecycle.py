@@ -206,13 +206,22 @@ class Lifecycle:
 
         Raises:
             InvalidInput: an event's trigger cannot move the case from the stage it is in
-                (R2 in a final stage), an event goes back in time (R15), or something
-                that is not an event is in the log.
+                (R2 in a final stage), an event goes back in time (R15), or an item of the
+                log has no trigger and time. The walk reads only those two; whether an
+                item is an event of the definition is for the fold (`Process.replay`) to say.
         """
         stage = self.initial if start is None else start
+        if type(stage) is not Stage:
+            raise InvalidInput(f"the stage walk starts from a Stage, not {start!r:.100}", field="start")
+        if since is not None and (not isinstance(since, datetime) or since.tzinfo is None):
+            raise InvalidInput(f"the stage walk's since is an aware datetime, not {since!r:.100}", field="since")
         moves = self.moves
         last = _DAWN if since is None else since
-        for event in events:
+        try:
+            log = iter(events)
+        except TypeError:
+            raise InvalidInput(f"the stage walk takes an iterable of events, not {type(events).__name__}") from None
+        for event in log:
             try:
                 trigger = event.trigger
                 at = event.at
@@ -247,9 +256,9 @@ MEDIATION: Lifecycle = Lifecycle("mediation", MEDIATION_TABLE)
 """The lifecycle of the mediation process definition, built once."""
 
 
-def walk(events: Iterable[Event], start: Stage | None = None) -> Iterator[Step]:
+def walk(events: Iterable[Event], start: Stage | None = None, *, since: datetime | None = None) -> Iterator[Step]:
     """The mediation stage walk: each event with the stage before and after it (see `Lifecycle.walk`)."""
-    return MEDIATION.walk(events, start)
+    return MEDIATION.walk(events, start, since=since)
 
 
 def mermaid() -> str:

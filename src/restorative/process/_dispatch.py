@@ -9,6 +9,7 @@ produced. A refused command changes nothing (R16): nothing is mutated anywhere.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -85,13 +86,16 @@ class Process:
             **{rule.kind: rule.by for rule in self.commands},
         }
         """Who may send each command (R14), as the stage modules registered it."""
-        _DEFINITIONS[name] = self
+        _DEFINITIONS.setdefault(name, self)  # the first under a name is the one that pickles
 
     def __repr__(self) -> str:
         return f"<Process {self.name}>"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # A definition pickles by name (its bound methods, too, for worker processes).
+        # A definition pickles by name (its bound methods, too, for worker processes), so only the
+        # first built under its name does: a worker finds it by importing the module that builds it.
+        if _DEFINITIONS.get(self.name) is not self:
+            raise pickle.PicklingError(f"process definition {self.name!r} is not the one registered under its name")
         return (definition, (self.name,))
 
     # --- decide -----------------------------------------------------------------
@@ -121,12 +125,11 @@ class Process:
             if decision is None:
                 raise InvalidInput(f"not a restorative command: {command!r}", field="command")
             raise StageError(kind.__name__, None, (self.opening.command.__name__,))
-        if decision is None:
-            if kind is self.opening.command:
-                raise StageError(kind.__name__, case.stage, self._possible[case.stage])
+        if decision is None and kind is not self.opening.command:
             raise InvalidInput(f"not a restorative command: {command!r}", field="command")
-        if type(case) is not Case:
-            raise InvalidInput(f"decide takes a Case or None, not {type(case).__name__}", field="case")
+        _check_case(case, "decide")
+        if decision is None:  # the opening command, sent to a case that is open already
+            raise StageError(kind.__name__, case.stage, self._possible[case.stage])
         stage = case.stage
         if command.trigger not in self.lifecycle.takes[stage]:
             raise StageError(kind.__name__, stage, self._possible[stage])
@@ -141,7 +144,7 @@ class Process:
     def _check_fold(self, case: Any, event: Event) -> None:
         """R15 and R2 on the fold: a log whose time goes backwards, or that changes a closed case, is corrupt."""
         at = getattr(event, "at", None)
-        if not isinstance(at, datetime) or at < case.updated_at:
+        if not isinstance(at, datetime) or at.tzinfo is None or at < case.updated_at:
             raise InvalidInput(
                 f"R15: {type(event).__name__} at {at} comes before the last event of case {case.id} "
                 f"({case.updated_at.isoformat()}); the log is corrupt or out of order"
@@ -167,12 +170,20 @@ class Process:
                 raise InvalidInput(
                     f"a case's log starts with {self.opening.event.__name__}, not {type(event).__name__}"
                 )
+            at = event.at
+            if not isinstance(at, datetime) or at.tzinfo is None:
+                raise InvalidInput(f"{type(event).__name__} needs an aware time, not {at!r}")
             return self.opening.start(event)
+        _check_case(case, "evolve")
+        try:
+            suspect = event.at < case.updated_at
+        except (AttributeError, TypeError):  # no time, or one that does not compare: _check_fold says so
+            suspect = True
+        if suspect or (case.stage in FINAL_STAGES and type(event) not in self.after_final):
+            self._check_fold(case, event)  # R15, R2 first, as they always were
         fold = self._folds.get(type(event))
         if fold is None:
             raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {case.id}")
-        if event.at < case.updated_at or (case.stage in FINAL_STAGES and type(event) not in self.after_final):
-            self._check_fold(case, event)
         draft = _thaw_case(case)
         for name, value in fold(case, event).items():
             setattr(draft, name, value)
@@ -230,6 +241,7 @@ class Process:
             start = self.evolve(None, first)
             draft = unfreeze(start)  # a case made here, held by nothing else: no copy needed
         else:
+            _check_case(start, "replay")
             draft = thaw(start)
         folds = self._folds
         after_final = self.after_final
@@ -253,7 +265,7 @@ class Process:
                     draft.stage = after
                 count += 1
         except InvalidInput as error:
-            if error.field is None and start.id not in str(error):
+            if error.field is None and f"case {start.id}" not in str(error):
                 raise InvalidInput(f"{error} (case {start.id})") from None
             raise
         if event is not None:  # the walk held the times to R15; the folds never read them
@@ -281,6 +293,9 @@ class Process:
             among: only consider these kinds of command (cheaper when a caller weighs a few
                 choices, as the simulator does); the result keeps the library's order.
         """
+        _check_case(case, "allowed")
+        if type(actor) is not Actor:
+            raise InvalidInput(f"allowed asks for an Actor, not {type(actor).__name__}", field="actor")
         when = case.updated_at if at is None else at
         takes = self.lifecycle.takes[case.stage]
         kind = actor.kind
@@ -306,7 +321,10 @@ class Process:
     def _among(self, among: Iterable[type[Command]]) -> list[CommandRule[Any]]:
         """The registered commands of `among`, once each, in the definition's order."""
         order = self._order
-        return [self.commands[n] for n in sorted({order[k] for k in among if k in order})]
+        try:
+            return [self.commands[n] for n in sorted({order[k] for k in among if k in order})]
+        except TypeError:
+            raise InvalidInput("among takes command classes, such as (GiveConsent, Withdraw)", field="among") from None
 
     # --- describe ---------------------------------------------------------------
 
@@ -314,7 +332,15 @@ class Process:
         """One readable line for an event, naming people by id (never what was said in a meeting)."""
         if type(event) is self.opening.event:
             return self.opening.say(event)
-        return str(self._events[type(event)].say(event))
+        rule = self._events.get(type(event))
+        if rule is None:
+            raise InvalidInput(f"describe takes an event of {self.name}, not {type(event).__name__}", field="event")
+        return str(rule.say(event))
+
+
+def _check_case(case: object, where: str) -> None:
+    if type(case) is not Case:
+        raise InvalidInput(f"{where} takes a Case, not {type(case).__name__}", field="case")
 
 
 def _known(case: Case, actor: Actor) -> bool:

@@ -62,7 +62,13 @@ class CommandRule(Generic[C]):
 
 @frozen(kw_only=True)
 class EventRule(Generic[E]):
-    """One event as its stage module registered it: its fold and its timeline sentence."""
+    """One event as its stage module registered it: its fold and its timeline sentence.
+
+    A fold reads the case and returns the fields the event changes; it never copies or
+    changes the case itself. `Process.replay` hands it a private draft of the case (the
+    same fields, properties and methods, but not an instance of `Case`), so a fold reads
+    fields and calls methods, and leaves `attrs.evolve`, `isinstance` and ``==`` alone.
+    """
 
     kind: type[E]
     fold: Callable[[Case, E], Changes]
@@ -71,7 +77,11 @@ class EventRule(Generic[E]):
 
 @frozen(kw_only=True)
 class Opening:
-    """How a case of a definition opens: the command, its decision, its event and the event's fold."""
+    """How a case of a definition opens: the command, its decision, its event and the event's fold.
+
+    `start` must return a new case on every call, held by nothing else: `Process.replay`
+    folds the rest of the log into the very case it returns.
+    """
 
     command: type[Command]
     decide: Callable[[Any], Events]
