@@ -31,7 +31,18 @@ if TYPE_CHECKING:
     from .events import Event
 
 
-class Stage(enum.Enum):
+class IdentityEnum(enum.Enum):
+    """An enum whose members hash by identity.
+
+    Members are singletons compared by identity, so identity hashing is exact, and it
+    keeps enum's Python-level ``__hash__`` off the hot path of every set and table keyed
+    by a member (stages, actor kinds, roles, referral sources).
+    """
+
+    __hash__ = object.__hash__
+
+
+class Stage(IdentityEnum):
     """A stage of a mediation case (see the Stages section of docs/concepts.md)."""
 
     REFERRED = "referred"
@@ -46,10 +57,6 @@ class Stage(enum.Enum):
     NO_AGREEMENT = "no_agreement"
     FULFILLED = "fulfilled"
     BREACHED = "breached"
-
-    # Members are singletons compared by identity, so identity hashing is exact, and it keeps
-    # enum's Python-level __hash__ off the hot path of every table lookup keyed by stage.
-    __hash__ = object.__hash__
 
     @property
     def is_final(self) -> bool:

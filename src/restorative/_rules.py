@@ -285,6 +285,16 @@ def people(case: Case) -> frozenset[str]:
     return frozenset(ids)
 
 
+def knows(case: Case, person: str) -> bool:
+    """Whether `person` is in `people(case)`, without building the set."""
+    if person in case.mediators or person in case.staff:
+        return True
+    for party in case.parties:
+        if party.id == person or person in party.guardians:
+            return True
+    return any(p.id == person for p in case.participants)
+
+
 # --- R7 ---------------------------------------------------------------------------
 
 

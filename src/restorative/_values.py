@@ -22,7 +22,7 @@ from ._checks import (
     check_text,
     check_type,
 )
-from ._lifecycle import Stage
+from ._lifecycle import IdentityEnum, Stage
 from ._policy import Policy
 
 # Ids are plain strings under descriptive names. The same person's id flows between
@@ -36,14 +36,14 @@ PersonId: TypeAlias = str
 """The id of anyone else: guardian, participant, mediator or staff member."""
 
 
-class CaseKind(enum.Enum):
+class CaseKind(IdentityEnum):
     """Whether a case came from a criminal matter or a civil conflict."""
 
     CRIMINAL = "criminal"
     CIVIL = "civil"
 
 
-class Role(enum.Enum):
+class Role(IdentityEnum):
     """A party's role in the case."""
 
     HARMED = "harmed"
@@ -52,7 +52,7 @@ class Role(enum.Enum):
     """A party to a civil conflict, neither harmed nor responsible by definition."""
 
 
-class ReferralSource(enum.Enum):
+class ReferralSource(IdentityEnum):
     """Who referred the case (law § 1, strpl § 71 a; R18)."""
 
     PROSECUTION = "prosecution"
@@ -63,7 +63,7 @@ class ReferralSource(enum.Enum):
     """Civil referral by the police: an offender under 15 or a dropped case."""
 
 
-class ParticipantRole(enum.Enum):
+class ParticipantRole(IdentityEnum):
     """Why a participant attends; lawyers and representatives need an exemption (R7)."""
 
     SUPPORT = "support"
@@ -74,7 +74,7 @@ class ParticipantRole(enum.Enum):
     REPRESENTATIVE = "representative"
 
 
-class Exemption(enum.Enum):
+class Exemption(IdentityEnum):
     """An exception to R7 that staff may record for one party."""
 
     LAWYER = "lawyer"
@@ -82,7 +82,7 @@ class Exemption(enum.Enum):
     REMOTE_ATTENDANCE = "remote_attendance"
 
 
-class MeetingKind(enum.Enum):
+class MeetingKind(IdentityEnum):
     """The kinds of meeting the service holds (law § 1)."""
 
     MEDIATION = "mediation"
@@ -91,7 +91,7 @@ class MeetingKind(enum.Enum):
     FOLLOW_UP = "follow_up"
 
 
-class TalkChannel(enum.Enum):
+class TalkChannel(IdentityEnum):
     """How a preparatory talk took place."""
 
     IN_PERSON = "in_person"
@@ -99,7 +99,7 @@ class TalkChannel(enum.Enum):
     VIDEO = "video"
 
 
-class ItemKind(enum.Enum):
+class ItemKind(IdentityEnum):
     """What an agreement item asks of its responsible party."""
 
     APOLOGY = "apology"
@@ -109,7 +109,7 @@ class ItemKind(enum.Enum):
     OTHER = "other"
 
 
-class ItemStatus(enum.Enum):
+class ItemStatus(IdentityEnum):
     """Where an agreement item stands in follow-up."""
 
     OPEN = "open"
@@ -117,7 +117,7 @@ class ItemStatus(enum.Enum):
     BREACHED = "breached"
 
 
-class ActorKind(enum.Enum):
+class ActorKind(IdentityEnum):
     """In which capacity an actor issues a command (R14)."""
 
     PARTY = "party"
@@ -127,7 +127,7 @@ class ActorKind(enum.Enum):
     STAFF = "staff"
 
 
-class ReportKind(enum.Enum):
+class ReportKind(IdentityEnum):
     """What a report to the referrer is (R12)."""
 
     AGREEMENT = "agreement"
@@ -138,7 +138,7 @@ class ReportKind(enum.Enum):
     """The case goes back to the referrer for a new assessment."""
 
 
-class Outcome(enum.Enum):
+class Outcome(IdentityEnum):
     """How a case ended, as a report states it; never an admission of guilt."""
 
     FULFILLED = "fulfilled"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import commands as c
 from .. import events as e
-from .._rules import conflicted, people
+from .._rules import conflicted, knows
 from .._values import ActorKind, Case
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
@@ -27,7 +27,7 @@ def assign_mediator(case: Case, command: c.AssignMediator) -> Events:
     towards = conflicted(case, mediator)
     if towards is not None:
         raise guard.refuse(case, "R5", f"{mediator} declared a conflict of interest towards {towards}; choose another")
-    if mediator in people(case):
+    if knows(case, mediator):
         raise guard.refuse(case, "R5", f"{mediator} takes part in the case and cannot be impartial")
     return (e.MediatorAssigned(actor=command.actor, at=command.at, mediator_id=mediator),)
 
@@ -64,7 +64,7 @@ def declare_conflict(case: Case, command: c.DeclareConflict) -> Events:
             raise NotPermitted(actor.id, case.stage, "a mediator declares only their own conflicts")
     else:
         guard.staff(case, actor)
-    if command.towards not in people(case) or command.towards in case.mediators or command.towards in case.staff:
+    if not knows(case, command.towards) or command.towards in case.mediators or command.towards in case.staff:
         raise InvalidInput(
             f"{command.towards!r} is not a party, guardian or participant of case {case.id}", field="towards"
         )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from .. import commands as c
 from .. import events as e
 from .._replace import replacer
-from .._rules import attendee_problem, conflicted, has_exemption, people
+from .._rules import attendee_problem, conflicted, has_exemption, knows
 from .._values import Actor, ActorKind, Case, Exemption, Meeting, MeetingKind
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
@@ -110,7 +110,7 @@ def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events
     """R8: a person agrees for themself, or a mediator records that they agreed."""
     actor = command.actor
     person = command.person_id
-    if person not in people(case):
+    if not knows(case, person):
         raise InvalidInput(f"{person!r} takes no part in case {case.id}", field="person_id")
     if actor.id == person:
         if capacity(case, person) is not actor.kind:

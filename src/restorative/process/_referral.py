@@ -12,8 +12,8 @@ from .. import events as e
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._replace import replacer
-from .._rules import guardian_problem, people, referral_problem
-from .._values import ActorKind, Case, CaseKind, Party, Referral, ReferralSource
+from .._rules import guardian_problem, knows, referral_problem
+from .._values import ActorKind, Case, CaseKind, Party, Progress, Referral, ReferralSource
 from ..errors import NotPermitted, RuleViolation
 from . import _guards as guard
 from ._registry import Changes, Events, Opening, Part, no_change
@@ -41,7 +41,7 @@ def refer(command: c.ReferCase) -> Events:
     for p in command.parties:
         age = p.age_on(day)
         minor = p.minor if age is None else age < command.policy.age_of_majority
-        party = Party(id=p.id, role=p.role, minor=minor, birth_date=p.birth_date, guardians=p.guardians)
+        party = _as_referred(p, minor, (), _NO_PROGRESS)  # a checked party, with nothing reached yet
         problem = guardian_problem(referral.kind, party, age, command.policy)
         if problem is not None:
             raise RuleViolation("R18", Stage.REFERRED, problem)
@@ -58,6 +58,8 @@ def refer(command: c.ReferCase) -> Events:
     )
 
 
+_as_referred = replacer(Party, "minor", "guardian_consents", "progress")
+_NO_PROGRESS = Progress(0)
 _FIELDS = ("id", "referral", "policy", "stage", "parties", "staff", "version", "updated_at")
 _open = replacer(Case, *_FIELDS)
 _BLANK = Case(
@@ -133,7 +135,7 @@ def assign_staff(case: Case, command: c.AssignStaff) -> Events:
     guard.staff(case, command.actor)
     if command.staff_id in case.staff:
         raise guard.refuse(case, "R14", f"{command.staff_id} is already assigned")
-    if command.staff_id in people(case):
+    if knows(case, command.staff_id):
         raise guard.refuse(case, "R14", f"{command.staff_id} already takes part in the case in another capacity")
     return (e.StaffAssigned(actor=command.actor, at=command.at, staff_id=command.staff_id),)
 
