@@ -66,6 +66,7 @@ class Process:
         self.after_final: frozenset[type[Event]] = frozenset(after_final)
         """The events that may still follow a final stage (R2): the reports the rules require."""
         self.lifecycle = lifecycle
+        self._moves = lifecycle.moves
         self.parts = tuple(parts)
         (self.opening,) = (o for part in parts for o in part.openings)
         rules = {rule.kind: rule for part in parts for rule in part.commands}
@@ -175,6 +176,10 @@ class Process:
                 raise InvalidInput(f"{type(event).__name__} needs an aware time, not {at!r}")
             return self.opening.start(event)
         _check_case(case, "evolve")
+        return self._fold(case, event)
+
+    def _fold(self, case: Case, event: Event) -> Case:
+        """`evolve` of a case known to be a `Case`."""
         try:
             suspect = event.at < case.updated_at
         except (AttributeError, TypeError):  # no time, or one that does not compare: _check_fold says so
@@ -187,8 +192,10 @@ class Process:
         draft = _thaw_case(case)
         for name, value in fold(case, event).items():
             setattr(draft, name, value)
-        if event.trigger is not None:
-            draft.stage = self._move(case, event)
+        trigger = event.trigger
+        if trigger is not None:
+            after = self._moves.get((trigger, case.stage))
+            draft.stage = self._move(case, event) if after is None else after  # _move raises, with the reason
         draft.version = case.version + 1
         draft.updated_at = event.at
         draft.__class__ = Case
@@ -216,7 +223,7 @@ class Process:
         if case is None:
             new = self.replay(events)
         elif len(events) == 1:
-            new = self.evolve(case, events[0])
+            new = self._fold(case, events[0])  # decide has checked the case
         else:
             new = self.replay(events, start=case)
         return new, events
