@@ -46,6 +46,9 @@ from ..process._mediation import allowed, handle
 from ._scenario import Distribution, Scenario
 
 _ITEM_KINDS = tuple(ItemKind)
+_SOURCES = {source.value: source for source in ReferralSource}
+_CHANNELS = {channel.value: channel for channel in TalkChannel}
+"""By value: calling an enum class to look a member up runs Python code."""
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _DAY = timedelta(days=1)
@@ -233,7 +236,7 @@ class _Agent:
         s, mix, rng = self.s, self.s.mix, self.rng
         criminal = self.chance(mix.criminal)
         kind = CaseKind.CRIMINAL if criminal else CaseKind.CIVIL
-        source = ReferralSource(_pick(rng, mix.criminal_sources if criminal else mix.civil_sources))
+        source = _SOURCES[_pick(rng, mix.criminal_sources if criminal else mix.civil_sources)]
         count = int(_pick(rng, mix.parties))
         received = self.now
         roles: list[Role]
@@ -370,7 +373,7 @@ class _Agent:
         if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
             for party in active:
                 if not party.prepared:
-                    channel = TalkChannel(_pick(self.rng, self.b.channels))
+                    channel = _CHANNELS[_pick(self.rng, self.b.channels)]
                     self.send(
                         c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
                     )
