@@ -45,7 +45,8 @@ from ..events import Event
 from ..process._mediation import allowed, handle
 from ._scenario import Distribution, Scenario
 
-_ITEM_KINDS = tuple(ItemKind)
+_ITEM_KINDS = tuple((kind, f"{kind.value.replace('_', ' ')} (simulated)") for kind in ItemKind)
+"""Each kind of item with the wording a simulated item gets (a free text no log ever shows)."""
 _SOURCES = {source.value: source for source in ReferralSource}
 _CHANNELS = {channel.value: channel for channel in TalkChannel}
 """By value: calling an enum class to look a member up runs Python code."""
@@ -462,7 +463,7 @@ class _Agent:
         signers = len(signatures_due(case))  # those an agreement recorded now will need (R10)
         moment, self.sign_times = at, []
         for _ in range(signers):  # a fixed timetable: a withdrawal while signing (within it) delays nobody
-            moment += timedelta(days=self.d.sign.sample(self.rng))
+            moment += timedelta(self.d.sign.sample(self.rng))
             self.sign_times.append(moment)
         self.cooling_delay = self.d.end_cooling_off.sample(self.rng)
         binds = (moment - at) / _DAY + cooling_off_days(case, None) + self.cooling_delay
@@ -471,14 +472,14 @@ class _Agent:
             days = binds + max(1.0, self.d.item_deadline.sample(self.rng))
             if limit is not None:
                 days = min(days, float(limit))
-            kind = self.rng.choice(_ITEM_KINDS)
+            kind, description = self.rng.choice(_ITEM_KINDS)  # one draw among the kinds, as before
             items.append(
                 Item(
                     id=f"item-{k + 1}",
                     kind=kind,
-                    description=f"{kind.value.replace('_', ' ')} (simulated)",
+                    description=description,
                     responsible=self.rng.choice(owing).id,
-                    deadline=at + timedelta(days=days),
+                    deadline=at + timedelta(days),
                 )
             )
         return tuple(items)
