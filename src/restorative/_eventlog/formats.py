@@ -1,7 +1,9 @@
 """Export formats of the event log: each one encodes chunks in a worker and writes them in order.
 
 A format is a class with a static `encode(logs)` that turns a chunk of cases into
-something picklable (run in the worker processes, so the heavy work is parallel), and
+something picklable (run in the worker processes, so the heavy work is parallel), or,
+if it is `direct`, a static `encode_case(events, case)` for each case and a `join` of a
+chunk's pieces, so that the runner need not build the case's `CaseLog` for it; and
 an instance, opened on the output file (and the log's name) by the main process, whose `write` appends one
 encoded chunk and whose `close` finishes the file. Chunks arrive in case order, so the
 bytes do not depend on the number of workers.
@@ -13,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .log import COLUMNS, CaseLog, csv_text, objects_cell
+from .._values import Case
+from ..events import Event
+from .log import COLUMNS, CaseLog, case_csv, csv_text, objects_cell
 
 
 class Format:
@@ -23,6 +27,8 @@ class Format:
     filename: ClassVar[str]
     needs_objects: ClassVar[bool] = True
     """Whether `encode` reads the logs' objects; if not, they need not be built."""
+    direct: ClassVar[bool] = False
+    """Whether the runner encodes each case with `encode_case` and a chunk with `join` (no `CaseLog`)."""
 
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
@@ -31,6 +37,16 @@ class Format:
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
         """Encode one chunk of cases (runs in a worker)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def encode_case(events: Sequence[Event], case: Case) -> Any:
+        """Encode one case from its events and final value (a `direct` format; runs in a worker)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def join(pieces: Sequence[Any]) -> Any:
+        """One encoded chunk from its cases' `encode_case` pieces, in case order: what `encode` gives."""
         raise NotImplementedError
 
     def write(self, encoded: Any) -> None:
@@ -48,6 +64,7 @@ class CsvFormat(Format):
     name = "csv"
     filename = "events.csv"
     needs_objects = False
+    direct = True
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)
@@ -57,6 +74,14 @@ class CsvFormat(Format):
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
         return csv_text(logs)
+
+    @staticmethod
+    def encode_case(events: Sequence[Event], case: Case) -> Any:
+        return case_csv(events, case)
+
+    @staticmethod
+    def join(pieces: Sequence[Any]) -> Any:
+        return "".join(pieces)
 
     def write(self, encoded: Any) -> None:
         self.file.write(encoded)

@@ -94,6 +94,7 @@ class XesFormat(Format):
 
     name = "xes"
     filename = "events.xes"
+    needs_objects = False  # a trace is the case's rows; the objects are OCEL's
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)

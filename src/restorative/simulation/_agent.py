@@ -2,9 +2,11 @@
 
 The agent looks at the case (never at a model of its own) and picks the next command:
 at each choice the scenario names (decline or accept, consent or withdraw, adjourn,
-agree or not, fulfil or breach), it asks `allowed` what the actor may do and draws among
-that; the rest of the way it builds the command the stage is waiting for. Every command
-goes through `handle`; a refusal is a bug and raises `SimulationError`.
+agree or not, fulfil or breach), it asks `allowed`, once, whether the actor may take the
+options it is about to draw for, and draws among those; the option it falls back on
+(accept, withdraw, no agreement) it sends without asking, as it does the rest of the way,
+where it builds the command the stage is waiting for. Every command goes through
+`handle`; a refusal is a bug and raises `SimulationError`.
 """
 
 from __future__ import annotations
@@ -43,7 +45,11 @@ from ..events import Event
 from ..process._mediation import allowed, handle
 from ._scenario import Distribution, Scenario
 
-_ITEM_KINDS = tuple(ItemKind)
+_ITEM_KINDS = tuple((kind, f"{kind.value.replace('_', ' ')} (simulated)") for kind in ItemKind)
+"""Each kind of item with the wording a simulated item gets (a free text no log ever shows)."""
+_SOURCES = {source.value: source for source in ReferralSource}
+_CHANNELS = {channel.value: channel for channel in TalkChannel}
+"""By value: calling an enum class to look a member up runs Python code."""
 Observer = Callable[[Case | None, Command, Case, tuple[Event, ...]], None]
 """Sees every command the agent sends, with the case before and after (for tests)."""
 _DAY = timedelta(days=1)
@@ -56,7 +62,9 @@ _WAITING = frozenset({Stage.CONSENT, Stage.PREPARATION, Stage.MEETING})
 
 
 _SHARED_MAX = 10_000
-_ACTORS: dict[ActorKind, dict[str, Actor]] = {kind: {} for kind in ActorKind}
+_ACTORS: dict[str, dict[str, Actor]] = {kind.value: {} for kind in ActorKind}
+"""By the kind's value: `ActorKind` hashes in Python, its value in C."""
+_PARTIES = _ACTORS[ActorKind.PARTY.value]
 _ADULTS: dict[tuple[str, Role], Party] = {}
 """Actors and adult parties are frozen values, and their ids repeat from case to case
 (``p1``, ``mediator-004``): each is built and validated once per process, not per case.
@@ -71,10 +79,18 @@ def _shared(table: dict[Any, Any]) -> dict[Any, Any]:
 
 def _actor(person_id: str, kind: ActorKind) -> Actor:
     """The actor of this person in this capacity."""
-    known = _ACTORS[kind]
+    known = _ACTORS[kind._value_]
     actor = known.get(person_id)
     if actor is None:
         actor = _shared(known)[person_id] = Actor(id=person_id, kind=kind)
+    return actor
+
+
+def _party_actor(person_id: str) -> Actor:
+    """The actor of this party (`_actor` for the commonest kind, without its lookup by kind)."""
+    actor = _PARTIES.get(person_id)
+    if actor is None:
+        actor = _shared(_PARTIES)[person_id] = Actor(id=person_id, kind=ActorKind.PARTY)
     return actor
 
 
@@ -136,11 +152,12 @@ class _Agent:
         self.mediator_pool = scenario.mediators
         self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
+        self.the_mediator: Actor | None = None  # the actor of the case's first mediator, once looked up
 
     # --- plumbing -----------------------------------------------------------------
 
     def later(self, duration: Distribution) -> datetime:
-        self.now += timedelta(days=duration.sample(self.rng))
+        self.now += timedelta(duration.sample(self.rng))  # days, the first argument
         return self.now
 
     def chance(self, p: float) -> bool:
@@ -170,11 +187,15 @@ class _Agent:
         return [k for k in kinds if k in offered]
 
     def party_actor(self, party_id: str) -> Actor:
-        return _actor(party_id, ActorKind.PARTY)
+        return _party_actor(party_id)
 
     def mediator(self) -> Actor:
         assert self.case is not None
-        return _actor(self.case.mediators[0], ActorKind.MEDIATOR)
+        first = self.case.mediators[0]
+        actor = self.the_mediator
+        if actor is None or actor.id != first:  # a mediator who declared a conflict was replaced
+            actor = self.the_mediator = _actor(first, ActorKind.MEDIATOR)
+        return actor
 
     # --- the case -----------------------------------------------------------------
 
@@ -216,7 +237,7 @@ class _Agent:
         s, mix, rng = self.s, self.s.mix, self.rng
         criminal = self.chance(mix.criminal)
         kind = CaseKind.CRIMINAL if criminal else CaseKind.CIVIL
-        source = ReferralSource(_pick(rng, mix.criminal_sources if criminal else mix.civil_sources))
+        source = _SOURCES[_pick(rng, mix.criminal_sources if criminal else mix.civil_sources)]
         count = int(_pick(rng, mix.parties))
         received = self.now
         roles: list[Role]
@@ -286,7 +307,7 @@ class _Agent:
 
     def assess(self, case: Case) -> None:
         at = self.later(self.d.accept)
-        choice = self.offers(self.staff, c.DeclineCase, c.AcceptCase)
+        choice = self.offers(self.staff, c.DeclineCase)  # accepting is the fallback: `handle` judges it
         if c.DeclineCase in choice and self.chance(self.b.decline):
             self.send(c.DeclineCase(actor=self.staff, at=at, reason="not suitable for mediation"))
         else:
@@ -317,8 +338,8 @@ class _Agent:
             if not party.informed:
                 self.send(c.InformParty(actor=mediator, at=self.later(d.inform), party_id=party.id))
                 return
-            actor = self.party_actor(party.id)
             if not party.consented:
+                actor = self.party_actor(party.id)
                 at = self.later(d.consent)
                 if self.once(f"consent:{party.id}", self.b.consent) and self.offers(actor, c.GiveConsent):
                     self.send(c.GiveConsent(actor=actor, at=at, party_id=party.id))
@@ -353,7 +374,7 @@ class _Agent:
         if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
             for party in active:
                 if not party.prepared:
-                    channel = TalkChannel(_pick(self.rng, self.b.channels))
+                    channel = _CHANNELS[_pick(self.rng, self.b.channels)]
                     self.send(
                         c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
                     )
@@ -412,17 +433,19 @@ class _Agent:
         assert meeting is not None
         mediator = self.mediator()
         if meeting.held_at is None:
-            present = [a for a in meeting.attendees if attendee_problem(case, a) is None]
-            for person in present:
-                if person not in case.confidential:
-                    self.now = max(self.now, meeting.starts_at)
+            self.now = max(self.now, meeting.starts_at)
+            # The first of those present who has not agreed to confidentiality does, one a step;
+            # once everyone present has, the meeting is held.
+            confidential = case.confidential
+            for person in meeting.attendees:
+                if person not in confidential and attendee_problem(case, person) is None:
                     self.send(c.AgreeConfidentiality(actor=mediator, at=self.now, person_id=person))
                     return
-            self.now = max(self.now, meeting.starts_at)
-            self.send(c.HoldMeeting(actor=mediator, at=self.now, present=tuple(present)))
+            present = tuple(a for a in meeting.attendees if attendee_problem(case, a) is None)
+            self.send(c.HoldMeeting(actor=mediator, at=self.now, present=present))
             return
         at = self.later(self.d.agree)
-        choice = self.offers(mediator, c.AdjournMeeting, c.RecordAgreement, c.RecordNoAgreement)
+        choice = self.offers(mediator, c.AdjournMeeting, c.RecordAgreement)  # no agreement is the fallback
         if c.AdjournMeeting in choice and case.adjournments < self.b.max_adjournments and self.chance(self.b.adjourn):
             self.send(c.AdjournMeeting(actor=mediator, at=at))
         elif c.RecordAgreement in choice and self.chance(self.b.agreement):
@@ -440,7 +463,7 @@ class _Agent:
         signers = len(signatures_due(case))  # those an agreement recorded now will need (R10)
         moment, self.sign_times = at, []
         for _ in range(signers):  # a fixed timetable: a withdrawal while signing (within it) delays nobody
-            moment += timedelta(days=self.d.sign.sample(self.rng))
+            moment += timedelta(self.d.sign.sample(self.rng))
             self.sign_times.append(moment)
         self.cooling_delay = self.d.end_cooling_off.sample(self.rng)
         binds = (moment - at) / _DAY + cooling_off_days(case, None) + self.cooling_delay
@@ -449,14 +472,14 @@ class _Agent:
             days = binds + max(1.0, self.d.item_deadline.sample(self.rng))
             if limit is not None:
                 days = min(days, float(limit))
-            kind = self.rng.choice(_ITEM_KINDS)
+            kind, description = self.rng.choice(_ITEM_KINDS)  # one draw among the kinds, as before
             items.append(
                 Item(
                     id=f"item-{k + 1}",
                     kind=kind,
-                    description=f"{kind.value.replace('_', ' ')} (simulated)",
+                    description=description,
                     responsible=self.rng.choice(owing).id,
-                    deadline=at + timedelta(days=days),
+                    deadline=at + timedelta(days),
                 )
             )
         return tuple(items)

@@ -54,15 +54,22 @@ class Result:
 def run_chunk(scenario: Scenario, start: int, stop: int, names: Sequence[str]) -> tuple[dict[str, Any], Tally]:
     """Simulate cases ``start`` to ``stop - 1``: each format's encoded chunk and their tally."""
     tally = Tally()
-    logs = []
     table = format_table()
-    objects = any(table[name].needs_objects for name in names)  # CSV and Parquet need rows only
+    direct = [table[name] for name in names if table[name].direct]  # CSV: written from the events
+    logged = [name for name in names if not table[name].direct]
+    objects = any(table[name].needs_objects for name in logged)  # Parquet and XES need rows only
+    pieces: list[list[Any]] = [[] for _ in direct]
+    logs = []
     for index in range(start, stop):
         events, case = simulate_case(scenario, index)
         tally.add(events, case)
-        if names:
+        for fmt, own in zip(direct, pieces, strict=True):
+            own.append(fmt.encode_case(events, case))
+        if logged:
             logs.append(case_log(events, case, objects=objects))
-    return {name: table[name].encode(logs) for name in names}, tally
+    encoded = {fmt.name: fmt.join(own) for fmt, own in zip(direct, pieces, strict=True)}
+    encoded.update({name: table[name].encode(logs) for name in logged})
+    return {name: encoded[name] for name in names}, tally
 
 
 def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
