@@ -14,7 +14,7 @@ from .._rules import may_dispense, preparation_blockers
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Progress
 from ..errors import NotPermitted
 from . import _guards as guard
-from ._registry import Changes, Events, Part
+from ._registry import Changes, Events, Part, index_of
 
 part = Part("consent")
 _STAFF = (ActorKind.STAFF,)
@@ -38,13 +38,11 @@ INFORMED, CONSENTED, DISPENSED, PREPARED, WITHDRAWN = (
 def mark(case: Case, party_id: str, add: int, remove: int = 0) -> tuple[Party, ...]:
     """The case's parties with the flags `add` set (and `remove` cleared) on one party's progress."""
     parties = case.parties
-    n = 0  # counted by hand: enumerate's tuples cost more than the rest of the loop
-    for p in parties:
-        if p.id == party_id:
-            marked = _with_progress(p, _PROGRESS[(p.progress._value_ | add) & ~remove])
-            return (*parties[:n], marked, *parties[n + 1 :])
-        n += 1  # noqa: SIM113 - see above
-    return parties
+    n = index_of(parties, party_id)
+    if n < 0:
+        return parties
+    p = parties[n]
+    return (*parties[:n], _with_progress(p, _PROGRESS[(p.progress._value_ | add) & ~remove]), *parties[n + 1 :])
 
 
 @part.command(c.RecordAdmission, by=_STAFF)
@@ -122,12 +120,12 @@ def give_guardian_consent(case: Case, command: c.GiveGuardianConsent) -> Events:
 
 @part.event(e.GuardianConsentGiven, say=lambda ev: f"guardian {ev.guardian_id} consented for {ev.party_id}")
 def guardian_consent_given(case: Case, event: e.GuardianConsentGiven) -> Changes:
-    ward, guardian = event.party_id, event.guardian_id
-    return {
-        "parties": tuple(
-            [_consented_by(p, (*p.guardian_consents, guardian)) if p.id == ward else p for p in case.parties]
-        )
-    }
+    parties = case.parties
+    n = index_of(parties, event.party_id)
+    if n < 0:
+        return {}
+    p = parties[n]
+    return {"parties": (*parties[:n], _consented_by(p, (*p.guardian_consents, event.guardian_id)), *parties[n + 1 :])}
 
 
 def _minors(case: Case, actor: Actor, at: datetime) -> tuple[c.Command, ...]:

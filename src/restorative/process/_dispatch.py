@@ -190,8 +190,9 @@ class Process:
         if fold is None:
             raise InvalidInput(f"{type(event).__name__} cannot follow the opening of case {case.id}")
         draft = _thaw_case(case)
-        for name, value in fold(case, event).items():
-            setattr(draft, name, value)
+        changes = fold(case, event)
+        for name in changes:
+            setattr(draft, name, changes[name])
         trigger = event.trigger
         if trigger is not None:
             after = self._moves.get((trigger, case.stage))
@@ -265,9 +266,8 @@ class Process:
                 if before in final and kind not in after_final:
                     self._check_fold(draft, event)  # raises, with the reason (R2)
                 changes = fold(draft, event)
-                if changes:
-                    for name, value in changes.items():
-                        setattr(draft, name, value)
+                for name in changes:  # keys, then a lookup: cheaper than items() for one or two changes
+                    setattr(draft, name, changes[name])
                 if after is not before:
                     draft.stage = after
                 count += 1

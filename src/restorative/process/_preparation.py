@@ -10,7 +10,7 @@ from .._values import ActorKind, Case, Participant, ParticipantRole
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
 from ._consent import PREPARED, mark
-from ._registry import Changes, Events, Part
+from ._registry import Changes, Events, Part, index_of
 
 part = Part("preparation")
 _MEDIATOR_OR_STAFF = (ActorKind.MEDIATOR, ActorKind.STAFF)
@@ -127,8 +127,11 @@ def disclose_participant(case: Case, command: c.DiscloseParticipant) -> Events:
 
 @part.event(e.ParticipantDisclosed, say=lambda ev: f"{ev.participant_id} disclosed to the other side")
 def participant_disclosed(case: Case, event: e.ParticipantDisclosed) -> Changes:
-    person = event.participant_id
-    return {"participants": tuple([_disclosed(p, True) if p.id == person else p for p in case.participants])}
+    guests = case.participants
+    n = index_of(guests, event.participant_id)
+    if n < 0:
+        return {}
+    return {"participants": (*guests[:n], _disclosed(guests[n], True), *guests[n + 1 :])}
 
 
 @part.command(c.ApproveParticipant, by=(ActorKind.PARTY,))
@@ -145,9 +148,9 @@ def approve_participant(case: Case, command: c.ApproveParticipant) -> Events:
 
 @part.event(e.ParticipantApproved, say=lambda ev: f"{ev.party_id} agreed that {ev.participant_id} attends")
 def participant_approved(case: Case, event: e.ParticipantApproved) -> Changes:
-    person, party = event.participant_id, event.party_id
-    return {
-        "participants": tuple(
-            [_approved_by(p, (*p.approved_by, party)) if p.id == person else p for p in case.participants]
-        )
-    }
+    guests = case.participants
+    n = index_of(guests, event.participant_id)
+    if n < 0:
+        return {}
+    p = guests[n]
+    return {"participants": (*guests[:n], _approved_by(p, (*p.approved_by, event.party_id)), *guests[n + 1 :])}

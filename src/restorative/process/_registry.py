@@ -139,6 +139,16 @@ def _bare(kind: type[Any]) -> Candidates:
     return candidates
 
 
+def index_of(values: Sequence[Any], key: str) -> int:
+    """Where the value with this ``id`` stands in `values`, or -1: for folds that change one of many."""
+    n = 0  # counted by hand: enumerate's tuples cost more than the rest of the loop
+    for value in values:
+        if value.id == key:
+            return n
+        n += 1  # noqa: SIM113 - see above
+    return -1
+
+
 def no_change(case: Case, event: Event) -> Changes:
     """The fold of an event that changes nothing but the stage (if it moves) and the version."""
     return {}
