@@ -29,3 +29,10 @@ def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int) -> 
         statistics.median(y for _, y in pairs),
         statistics.median(x / y for x, y in pairs),
     )
+
+
+def accelerated() -> bool:
+    """Whether the optional compiled accelerator is built (tools/accelerate.py): figures differ with it."""
+    import restorative.process._dispatch as dispatch
+
+    return not (dispatch.__file__ or "").endswith(".py")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _timing import CLOCK, batch_us, interleaved
+from _timing import CLOCK, accelerated, batch_us, interleaved
 from _trigger import trigger_sample
 
 import restorative as r
@@ -228,6 +228,7 @@ def main() -> None:
         # the machine's speed drifts; replay in units of one bare trigger measured moments apart
         "replay_30_over_trigger": round(replay_ratio, 2),
         "quick": args.quick,
+        "accelerated": accelerated(),
     }
     for key, value in figures.items():
         print(f"{key:>24}: {value}")

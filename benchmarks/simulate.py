@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _timing import interleaved
+from _timing import accelerated, interleaved
 from _trigger import trigger_sample
 
 SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "norway.toml"
@@ -164,6 +164,7 @@ def main() -> None:
                 "budget_us_per_case_per_core": round(budget, 1),
                 **parts,
                 "decider_only_over_budget": round(parts["decider_only_us_per_case"] / budget, 2),
+                "accelerated": accelerated(),
             }
         )
     )
