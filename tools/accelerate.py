@@ -24,6 +24,7 @@ MODULES = (
     "_checks.py",
     "_rules.py",
     "_replace.py",
+    "_lifecycle.py",
     "process/_dispatch.py",
     "process/_guards.py",
     "process/_registry.py",

@@ -201,9 +201,7 @@ class Lifecycle:
             raise InvalidInput(f"R2: {type(event).__name__} cannot happen in the final stage {stage.value}")
         raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
 
-    def walk(
-        self, events: Iterable[Event], start: Stage | None = None, *, since: datetime | None = None
-    ) -> Iterator[Step]:
+    def walk(self, events: Iterable[Event], start: object = None, *, since: object = None) -> Iterator[Step]:
         """The stage walk: each event with the stage before and after it, from `start`.
 
         The one place that follows a log through the stages; the decider, the store's
@@ -217,13 +215,15 @@ class Lifecycle:
                 log has no trigger and time. The walk reads only those two; whether an
                 item is an event of the definition is for the fold (`Process.replay`) to say.
         """
+        # `start` (a Stage or None) and `since` (an aware datetime or None) are typed loosely here and
+        # checked below, so that a compiled build answers a wrong one with InvalidInput too.
         stage = self.initial if start is None else start
-        if type(stage) is not Stage:
+        if not isinstance(stage, Stage):
             raise InvalidInput(f"the stage walk starts from a Stage, not {start!r:.100}", field="start")
-        if since is not None and (not isinstance(since, datetime) or since.tzinfo is None):
+        last = _DAWN if since is None else since
+        if not isinstance(last, datetime) or last.tzinfo is None:
             raise InvalidInput(f"the stage walk's since is an aware datetime, not {since!r:.100}", field="since")
         moves = self.moves
-        last = _DAWN if since is None else since
         try:
             log = iter(events)
         except TypeError:
@@ -263,8 +263,12 @@ MEDIATION: Lifecycle = Lifecycle("mediation", MEDIATION_TABLE)
 """The lifecycle of the mediation process definition, built once."""
 
 
-def walk(events: Iterable[Event], start: Stage | None = None, *, since: datetime | None = None) -> Iterator[Step]:
-    """The mediation stage walk: each event with the stage before and after it (see `Lifecycle.walk`)."""
+def walk(events: Iterable[Event], start: object = None, *, since: object = None) -> Iterator[Step]:
+    """The mediation stage walk: each event with the stage before and after it (see `Lifecycle.walk`).
+
+    The library's own callers use this one; `restorative.process.walk` is the same walk with
+    its arguments' types spelled out.
+    """
     return MEDIATION.walk(events, start, since=since)
 
 

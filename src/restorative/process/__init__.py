@@ -9,9 +9,9 @@ and described, every trigger in the lifecycle. `MEDIATION` is the one definition
 
 from __future__ import annotations
 
-from .._lifecycle import Lifecycle, Step, Transition, walk
+from .._lifecycle import Lifecycle, Step, Transition
 from ._dispatch import Process
-from ._mediation import MEDIATION
+from ._mediation import MEDIATION, walk
 from ._registry import Changes, CommandRule, EventRule, Events, Opening, Part
 
 __all__ = [

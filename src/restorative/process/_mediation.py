@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
 from .._lifecycle import MEDIATION as LIFECYCLE
+from .._lifecycle import Stage, Step
+from .._lifecycle import walk as _walk
 from ..commands import COMMAND_TYPES
-from ..events import EVENT_TYPES, ReportSent
+from ..events import EVENT_TYPES, Event, ReportSent
 from . import (
     _agreement,
     _consent,
@@ -43,3 +48,13 @@ evolve = MEDIATION.evolve
 handle = MEDIATION.handle
 replay = MEDIATION.replay
 allowed = MEDIATION.allowed
+
+
+def walk(events: Iterable[Event], start: Stage | None = None, *, since: datetime | None = None) -> Iterator[Step]:
+    """The mediation stage walk: each event with the stage before and after it (see `Lifecycle.walk`).
+
+    Raises:
+        InvalidInput: a move the lifecycle lacks (R2 in a final stage), an event before
+            the one before it or before `since` (R15), or arguments of the wrong kind.
+    """
+    return _walk(events, start, since=since)
