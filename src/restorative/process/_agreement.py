@@ -16,7 +16,7 @@ from .._values import Actor, ActorKind, Agreement, Case, CaseKind, ItemStatus, O
 from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
-from ._registry import Changes, Events, Part
+from ._registry import Changes, Events, Part, no_change
 from ._reports import report
 
 part = Part("agreement")
@@ -84,9 +84,7 @@ def record_no_agreement(case: Case, command: c.RecordNoAgreement) -> Events:
     return tuple(events)
 
 
-@part.event(e.NoAgreementRecorded, say=lambda ev: "no agreement reached")
-def no_agreement_recorded(case: Case, event: e.NoAgreementRecorded) -> Changes:
-    return {}
+part.event(e.NoAgreementRecorded, say=lambda ev: "no agreement reached")(no_change)
 
 
 def _own(case: Case, actor: Actor, at: datetime) -> tuple[Command, ...]:

@@ -14,7 +14,7 @@ from .._rules import may_dispense, preparation_blockers
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Progress
 from ..errors import NotPermitted
 from . import _guards as guard
-from ._registry import Changes, Events, Part, index_of
+from ._registry import Changes, Events, Part, index_of, no_change
 
 part = Part("consent")
 _STAFF = (ActorKind.STAFF,)
@@ -160,6 +160,4 @@ def start_preparation(case: Case, command: c.StartPreparation) -> Events:
     return (e.PreparationStarted(actor=command.actor, at=command.at),)
 
 
-@part.event(e.PreparationStarted, say=lambda ev: "everyone consented; preparation started")
-def preparation_started(case: Case, event: e.PreparationStarted) -> Changes:
-    return {}
+part.event(e.PreparationStarted, say=lambda ev: "everyone consented; preparation started")(no_change)

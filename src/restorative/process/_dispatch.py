@@ -72,7 +72,6 @@ class Process:
         rules = {rule.kind: rule for part in parts for rule in part.commands}
         self.commands: tuple[CommandRule[Any], ...] = tuple(rules[k] for k in commands if k in rules)
         """The registered commands in the definition's order (the opening command is apart)."""
-        self._rules: dict[type[Any], CommandRule[Any]] = dict(rules)
         self._decisions = {kind: rule.decide for kind, rule in rules.items()}
         self._events: dict[type[Any], EventRule[Any]] = {r.kind: r for part in parts for r in part.events}
         self._folds = {kind: rule.fold for kind, rule in self._events.items()}

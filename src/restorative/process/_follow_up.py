@@ -16,7 +16,7 @@ from .._values import Actor, ActorKind, Agreement, Case, Item, ItemStatus, Outco
 from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
 from . import _guards as guard
-from ._registry import Changes, Events, Part
+from ._registry import Changes, Events, Part, no_change
 from ._reports import report
 
 part = Part("follow-up")
@@ -110,14 +110,10 @@ def item_breached(case: Case, event: e.ItemBreached) -> Changes:
     return {"agreement": set_items(guard.agreement(case), {event.item_id}, ItemStatus.BREACHED)}
 
 
-@part.event(e.CaseFulfilled, say=lambda ev: "every item fulfilled: case fulfilled")
-def case_fulfilled(case: Case, event: e.CaseFulfilled) -> Changes:
-    return {}
+part.event(e.CaseFulfilled, say=lambda ev: "every item fulfilled: case fulfilled")(no_change)
 
 
-@part.event(e.CaseBreached, say=lambda ev: "agreement breached: case breached")
-def case_breached(case: Case, event: e.CaseBreached) -> Changes:
-    return {}
+part.event(e.CaseBreached, say=lambda ev: "agreement breached: case breached")(no_change)
 
 
 @part.command(c.CheckDeadlines, by=(ActorKind.STAFF,))

@@ -6,7 +6,7 @@ from .. import events as e
 from .._rules import reports_agreement, reports_returns
 from .._values import Agreement, Case, Outcome, Report, ReportKind
 from ..commands import Command
-from ._registry import Changes, Part
+from ._registry import Part, no_change
 
 part = Part("reports")
 
@@ -47,6 +47,4 @@ def describe_report(sent: Report) -> str:
     return text
 
 
-@part.event(e.ReportSent, say=lambda ev: "report to " + describe_report(ev.report))
-def report_sent(case: Case, event: e.ReportSent) -> Changes:
-    return {}
+part.event(e.ReportSent, say=lambda ev: "report to " + describe_report(ev.report))(no_change)

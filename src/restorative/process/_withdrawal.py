@@ -18,7 +18,7 @@ from . import _guards as guard
 from ._agreement import complete_if_signed
 from ._consent import CONSENTED, WITHDRAWN, mark
 from ._follow_up import breach
-from ._registry import Changes, Events, Part
+from ._registry import Changes, Events, Part, no_change
 from ._reports import report
 
 part = Part("withdrawal")
@@ -70,6 +70,4 @@ def party_withdrew(case: Case, event: e.PartyWithdrew) -> Changes:
     return {"parties": mark(case, event.party_id, WITHDRAWN, CONSENTED)}
 
 
-@part.event(e.CaseWithdrawn, say=lambda ev: "no dialogue remains: case withdrawn")
-def case_withdrawn(case: Case, event: e.CaseWithdrawn) -> Changes:
-    return {}
+part.event(e.CaseWithdrawn, say=lambda ev: "no dialogue remains: case withdrawn")(no_change)
