@@ -107,10 +107,10 @@ def test_a_writer_killed_mid_append_leaves_all_or_nothing(tmp_path: Path) -> Non
 def test_the_schema_is_migrated_once_and_newer_schemas_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     store = SQLiteStore(path)
-    assert 1 == store.schema
+    assert 2 == store.schema
     store.close()
     again = SQLiteStore(path)
-    assert [(1,)] == again.connection.execute("SELECT version FROM restorative_schema").fetchall()
+    assert [(1,), (2,)] == again.connection.execute("SELECT version FROM restorative_schema").fetchall()
     again.connection.execute("INSERT INTO restorative_schema (version) VALUES (99)")
     again.close()
     with pytest.raises(StoreError, match="newer"):
@@ -148,13 +148,13 @@ def test_the_cache_of_decoded_events_stays_within_its_size(tmp_path: Path) -> No
     events = len(_open_case(SQLiteStore(tmp_path / "events.db"), "case-1").events)
     for n in range(2, 6):
         _open_case(SQLiteStore(tmp_path / "events.db"), f"case-{n}")
-    store = SQLiteStore(tmp_path / "events.db", cache_events=2 * events)
+    store = SQLiteStore(tmp_path / "events.db", cache_events=2 * events, snapshots=False)
     sizes = []
     for n in range(1, 6):
         store.load(f"case-{n}")
         sizes.append(len(store._decoded.events))
     assert max(sizes) <= 2 * events and sizes[0] == events  # kept, then started over when full
-    tiny = SQLiteStore(tmp_path / "events.db", cache_events=events - 1)
+    tiny = SQLiteStore(tmp_path / "events.db", cache_events=events - 1, snapshots=False)
     tiny.load("case-1")
     assert not tiny._decoded.events  # a case larger than the cache is not kept at all
 
@@ -172,7 +172,7 @@ def test_decoded_events_are_reused_only_after_their_hash_checks_out(tmp_path: Pa
         "UPDATE restorative_events SET data = data || ' ' WHERE sequence = 2"  # still valid JSON
     )
     with pytest.raises(IntegrityError):
-        store.load("case-1")
+        store.history("case-1")
 
 
 @pytest.mark.parametrize(

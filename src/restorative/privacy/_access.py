@@ -18,7 +18,7 @@ from attrs import frozen
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
 from ..errors import CaseNotFound, NotPermitted
 from ..events import CaseReferred, Event, ReportSent
-from ..store._chain import rebuild
+from ..store._fold import rebuild
 from ..store._sql import SQLStore
 from ._retention import people
 from ._vault import Erasure, PersonalData, Vault

@@ -1,25 +1,29 @@
-"""What every backend shares: the hash chain, the listing fold, decoding rows, `handle`."""
+"""Events to rows and back: the hash chain (plain or keyed), sealing, encoding and checked decoding."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Protocol
 
 from .. import events as e
-from .._checks import id_problem, shown
+from .._checks import shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
-from .._lifecycle import Stage, walk
-from .._values import Case, CaseKind
-from ..commands import Command, ReferCase
-from ..errors import CaseNotFound, ConcurrencyError, DecodeError, IntegrityError, InvalidInput
+from .._values import Actor
+from ..errors import DecodeError, IntegrityError, InvalidInput, StoreError
 from ..events import Event
-from ..process._mediation import decide, replay
 from ._protocol import StoredEvent
 
 _EVENT_TYPES = frozenset(e.EVENT_TYPES)
+
+
+def cut(text: str, limit: int = 300) -> str:
+    """`text`, cut to `limit` characters: a message never repeats unbounded input."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 GENESIS = ""
 """The hash before a case's first event."""
@@ -62,11 +66,66 @@ class Upcasters:
 
 
 def link(previous: str, case_id: str, sequence: int, data: str) -> str:
-    """The hash of one stored event, chained to the one before it."""
+    """The plain hash of one stored event, chained to the one before it."""
     return _sha256(f"{previous}\x1f{case_id}\x1f{sequence}\x1f{data}".encode()).hexdigest()
 
 
 _sha256 = hashlib.sha256
+_KEY_CHECK = b"restorative chain key check"
+
+
+class Chain:
+    """How a store hashes its rows: plain SHA-256, or HMAC-SHA-256 under a key kept outside the database.
+
+    Anyone who can write a database file can recompute a plain chain after editing it; a
+    keyed chain cannot be recomputed without the key. The same hash binds a case's
+    snapshot to the head it reflects.
+    """
+
+    def __init__(self, key: bytes | None = None) -> None:
+        if key is not None and (not isinstance(key, bytes) or len(key) < 16):
+            raise InvalidInput(f"chain_key must be bytes of 16 or more, got {shown(key, 20)}", field="chain_key")
+        self.key = key
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the chain is an HMAC under a key."""
+        return self.key is not None
+
+    def marker(self) -> str:
+        """What the database records about its chain: the algorithm and, when keyed, a check of the key."""
+        if self.key is None:
+            return "sha256"
+        return "hmac-sha256:" + hmac.digest(self.key, _KEY_CHECK, "sha256").hex()[:16]
+
+    def check_marker(self, recorded: str | None, has_events: bool) -> str | None:
+        """The marker to record (``None``: recorded already); `StoreError` if this chain cannot read the database's."""
+        mine = self.marker()
+        if recorded == mine:
+            return None
+        if recorded is None and not (self.keyed and has_events):
+            return mine  # a new database, or one written before the marker: plain
+        if recorded is None or recorded == "sha256":
+            raise StoreError(
+                "this database's chain is plain SHA-256; a chain_key cannot be given to chains already stored"
+                " (open it without one, or start a new database with the key)"
+            )
+        if not self.keyed:
+            raise StoreError("this database's chain is keyed: open the store with its chain_key")
+        raise StoreError("this chain_key is not the key this database's chain was written with")
+
+    def digest(self, message: str) -> str:
+        """The hex hash of `message`: SHA-256, or HMAC-SHA-256 under the key."""
+        if self.key is None:
+            return _sha256(message.encode()).hexdigest()
+        return hmac.digest(self.key, message.encode(), "sha256").hex()
+
+    def link(self, previous: str, case_id: str, sequence: int, data: str) -> str:
+        """The hash of one stored event, chained to the one before it."""
+        return self.digest(f"{previous}\x1f{case_id}\x1f{sequence}\x1f{data}")
+
+
+PLAIN = Chain()
 
 
 class Sealer(Protocol):
@@ -86,9 +145,8 @@ class Sealer(Protocol):
         ...
 
 
-def _data(event: Event, sealer: Sealer | None) -> dict[str, Any]:
+def _sealed(event: Event, data: dict[str, Any], sealer: Sealer | None) -> dict[str, Any]:
     """The JSON data of an event as stored: birth dates sealed when there is a sealer."""
-    data: dict[str, Any] = to_data(event)
     if sealer is None or type(event) is not e.CaseReferred:
         return data
     for party in data["parties"]:
@@ -116,116 +174,61 @@ def plaintext_birth_dates(event: Event) -> bool:
 
 
 def encode(
-    case_id: str, events: Sequence[Event], version: int, head: str, sealer: Sealer | None = None
+    case_id: str,
+    events: Sequence[Event],
+    version: int,
+    head: str,
+    sealer: Sealer | None = None,
+    *,
+    chain: Chain = PLAIN,
+    trusted: bool = False,
 ) -> tuple[list[tuple[Any, ...]], str]:
-    """Rows ``(case_id, sequence, type, at, actor, data, hash)`` for `events` after `version`, and the new head."""
+    """Rows ``(case_id, sequence, type, at, actor, data, hash)`` for `events` after `version`, and the new head.
+
+    Unless `trusted` (events `decide` just made from checked commands), every event must
+    load back as itself: its data is decoded again and compared, so a wrong-typed field,
+    a naive time or an actor given as a string is refused here with `InvalidInput`
+    instead of making the case unloadable later.
+    """
+    if isinstance(events, (str, bytes)) or not isinstance(events, Sequence) or not events:
+        raise InvalidInput("append needs a sequence of at least one event", field="events")
     rows = []
     for offset, event in enumerate(events, start=1):
         sequence = version + offset
+        if type(event) not in _EVENT_TYPES:
+            raise InvalidInput(f"append takes restorative events, not {shown(event)}", field="events")
+        name = type(event).__name__
+        where = f"{name} (event {sequence} of case {case_id})"
+        if not trusted and type(event.actor) is not Actor:
+            raise InvalidInput(f"{where}: actor must be a restorative.Actor, got {shown(event.actor)}", field="actor")
         try:
-            data = _data(event, sealer)
-            text = dumps_compact(data)
-            head = link(head, case_id, sequence, text)
+            data = to_data(event)
+        except (AttributeError, TypeError, ValueError, KeyError) as error:
+            raise InvalidInput(f"{where} cannot be stored: {cut(str(error))}", field="events") from None
+        if not trusted:
+            _loads_back(where, event, data)
+        try:
+            text = dumps_compact(_sealed(event, data, sealer))
+            head = chain.link(head, case_id, sequence, text)
         except (TypeError, ValueError) as error:  # UnicodeEncodeError too: a lone surrogate cannot be stored
-            raise InvalidInput(f"cannot store {type(event).__name__} of case {case_id}: {error}") from error
+            raise InvalidInput(f"{where} cannot be stored: {cut(str(error))}", field="events") from None
         moment = event.at
         at = data["at"] if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
-        rows.append((case_id, sequence, type(event).__name__, at, event.actor.id, text, head))
+        rows.append((case_id, sequence, name, at, event.actor.id, text, head))
     return rows, head
 
 
-def summarize(
-    case_id: str, events: Sequence[Event], version: int, kind: CaseKind | None, stage: Stage | None
-) -> tuple[CaseKind, Stage, datetime]:
-    """The listing projection after `events`: kind, stage and last change, without replaying the case."""
-    if isinstance(events, (str, bytes)) or not events:
-        raise InvalidInput("append needs a sequence of at least one event", field="events")
-    for event in events:
-        if type(event) not in _EVENT_TYPES:
-            raise InvalidInput(f"append takes restorative events, not {shown(event)}", field="events")
-    if version == 0:
-        first = events[0]
-        if type(first) is not e.CaseReferred:
-            raise InvalidInput(f"case {case_id} must start with CaseReferred, not {type(first).__name__}")
-        if first.case_id != case_id:
-            raise InvalidInput(f"CaseReferred is for case {first.case_id!r}, not {case_id!r}")
-        kind, stage = first.referral.kind, Stage.REFERRED
-        rest: Iterable[Event] = events[1:]
-    else:
-        if kind is None or stage is None:
-            raise InvalidInput(f"case {case_id} has no listing row")
-        rest = events
-    for event, _, after in walk(rest, stage):  # an impossible move, or time going back (R15), raises
-        if type(event) is e.CaseReferred:
-            raise InvalidInput(f"case {case_id} is already open")
-        stage = after
-    return kind, stage, events[-1].at
-
-
-Listing = tuple[Any, Any, Any, Any]
-"""A case's listing row as stored: kind, stage, last change and version (unchecked values)."""
-
-
-def verify_case(case_id: str, read: Callable[[], tuple[list[Event], bool, Listing | None]]) -> None:
-    """The body of every backend's `verify`: the chain, rows beyond its end, and the listing row.
-
-    `read` gives the chain-checked events, whether rows lie beyond the recorded end, and
-    the listing row, read just after. A writer may append between those reads; then the
-    listing is newer than the events and is read again, rather than reported as tampered.
-    """
-    for _ in range(5):
-        events, beyond, listing = read()
-        if listing is None or listing[3] != len(events):
-            continue  # a writer appended between the reads: read again
-        if beyond:
-            raise IntegrityError(case_id, len(events) + 1, "rows were added beyond the case's recorded end")
-        check_listing(case_id, events, listing[0], listing[1], listing[2])
-        return
-    # the case kept growing under five reads: its chain checked out each time, and its listing
-    # row is checked by the next verify once the writers rest
-
-
-def check_listing(case_id: str, events: Sequence[Event], kind: Any, stage: Any, updated_at: Any) -> None:
-    """The listing row must say what the chain-checked events say, or `IntegrityError`.
-
-    The listing row is a projection kept beside the chain, not covered by it: an edit of
-    its stage, kind or last change would mislead `cases` and retention without this check.
-    """
-    true_kind, true_stage, true_updated_at = summarize(case_id, events, 0, None, None)
-    for name, listed, true in (
-        ("kind", kind, true_kind.value),
-        ("stage", stage, true_stage.value),
-        ("last change", updated_at, true_updated_at),
-    ):
-        if listed != true:
-            raise IntegrityError(
-                case_id, len(events), f"the case's listing row says {name} {listed!r}, but its events say {true!r}"
-            )
-
-
-def check_case_id(case_id: Any) -> None:
-    """A store's case id is an id like any other: `InvalidInput` otherwise, before any query."""
-    problem = id_problem(case_id)
-    if problem is not None:
-        raise InvalidInput(f"case_id {problem}, got {shown(case_id)}", field="case_id")
-
-
-def check_filter(stage: Any, kind: Any) -> None:
-    """The filters of `cases`: a `Stage` and a `CaseKind`, or ``None``."""
-    if stage is not None and not isinstance(stage, Stage):
-        raise InvalidInput(f"stage must be a restorative.Stage or None, got {shown(stage)}", field="stage")
-    if kind is not None and not isinstance(kind, CaseKind):
-        raise InvalidInput(f"kind must be a restorative.CaseKind or None, got {shown(kind)}", field="kind")
-
-
-def check_version(case_id: str, expected: int, actual: int) -> None:
-    """Optimistic concurrency: the writer's expected version must be the stored one."""
-    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
-        raise InvalidInput(
-            f"expected_version must be an int of 0 or more, got {shown(expected)}", field="expected_version"
-        )
-    if expected != actual:
-        raise ConcurrencyError(case_id, expected, actual)
+def _loads_back(where: str, event: Event, data: dict[str, Any]) -> None:
+    """`InvalidInput` unless `data` decodes to an event equal to `event`: never store what cannot be read back."""
+    try:
+        back = EVENT_DECODERS[data["type"]](data)
+    except Exception:
+        try:
+            back = event_from_data(data)
+        except DecodeError as error:
+            raise InvalidInput(f"{where} would not load back: {cut(str(error))}", field="events") from None
+    if back != event:
+        raise InvalidInput(f"{where} would load back as a different event: {shown(back, 200)}", field="events")
 
 
 class DecodedCache:
@@ -275,6 +278,7 @@ def checked(
     *,
     cache: DecodedCache | None = None,
     sealer: Sealer | None = None,
+    chain: Chain = PLAIN,
 ) -> tuple[list[Event], list[str]]:
     """Check the chain of `(sequence, data, hash)` rows and decode them, or raise `IntegrityError`.
 
@@ -286,12 +290,15 @@ def checked(
     texts: list[str] = []
     previous = GENESIS
     middle = f"\x1f{case_id}\x1f"  # link(), inlined: this loop runs for every row of every read
+    key = chain.key
     for sequence, data, stored_hash in rows:  # the whole chain first: nothing is decoded from a broken one
         if sequence > version:  # appended after the listing row was read: not part of this read
             break
         if sequence != len(hashes) + 1:
             raise IntegrityError(case_id, len(hashes) + 1, f"missing or out of order (found {sequence} next)")
-        if _sha256(f"{previous}{middle}{sequence}\x1f{data}".encode()).hexdigest() != stored_hash:
+        message = f"{previous}{middle}{sequence}\x1f{data}".encode()
+        digest = _sha256(message).hexdigest() if key is None else hmac.digest(key, message, "sha256").hex()
+        if digest != stored_hash:
             _unreadable(case_id, texts)  # an earlier row that cannot be read is the first problem
             raise IntegrityError(case_id, sequence, "its content or hash was changed after it was written")
         hashes.append(stored_hash)
@@ -345,36 +352,11 @@ def decode(
     *,
     cache: DecodedCache | None = None,
     sealer: Sealer | None = None,
+    chain: Chain = PLAIN,
 ) -> list[StoredEvent]:
     """Like `checked`, as `StoredEvent`s for `history`."""
-    events, hashes = checked(case_id, rows, upcasters, head, version, cache=cache, sealer=sealer)
+    events, hashes = checked(case_id, rows, upcasters, head, version, cache=cache, sealer=sealer, chain=chain)
     return [
         StoredEvent(case_id=case_id, sequence=n, event=event, hash=digest)
         for n, (event, digest) in enumerate(zip(events, hashes, strict=True), start=1)
     ]
-
-
-def rebuild(case_id: str, events: list[Event]) -> Case:
-    """Replay checked events into the case; a log that does not fold is an integrity problem."""
-    try:
-        return replay(events)
-    except InvalidInput as error:
-        raise IntegrityError(case_id, len(events), f"the events do not make a case: {error}") from error
-
-
-def handle(store: Any, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:
-    """Load, decide, append at the loaded version: the shared body of every backend's `handle`."""
-    case: Case | None
-    if type(command) is ReferCase:
-        if command.case_id != case_id:
-            raise InvalidInput(f"ReferCase opens case {command.case_id!r}, not {case_id!r}", field="case_id")
-        try:
-            case = store.load(case_id)
-        except CaseNotFound:
-            case = None
-    else:
-        case = store.load(case_id)
-    events = decide(case, command)
-    store.append(case_id, events, 0 if case is None else case.version)
-    new = replay(events, case) if case is not None else replay(events)
-    return new, events

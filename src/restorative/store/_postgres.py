@@ -47,6 +47,14 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX restorative_cases_by_stage ON restorative_cases (stage, updated_at)",
         ),
     ),
+    (
+        2,
+        (
+            "ALTER TABLE restorative_cases ADD COLUMN snapshot TEXT",
+            "ALTER TABLE restorative_cases ADD COLUMN snapshot_seal TEXT",
+            "CREATE TABLE restorative_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ),
+    ),
 )
 """Schema migrations in order: (version, statements). Only ever append."""
 
@@ -62,6 +70,8 @@ class PostgresStore(SQLStore):
         schema: the PostgreSQL schema (namespace) for the tables, created if missing.
         upcasters: how to lift events written by an older schema.
         cache_events: how many decoded events to keep, by row hash, for later loads (0: none).
+        chain_key: key the hash chain with HMAC-SHA-256 (see `SQLiteStore`).
+        snapshots: keep each case's snapshot and load from it (see `SQLiteStore`).
     """
 
     MIGRATIONS = MIGRATIONS
@@ -69,6 +79,7 @@ class PostgresStore(SQLStore):
     TABLE_EXISTS = "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
     DRIVER_ERROR = psycopg.Error
     DUPLICATE_ERROR = psycopg.errors.UniqueViolation
+    RACE_ERRORS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
     def __init__(
         self,
@@ -79,18 +90,23 @@ class PostgresStore(SQLStore):
         schema: str = "public",
         upcasters: Upcasters | None = None,
         cache_events: int = 50_000,
+        chain_key: bytes | None = None,
+        snapshots: bool = True,
     ) -> None:
         self._setup(
             upcasters=upcasters,
             cache_events=cache_events,
             own_transactions=own_transactions,
             owns_connection=connection is None,
+            chain_key=chain_key,
+            snapshots=snapshots,
         )
         try:
             self.connection = connection if connection is not None else psycopg.connect(dsn, autocommit=True)
             self.connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             self.connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
             self._migrate()
+            self._check_chain()
         except psycopg.Error as error:
             raise StoreError(f"cannot open the PostgreSQL store: {error}") from error
 

@@ -13,13 +13,14 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+from .._checks import shown
 from .._lifecycle import Stage
 from .._values import Case, CaseKind
 from ..commands import Command
-from ..errors import CaseNotFound, ConcurrencyError, IntegrityError, StoreError
+from ..errors import CaseNotFound, ConcurrencyError, IntegrityError, InvalidInput, StoreError
 from ..events import Event
-from . import _chain
-from ._chain import GENESIS, Upcasters
+from . import _chain, _fold, _snapshot
+from ._chain import GENESIS, Chain, Upcasters
 from ._protocol import CaseSummary, StoredEvent
 
 
@@ -28,6 +29,9 @@ class SQLStore:
 
     connection: Any
     upcasters: Upcasters
+    chain: Chain
+    snapshots: bool
+    read_only: bool = False
     _decoded: _chain.DecodedCache
     sealer: _chain.Sealer | None = None
     """Seals personal fields on append and opens them on load (set by `restorative.privacy.Vault`)."""
@@ -36,7 +40,14 @@ class SQLStore:
     _lock: threading.RLock
 
     def _setup(
-        self, *, upcasters: Upcasters | None, cache_events: int, own_transactions: bool, owns_connection: bool
+        self,
+        *,
+        upcasters: Upcasters | None,
+        cache_events: int,
+        own_transactions: bool,
+        owns_connection: bool,
+        chain_key: bytes | None = None,
+        snapshots: bool = True,
     ) -> None:
         """The state every SQL store keeps, set before it connects."""
         self.upcasters = upcasters or Upcasters()
@@ -44,6 +55,8 @@ class SQLStore:
         self.own_transactions = own_transactions
         self._lock = threading.RLock()
         self._owns_connection = owns_connection
+        self.chain = Chain(chain_key)
+        self.snapshots = bool(snapshots)
 
     def close(self) -> None:
         """Close the connection if the store opened it; an application's own connection stays open."""
@@ -57,6 +70,8 @@ class SQLStore:
     """Appended to the SELECT of a case's listing row when appending, e.g. ``FOR UPDATE``."""
     DRIVER_ERROR: type[Exception] = Exception
     DUPLICATE_ERROR: type[Exception] = Exception
+    RACE_ERRORS: tuple[type[Exception], ...] = ()
+    """Driver errors that mean another writer came first (a deadlock, a serialization failure): retried."""
 
     def _sql(self, query: str) -> str:
         """The query in the driver's parameter style (written with ``?``)."""
@@ -71,7 +86,8 @@ class SQLStore:
 
     def _read_timestamp(self, value: Any) -> datetime:
         """A stored timestamp back as an aware datetime."""
-        assert isinstance(value, datetime)
+        if not isinstance(value, datetime):
+            raise TypeError(f"{shown(value)} is not a timestamp")
         return value
 
     def _executemany(self, query: str, rows: list[tuple[Any, ...]]) -> None:
@@ -79,6 +95,18 @@ class SQLStore:
 
     def _begin_migration(self) -> None:
         """Run first inside the migration transaction (e.g. to take a lock)."""
+
+    def _rows(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        """Every row of one read statement (one snapshot of the database), or `StoreError`."""
+        try:
+            with self._lock:
+                return list(self.connection.execute(self._sql(query), tuple(args)).fetchall())
+        except self.DRIVER_ERROR as error:
+            raise StoreError(f"cannot read the store: {_chain.cut(str(error))}") from error
+
+    def _row(self, query: str, args: Sequence[Any] = ()) -> Any:
+        rows = self._rows(query, args)
+        return rows[0] if rows else None
 
     # --- schema --------------------------------------------------------------------
 
@@ -112,6 +140,18 @@ class SQLStore:
                 " open it once for writing to migrate it"
             )
 
+    def _check_chain(self) -> None:
+        """The database's chain must be the one this store hashes with, or `StoreError`; a new one is recorded."""
+        recorded = self.connection.execute("SELECT value FROM restorative_meta WHERE name = 'chain'").fetchone()
+        has_events = self.connection.execute("SELECT 1 FROM restorative_events LIMIT 1").fetchone() is not None
+        marker = self.chain.check_marker(None if recorded is None else str(recorded[0]), has_events)
+        if marker is not None and not self.read_only:
+            with self._transaction():
+                self.connection.execute(
+                    self._sql("INSERT INTO restorative_meta (name, value) VALUES ('chain', ?) ON CONFLICT DO NOTHING"),
+                    (marker,),
+                )
+
     @property
     def schema(self) -> int:
         """The schema version of the database."""
@@ -121,35 +161,66 @@ class SQLStore:
     # --- writing -------------------------------------------------------------------
 
     def append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
-        """See `EventStore.append`."""
-        return self.append_many([(case_id, events, expected_version)])[0]
+        """See `EventStore.append`; the case's snapshot is written with it."""
+        return self._write([(case_id, events, expected_version, None)], snapshot=True)[0]
 
     def append_many(self, batches: Sequence[tuple[str, Sequence[Event], int]]) -> list[int]:
-        """See `EventStore.append_many`: several cases in one transaction, all or nothing."""
+        """See `EventStore.append_many`: several cases in one transaction, all or nothing.
+
+        Cases are locked in the order of their ids, whatever the order given, so two writers
+        naming the same cases never deadlock. No snapshot is written: the next load of each
+        case rebuilds it from the events and keeps it.
+        """
+        if isinstance(batches, (str, bytes)) or not isinstance(batches, Sequence):
+            raise InvalidInput("append_many takes a sequence of (case_id, events, expected_version)", field="batches")
+        checked: list[tuple[str, Sequence[Event], int, Case | None]] = []
+        for batch in batches:
+            if not isinstance(batch, tuple) or len(batch) != 3:
+                raise InvalidInput(
+                    f"each batch is (case_id, events, expected_version), got {shown(batch)}", field="batches"
+                )
+            checked.append((batch[0], batch[1], batch[2], None))
+        return self._write(checked, snapshot=False)
+
+    def _append_decided(self, case_id: str, events: tuple[Event, ...], expected_version: int, case: Case) -> int:
+        """Append events `decide` just made, with the case `handle` folded them into (and its snapshot)."""
+        return self._write([(case_id, events, expected_version, case)], snapshot=True)[0]
+
+    def _write(self, batches: Sequence[tuple[str, Sequence[Event], int, Case | None]], *, snapshot: bool) -> list[int]:
+        order = sorted(range(len(batches)), key=lambda n: str(batches[n][0]))  # stable: a case's batches keep order
+        versions: list[int] = [0] * len(batches)
         case_id, expected_version = "", 0
         try:
             with self._transaction():
-                versions = []
-                for case_id, events, expected_version in batches:
-                    versions.append(self._append(case_id, events, expected_version))
+                for n in order:
+                    case_id, events, expected_version, decided = batches[n]
+                    versions[n] = self._append(case_id, events, expected_version, decided, snapshot=snapshot)
                 return versions
-        except self.DUPLICATE_ERROR as error:  # a concurrent writer took the same sequence numbers
+        except (self.DUPLICATE_ERROR, *self.RACE_ERRORS) as error:  # a concurrent writer came first
             raise ConcurrencyError(case_id, expected_version, self._version(case_id)) from error
         except self.DRIVER_ERROR as error:
-            raise StoreError(f"cannot append to case {case_id}: {error}") from error
+            raise StoreError(f"cannot append to case {case_id}: {_chain.cut(str(error))}") from error
 
-    def _append(self, case_id: str, events: Sequence[Event], expected_version: int) -> int:
-        _chain.check_case_id(case_id)
+    def _append(
+        self, case_id: str, events: Sequence[Event], expected_version: int, decided: Case | None, *, snapshot: bool
+    ) -> int:
+        _fold.check_case_id(case_id)
         row = self.connection.execute(
-            self._sql("SELECT version, kind, stage, head FROM restorative_cases WHERE case_id = ?" + self.LOCK_CASE),
+            self._sql(
+                "SELECT version, head, snapshot, snapshot_seal FROM restorative_cases WHERE case_id = ?"
+                + self.LOCK_CASE
+            ),
             (case_id,),
         ).fetchone()
-        version, kind, stage, head = (0, None, None, GENESIS) if row is None else row
-        version = int(version)
-        _chain.check_version(case_id, expected_version, version)
-        new_kind, new_stage, updated_at = _chain.summarize(
-            case_id, events, version, None if kind is None else CaseKind(kind), None if stage is None else Stage(stage)
+        version, head, text, seal = (0, GENESIS, None, None) if row is None else row
+        version = _count(case_id, version)
+        _fold.check_version(case_id, expected_version, version)
+        rows, new_head = _chain.encode(
+            case_id, events, version, head, self.sealer, chain=self.chain, trusted=decided is not None
         )
+        if decided is None:
+            stored = None if version == 0 else self._stored(case_id, version, head, text, seal)
+            decided = _fold.fold(case_id, stored, events, version)
         if (
             self.sealer is None
             and version == 0
@@ -160,23 +231,50 @@ class SQLStore:
                 f"case {case_id}: this database seals birth dates; open a restorative.privacy.Vault with its "
                 "master key on this store before appending"
             )
-        rows, new_head = _chain.encode(case_id, events, version, head, self.sealer)
         self._executemany(
             "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        new_version = version + len(events)
+        new_text = new_seal = None
+        if snapshot and self.snapshots:
+            new_text, new_seal = _snapshot.write(decided, new_head, self.chain, self.sealer)
         self.connection.execute(
             self._sql(
-                "INSERT INTO restorative_cases (case_id, kind, stage, version, updated_at, head)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
-                " stage = excluded.stage, version = excluded.version,"
-                " updated_at = excluded.updated_at, head = excluded.head"
+                "INSERT INTO restorative_cases"
+                " (case_id, kind, stage, version, updated_at, head, snapshot, snapshot_seal)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
+                " stage = excluded.stage, version = excluded.version, updated_at = excluded.updated_at,"
+                " head = excluded.head, snapshot = excluded.snapshot, snapshot_seal = excluded.snapshot_seal"
             ),
-            (case_id, new_kind.value, new_stage.value, new_version, self._timestamp(updated_at), new_head),
+            (
+                case_id,
+                decided.kind.value,
+                decided.stage.value,
+                decided.version,
+                self._timestamp(decided.updated_at),
+                new_head,
+                new_text,
+                new_seal,
+            ),
         )
-        return new_version
+        return decided.version
+
+    def _stored(self, case_id: str, version: int, head: str, text: Any, seal: Any) -> Case:
+        """The stored case an append folds onto, read inside the append's transaction."""
+        case, problem = _snapshot.read(case_id, head, version, text, seal, chain=self.chain, sealer=self.sealer)
+        if case is not None:
+            return case
+        if problem is not None:
+            raise IntegrityError(case_id, version, problem)
+        rows = self.connection.execute(
+            self._sql("SELECT sequence, data, hash FROM restorative_events WHERE case_id = ? ORDER BY sequence"),
+            (case_id,),
+        ).fetchall()
+        events, _ = _chain.checked(
+            case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer, chain=self.chain
+        )
+        return _fold.rebuild(case_id, events)
 
     TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     """A query with one parameter, a table's name, that returns a row when the table exists."""
@@ -191,66 +289,109 @@ class SQLStore:
         return row is not None
 
     def _version(self, case_id: str) -> int:
-        row = self.connection.execute(
-            self._sql("SELECT version FROM restorative_cases WHERE case_id = ?"), (case_id,)
-        ).fetchone()
-        return 0 if row is None else int(row[0])
+        row = self._row("SELECT version FROM restorative_cases WHERE case_id = ?", (case_id,))
+        return 0 if row is None else _count(case_id, row[0])
 
     # --- reading -------------------------------------------------------------------
 
     def _read(self, case_id: str) -> tuple[list[tuple[int, str, str]], str, int]:
-        """The case's rows up to its recorded version, its head and version, in one statement."""
-        _chain.check_case_id(case_id)
-        listed = stored = None
-        try:
-            with self._lock:
-                rows = self.connection.execute(
-                    self._sql(
-                        "SELECT e.sequence, e.data, e.hash, c.head, c.version FROM restorative_cases AS c"
-                        " JOIN restorative_events AS e ON e.case_id = c.case_id AND e.sequence <= c.version"
-                        " WHERE c.case_id = ? ORDER BY e.sequence"
-                    ),
-                    (case_id,),
-                ).fetchall()
-                if not rows:
-                    listed = self.connection.execute(
-                        self._sql("SELECT head, version FROM restorative_cases WHERE case_id = ?"), (case_id,)
-                    ).fetchone()
-                    stored = self.connection.execute(
-                        self._sql("SELECT 1 FROM restorative_events WHERE case_id = ? LIMIT 1"), (case_id,)
-                    ).fetchone()
-        except self.DRIVER_ERROR as error:
-            raise StoreError(f"cannot read case {case_id}: {error}") from error
-        if not rows:
-            if listed is None:
-                if stored is not None:
-                    raise IntegrityError(case_id, 1, "events are stored but the case's listing row is missing")
-                raise CaseNotFound(case_id)
-            try:
-                return [], listed[0], _count(listed[1])
-            except (TypeError, ValueError) as error:
-                raise IntegrityError(case_id, 0, f"its listing row cannot be read: {error}") from error
-        try:
-            return [(row[0], row[1], row[2]) for row in rows], rows[0][3], _count(rows[0][4])
-        except (TypeError, ValueError) as error:
-            raise IntegrityError(case_id, 0, f"its listing row cannot be read: {error}") from error
+        """The case's rows up to its recorded version, its head and version, read in one statement."""
+        _fold.check_case_id(case_id)
+        for _ in range(3):
+            rows = self._rows(
+                "SELECT c.head, c.version, e.sequence, e.data, e.hash FROM restorative_cases AS c"
+                " LEFT JOIN restorative_events AS e ON e.case_id = c.case_id AND e.sequence <= c.version"
+                " WHERE c.case_id = ? ORDER BY e.sequence",
+                (case_id,),
+            )
+            if rows:
+                head, version = rows[0][0], _count(case_id, rows[0][1])
+                if rows[0][2] is None:
+                    raise IntegrityError(case_id, 1, "the case is listed but its events are missing")
+                return [(row[2], row[3], row[4]) for row in rows], head, version
+            self._unlisted(case_id)  # raises, unless the case was opened since: read again
+        raise StoreError(f"case {case_id} could not be read in three tries: writers keep changing it")
+
+    def _unlisted(self, case_id: str) -> None:
+        """For a case with no listing row: `CaseNotFound`, or `IntegrityError` for events without one.
+
+        Both are looked for in one statement, so a case that another writer opened since
+        the first read (its listing and events appear together) is read again, not reported.
+        """
+        found = self._row(
+            "SELECT (SELECT COUNT(*) FROM restorative_cases WHERE case_id = ?),"
+            " (SELECT COUNT(*) FROM restorative_events WHERE case_id = ?)",
+            (case_id, case_id),
+        )
+        listed, stored = (0, 0) if found is None else found
+        if listed:
+            return
+        if stored:
+            raise IntegrityError(case_id, 1, "events are stored but the case's listing row is missing")
+        raise CaseNotFound(case_id)
 
     def history(self, case_id: str) -> list[StoredEvent]:
-        """See `EventStore.history`."""
+        """See `EventStore.history`: every row is read and its whole chain checked."""
         rows, head, version = self._read(case_id)
-        return _chain.decode(case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer)
+        return _chain.decode(
+            case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer, chain=self.chain
+        )
 
     def load(self, case_id: str) -> Case:
-        """See `EventStore.load`."""
+        """See `EventStore.load`.
+
+        With snapshots (the default), a load reads the listing row and the head event in
+        one statement, checks that the head event's hash is the recorded head and that
+        the snapshot is bound to it, and returns the snapshot's case. Otherwise (no
+        snapshot yet, or one of an older format) it reads every row, checks the whole
+        chain, replays the events, and keeps the snapshot for the next load.
+        """
+        _fold.check_case_id(case_id)
+        if self.snapshots:
+            row = self._row(
+                "SELECT c.head, c.version, c.snapshot, c.snapshot_seal, e.hash FROM restorative_cases AS c"
+                " LEFT JOIN restorative_events AS e ON e.case_id = c.case_id AND e.sequence = c.version"
+                " WHERE c.case_id = ?",
+                (case_id,),
+            )
+            if row is not None and row[4] is not None and row[4] == row[0]:
+                head, version = row[0], _count(case_id, row[1])
+                case, problem = _snapshot.read(
+                    case_id, head, version, row[2], row[3], chain=self.chain, sealer=self.sealer
+                )
+                if case is not None:
+                    return case
+                if problem is not None:
+                    raise IntegrityError(case_id, version, problem)
         rows, head, version = self._read(case_id)
         events, _ = _chain.checked(
-            case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer
+            case_id, rows, self.upcasters, head, version, cache=self._decoded, sealer=self.sealer, chain=self.chain
         )
-        return _chain.rebuild(case_id, events)
+        case = _fold.rebuild(case_id, events)
+        if self.snapshots:
+            self._keep_snapshot(case, head)
+        return case
+
+    def _keep_snapshot(self, case: Case, head: str) -> None:
+        """Write the snapshot of a case a load rebuilt, if the case has not moved on; a cache, so best effort."""
+        if self.read_only or not self.own_transactions:
+            return  # never a write from a read-only store, nor inside the caller's transaction
+        text, seal = _snapshot.write(case, head, self.chain, self.sealer)
+        try:
+            with self._transaction():
+                self.connection.execute(
+                    self._sql(
+                        "UPDATE restorative_cases SET snapshot = ?, snapshot_seal = ?"
+                        " WHERE case_id = ? AND head = ? AND version = ?"
+                    ),
+                    (text, seal, case.id, head, case.version),
+                )
+        except self.DRIVER_ERROR:
+            pass  # busy or read-only on disk: the next load rebuilds it again
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""
-        _chain.check_filter(stage, kind)
+        _fold.check_filter(stage, kind)
         query = "SELECT case_id, kind, stage, version, updated_at FROM restorative_cases WHERE 1 = 1"
         args: list[str] = []
         if stage is not None:
@@ -260,8 +401,7 @@ class SQLStore:
             query += " AND kind = ?"
             args.append(kind.value)
         query += " ORDER BY updated_at DESC, case_id DESC"
-        with self._lock:
-            rows = self.connection.execute(self._sql(query), args).fetchall()
+        rows = self._rows(query, args)
         summaries = []
         for case_id, kind_value, stage_value, version, updated_at in rows:
             try:
@@ -270,12 +410,14 @@ class SQLStore:
                         case_id=str(case_id),
                         kind=CaseKind(kind_value),
                         stage=Stage(stage_value),
-                        version=_count(version),
+                        version=_count(str(case_id), version),
                         updated_at=self._aware(updated_at),
                     )
                 )
-            except (TypeError, ValueError) as error:
-                raise IntegrityError(str(case_id), 0, f"its listing row cannot be read: {error}") from error
+            except (TypeError, ValueError, IntegrityError) as error:
+                raise IntegrityError(
+                    shown(case_id), 0, f"its listing row cannot be read: {_chain.cut(str(error))}"
+                ) from None
         return summaries
 
     def _aware(self, value: Any) -> datetime:
@@ -286,55 +428,56 @@ class SQLStore:
 
     def handle(self, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:
         """See `EventStore.handle`."""
-        return _chain.handle(self, case_id, command)
+        return _fold.handle(self, case_id, command)
 
     # --- checking ------------------------------------------------------------------
 
     def verify(self, case_id: str) -> None:
-        """See `EventStore.verify`; also finds rows added beyond the case's recorded end and an edited listing row."""
+        """See `EventStore.verify`: the whole chain, the fold, rows beyond the recorded end, the listing row
+        and the snapshot."""
 
-        def read() -> tuple[list[Event], bool, _chain.Listing | None]:
+        def read() -> tuple[list[Event], bool, _fold.Listing | None]:
             events = [stored.event for stored in self.history(case_id)]
-            with self._lock:
-                beyond = self.connection.execute(
-                    self._sql("SELECT COUNT(*) FROM restorative_events WHERE case_id = ? AND sequence > ?"),
-                    (case_id, len(events)),
-                ).fetchone()
-                listed = self.connection.execute(
-                    self._sql("SELECT kind, stage, updated_at, version FROM restorative_cases WHERE case_id = ?"),
-                    (case_id,),
-                ).fetchone()
+            beyond = self._row(
+                "SELECT COUNT(*) FROM restorative_events WHERE case_id = ? AND sequence > ?", (case_id, len(events))
+            )
+            listed = self._row(
+                "SELECT kind, stage, updated_at, version, head, snapshot, snapshot_seal FROM restorative_cases"
+                " WHERE case_id = ?",
+                (case_id,),
+            )
             if listed is None:
                 return events, False, None
             try:
                 updated_at: Any = self._aware(listed[2])
             except (TypeError, ValueError):
                 updated_at = listed[2]  # unreadable: reported as not what the events say
-            return events, bool(beyond and beyond[0]), (listed[0], listed[1], updated_at, listed[3])
+            kind, stage, _, version, head, text, seal = listed
 
-        _chain.verify_case(case_id, read)
+            def snapshot(case: Case) -> str | None:
+                found, problem = _snapshot.read(
+                    case_id, head, case.version, text, seal, chain=self.chain, sealer=self.sealer
+                )
+                if found is not None and found != case:
+                    return "the case's snapshot does not match its events"
+                return problem
+
+            return events, bool(beyond and beyond[0]), _fold.Listing(kind, stage, updated_at, version, snapshot)
+
+        _fold.verify_case(case_id, read)
 
     def case_ids(self) -> list[str]:
         """Every case id in the database, listed or not (events without a listing row included), sorted."""
-        with self._lock:
-            rows = self.connection.execute(
-                "SELECT case_id FROM restorative_cases UNION SELECT DISTINCT case_id FROM restorative_events"
-            ).fetchall()
+        rows = self._rows("SELECT case_id FROM restorative_cases UNION SELECT DISTINCT case_id FROM restorative_events")
         return sorted(str(row[0]) for row in rows)
 
     def verify_all(self) -> list[Exception]:
-        """See `EventStore.verify_all`; also finds events whose case has no listing row."""
-        problems: list[Exception] = []
-        for case_id in self.case_ids():
-            try:
-                self.verify(case_id)
-            except (IntegrityError, CaseNotFound) as error:
-                problems.append(error)
-        return problems
+        """See `EventStore.verify_all`; also finds events whose case has no listing row. Never raises."""
+        return _fold.problems_of(self.case_ids, self.verify)
 
 
-def _count(value: Any) -> int:
+def _count(case_id: str, value: Any) -> int:
     """A stored version: an int of zero or more (a driver may hand back another integer type)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"the version {value!r} is not a count of events")
+        raise IntegrityError(case_id, 0, f"its listing row cannot be read: the version {shown(value)} is not a count")
     return int(value)

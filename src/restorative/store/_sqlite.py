@@ -46,6 +46,14 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX restorative_cases_by_stage ON restorative_cases (stage, updated_at)",
         ),
     ),
+    (
+        2,
+        (
+            "ALTER TABLE restorative_cases ADD COLUMN snapshot TEXT",
+            "ALTER TABLE restorative_cases ADD COLUMN snapshot_seal TEXT",
+            "CREATE TABLE restorative_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ),
+    ),
 )
 """Schema migrations in order: (version, statements). Only ever append."""
 
@@ -62,6 +70,13 @@ class SQLiteStore(SQLStore):
         upcasters: how to lift events written by an older schema.
         timeout: seconds to wait for another writer's lock.
         cache_events: how many decoded events to keep, by row hash, for later loads (0: none).
+        chain_key: key the hash chain with HMAC-SHA-256 under these bytes (16 or more),
+            kept outside the database, so that someone who can write the file cannot
+            forge a consistent chain without it. A database records whether its chain is
+            keyed (and a check of the key) and refuses a store opened the other way.
+        snapshots: keep each case's snapshot in its listing row and load from it (see
+            docs/persistence.md for what a load then checks); ``False`` replays and checks
+            the whole chain on every load.
         read_only: open an existing store for reading only: the database file is never
             written (SQLite may still create its ``-wal`` and ``-shm`` companions), no write
             lock is taken, and an append raises `StoreError`; the database must already be
@@ -82,6 +97,8 @@ class SQLiteStore(SQLStore):
         cache_events: int = 50_000,
         timeout: float = 30.0,
         read_only: bool = False,
+        chain_key: bytes | None = None,
+        snapshots: bool = True,
     ) -> None:
         if connection is None and not isinstance(path, (str, os.PathLike)):
             raise InvalidInput(f"path must be a file path (str or Path), got {shown(path)}", field="path")
@@ -92,7 +109,10 @@ class SQLiteStore(SQLStore):
             cache_events=cache_events,
             own_transactions=own_transactions,
             owns_connection=connection is None,
+            chain_key=chain_key,
+            snapshots=snapshots,
         )
+        self.read_only = read_only
         try:
             if connection is None and read_only:
                 if str(path) == ":memory:" or not os.path.exists(path):
@@ -110,6 +130,7 @@ class SQLiteStore(SQLStore):
                 self._check_schema()
             else:
                 self._migrate()
+            self._check_chain()
         except (sqlite3.Error, StoreError) as error:
             if self._owns_connection and connection is not None:
                 connection.close()
