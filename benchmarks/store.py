@@ -11,9 +11,12 @@ and its figures are null without it. PostgreSQL figures are taken when
 `restorative.store` offers a `PostgresStore` and ``RESTORATIVE_PG_DSN`` names a
 reachable server; the cases it writes there have ids unique to the run.
 
-``replay_30_us`` is `replay` alone of the same 30 events, already decoded, measured
-round by round with the loads: a floor under ``sqlite_load_30_us`` that no faster
-storage can remove (``replay_share_of_load`` is their ratio).
+``sqlite_load_30_us`` loads from the case's snapshot (the default); ``sqlite_load_30_replay_us``
+is the same load by a store opened with ``snapshots=False``, which reads every row, checks
+the whole chain and replays, with its cache of decoded events emptied before each load
+(``sqlite_load_30_warm_us`` keeps that cache). ``replay_30_us`` is `replay` alone of the same
+30 events, already decoded. ``check_events_per_s`` is `verify_all` over the whole database:
+every chain re-hashed, every case replayed and compared with its listing and snapshot.
 
 The last line printed is one JSON object with every figure.
 """
@@ -41,13 +44,16 @@ from _timing import CLOCK, interleaved
 import restorative.store
 from restorative import _demo, replay
 from restorative.events import CaseReferred, Event
-from restorative.store import SQLiteStore
-from restorative.store._chain import GENESIS, encode, summarize
+from restorative.store import SQLiteStore, _snapshot
+from restorative.store._chain import GENESIS, PLAIN, encode
 
 _EVENTS_SQL = (
     "INSERT INTO restorative_events (case_id, sequence, type, at, actor, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_CASES_SQL = "INSERT INTO restorative_cases (case_id, kind, stage, version, updated_at, head) VALUES (?, ?, ?, ?, ?, ?)"
+_CASES_SQL = (
+    "INSERT INTO restorative_cases (case_id, kind, stage, version, updated_at, head, snapshot, snapshot_seal)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _RAW_TABLE = """CREATE TABLE raw_events (
     case_id TEXT NOT NULL,
     sequence INTEGER NOT NULL,
@@ -226,10 +232,20 @@ def vault_samples(
 
 
 def _case_rows(case_id: str, events: Sequence[Event]) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
-    """The event rows and the listing row the store would write for a new case of `events`."""
+    """The event rows and the listing row (with its snapshot) the store's `append` would write for a new case."""
     rows, head = encode(case_id, events, 0, GENESIS)
-    kind, stage, updated_at = summarize(case_id, events, 0, None, None)
-    return rows, (case_id, kind.value, stage.value, len(events), updated_at.isoformat(), head)
+    case = replay(events)
+    text, seal = _snapshot.write(case, head, PLAIN, None)
+    return rows, (
+        case_id,
+        case.kind.value,
+        case.stage.value,
+        len(events),
+        case.updated_at.isoformat(),
+        head,
+        text,
+        seal,
+    )
 
 
 def fill(path: Path, total_events: int, targets: int) -> tuple[list[str], int]:
@@ -500,7 +516,6 @@ def main() -> None:
         save_store = SQLiteStore(tmp / "save.db")
         try:
             ours_load = load_sample(store, target_ids, per_sample, rng)
-            warm_load = load_sample(store, target_ids, per_sample, rng, cold=False)
             ours_save = our_save_sample(save_store, per_sample)
             ours_load(), ours_save()  # warm up
             classes = _eventsourcing_classes()
@@ -528,9 +543,19 @@ def main() -> None:
                 return statistics.median(times)
 
             replay_us, _, replay_share = interleaved(replay_sample, ours_load, rounds)
+            replaying = SQLiteStore(tmp / "load.db", snapshots=False)
+            replay_load = load_sample(replaying, target_ids, per_sample, rng)
+            replay_load_us, _, replay_over_snapshot = interleaved(replay_load, ours_load, rounds)
             for case_id in target_ids:  # every target once: the cache of decoded events holds them all
-                store.load(case_id)
-            warm_us = statistics.median(warm_load() for _ in range(rounds))
+                replaying.load(case_id)
+            warm_us = statistics.median(
+                load_sample(replaying, target_ids, per_sample, rng, cold=False)() for _ in range(rounds)
+            )
+            replaying.close()
+            start = time.perf_counter()
+            problems = store.verify_all()
+            check_s = time.perf_counter() - start
+            assert problems == [], problems
         finally:
             store.close()
             save_store.close()
@@ -551,7 +576,10 @@ def main() -> None:
         "sqlite_append_one_ms": round(one_ms, 3),
         "sqlite_append_one_event_ms": round(one_event_ms, 3),
         "sqlite_load_30_us": round(load_us, 1),
+        "sqlite_load_30_replay_us": round(replay_load_us, 1),
+        "replay_load_over_snapshot_load": round(replay_over_snapshot, 2),
         "sqlite_load_30_warm_us": round(warm_us, 1),
+        "check_events_per_s": round(stored / check_s),
         "replay_30_us": round(replay_us, 1),
         "replay_share_of_load": round(replay_share, 3),
         "load_stored_events": stored,
