@@ -222,3 +222,19 @@ def test_the_fast_path_refuses_what_cattrs_refuses(mutate: Any) -> None:
         _codec._TAGGED_DECODERS["PartyInformed"](data)
     with pytest.raises(DecodeError):
         r.event_from_data(data)
+
+
+def test_generated_codecs_show_their_source_in_a_traceback() -> None:
+    import traceback
+
+    from restorative._fastcodec import GENERATOR
+
+    decode = GENERATOR.decoder(r.Item)
+    try:
+        decode({"id": 7})
+    except Exception as error:  # noqa: BLE001 - the traceback is what is under test
+        shown = "".join(traceback.format_exception(error))
+    else:
+        raise AssertionError("an id that is a number is not an item's id")
+    assert "<restorative generated decode Item>" in shown
+    assert "v_id = " in shown  # the generated line itself, read back from linecache

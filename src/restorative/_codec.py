@@ -17,7 +17,7 @@ from typing import Any, TypeVar, overload
 import cattrs
 from cattrs.strategies import configure_tagged_union
 
-from ._fastcodec import GENERATOR
+from ._fastcodec import GENERATOR, aware, day, progress, progress_out
 from ._policy import Policy
 from ._values import Actor, Agreement, Case, Item, Meeting, Participant, Party, Progress, Referral, Report
 from .commands import COMMAND_TYPES, Command
@@ -32,21 +32,6 @@ T = TypeVar("T")
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
 
-def _structure_datetime(value: Any, _: type) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 string, got {value!r}")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no UTC offset")
-    return parsed
-
-
-def _structure_date(value: Any, _: type) -> date:
-    if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 date, got {value!r}")
-    return date.fromisoformat(value)
-
-
 def _strict(kind: type) -> Any:
     def structure(value: Any, _: type) -> Any:
         if type(value) is not kind:
@@ -57,29 +42,11 @@ def _strict(kind: type) -> Any:
 
 
 _converter.register_unstructure_hook(datetime, datetime.isoformat)
-_converter.register_structure_hook(datetime, _structure_datetime)
+_converter.register_structure_hook(datetime, aware)
 _converter.register_unstructure_hook(date, date.isoformat)
-_converter.register_structure_hook(date, _structure_date)
-
-
-def _unstructure_progress(value: Progress) -> list[str]:
-    return [flag.name.lower() for flag in Progress if flag in value and flag.name]
-
-
-def _structure_progress(value: Any, _: type) -> Progress:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list of progress flags, got {value!r}")
-    result = Progress(0)
-    for name in value:
-        if not isinstance(name, str) or name.upper() not in Progress.__members__:
-            known = ", ".join(flag.lower() for flag in Progress.__members__)
-            raise ValueError(f"unknown progress flag {name!r}; known: {known}")
-        result |= Progress[name.upper()]
-    return result
-
-
-_converter.register_unstructure_hook(Progress, _unstructure_progress)
-_converter.register_structure_hook(Progress, _structure_progress)
+_converter.register_structure_hook(date, day)
+_converter.register_unstructure_hook(Progress, progress_out)
+_converter.register_structure_hook(Progress, progress)
 for _kind in (str, int, bool):
     _converter.register_structure_hook(_kind, _strict(_kind))
 

@@ -5,15 +5,19 @@ here. The hot paths (stores loading and appending, simulations writing logs) han
 only our own classes, whose field types are few: strings, ints, bools, aware
 datetimes, dates, enums, `Progress`, tuples, optionals and nested classes. For each
 class we generate, once, a function that converts exactly those types and checks
-each value strictly. A decoder raises `Mismatch` on anything it does not expect; the
-codec then runs cattrs on the same data, which either explains the problem with a
-path or, if the data was fine after all, decodes it.
+each value strictly. A decoder raises (`Mismatch`, or the conversions' `TypeError` or
+`ValueError`) on anything it does not expect; the codec then runs cattrs on the same
+data, which either explains the problem with a path or, if the data was fine after
+all, decodes it. The conversions of timestamps, dates and progress are written once,
+here, and registered with cattrs too. The generated source is kept in `linecache`
+under names like ``<restorative generated decode Item>``, so a traceback shows it.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
+import linecache
 import types
 import typing
 from datetime import date, datetime
@@ -35,34 +39,41 @@ def _fail(*_: object) -> Any:
     raise Mismatch
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any, _: object = None) -> datetime:
+    """An ISO 8601 timestamp with its offset: the one conversion both codec paths use."""
     if type(value) is not str:
-        raise Mismatch
+        raise TypeError(f"expected an ISO 8601 string, got {value!r}"[:200])
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        raise Mismatch
+        raise ValueError(f"timestamp {value!r} has no UTC offset"[:200])
     return parsed
 
 
-def _day(value: Any) -> date:
+def day(value: Any, _: object = None) -> date:
+    """An ISO 8601 date."""
     if type(value) is not str:
-        raise Mismatch
+        raise TypeError(f"expected an ISO 8601 date, got {value!r}"[:200])
     return date.fromisoformat(value)
 
 
 _PROGRESS_BY_NAME = {flag.name.lower(): flag for flag in Progress if flag.name}
 
 
-def _progress(value: Any) -> Progress:
+def progress(value: Any, _: object = None) -> Progress:
+    """A party's progress from its list of flag names."""
     if type(value) is not list:
-        raise Mismatch
+        raise TypeError(f"expected a list of progress flags, got {value!r}"[:200])
     result = Progress(0)
     for name in value:
-        result |= _PROGRESS_BY_NAME[name]  # KeyError and TypeError are mismatches too
+        flag = _PROGRESS_BY_NAME.get(name) if type(name) is str else None
+        if flag is None:
+            raise ValueError(f"unknown progress flag {name!r}; known: {', '.join(_PROGRESS_BY_NAME)}"[:200])
+        result |= flag
     return result
 
 
-def _progress_out(value: Progress) -> list[str]:
+def progress_out(value: Progress) -> list[str]:
+    """A party's progress as its list of flag names."""
     return [name for name, flag in _PROGRESS_BY_NAME.items() if flag in value]
 
 
@@ -91,10 +102,10 @@ class _Generator:
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {
             "Mismatch": Mismatch,
-            "_aware": _aware,
-            "_day": _day,
-            "_progress": _progress,
-            "_progress_out": _progress_out,
+            "_aware": aware,
+            "_day": day,
+            "_progress": progress,
+            "_progress_out": progress_out,
             "_actor": _actor,
         }
         self.decoders: dict[type[Any], Any] = {Actor: _actor}
@@ -172,7 +183,7 @@ class _Generator:
         lines.insert(5, "    kw = {}")
         lines.append(f"    return cls({', '.join(kwargs)}{', ' if kwargs else ''}**kw)")
         namespace = dict(self.namespace, cls=cls, _fail=_fail)
-        exec("\n".join(lines), namespace)
+        _run("\n".join(lines), namespace, f"decode {cls.__name__}")
         self.namespace.update({k: v for k, v in namespace.items() if k.startswith("_")})
         decode = namespace["decode"]
         if not extra:
@@ -218,11 +229,18 @@ class _Generator:
                 items.append(f"'schema': {schema!r}")
         source = "def encode(o):\n    return {" + ", ".join(items) + "}"
         namespace = dict(self.namespace)
-        exec(source, namespace)
+        _run(source, namespace, f"encode {cls.__name__}{' tagged' if tag else ''}")
         encode = namespace["encode"]
         if not tag:
             self.encoders[cls] = encode
         return encode
+
+
+def _run(source: str, namespace: dict[str, Any], name: str) -> None:
+    """Run generated source under a readable file name kept in `linecache`, so tracebacks show it (as attrs does)."""
+    filename = f"<restorative generated {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), namespace)
 
 
 def _check_list(value: Any) -> list[Any]:

@@ -15,6 +15,10 @@ T = TypeVar("T")
 def retry(operation: Callable[[], T], *, attempts: int = 5, backoff: float = 0.005) -> T:
     """Run `operation`; when another writer came first, run it again (it should reload).
 
+    Another writer came first when `operation` raises `ConcurrencyError`: a stale
+    expected version, two writers opening one case, or (on PostgreSQL) a deadlock or
+    serialization failure, which the store reports as a `ConcurrencyError` too.
+
     `operation` must load the case afresh each time, as `EventStore.handle` does:
     ``retry(lambda: store.handle(case_id, command))``. A command that the new state
     refuses raises its rule error as usual.
