@@ -19,6 +19,7 @@ from ._codec import (
     to_data,
     to_json,
 )
+from ._due import Due, due
 from ._lifecycle import (
     ACTIVE_STAGES,
     FINAL_STAGES,
@@ -178,6 +179,7 @@ __all__ = [
     "DeclineCase",
     "DiscloseParticipant",
     "DispenseGuardianConsent",
+    "Due",
     "EVENT_TYPES",
     "EndCoolingOff",
     "Event",
@@ -251,6 +253,7 @@ __all__ = [
     "command_from_json",
     "decide",
     "describe",
+    "due",
     "event_from_data",
     "event_from_json",
     "evolve",

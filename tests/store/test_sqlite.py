@@ -107,10 +107,10 @@ def test_a_writer_killed_mid_append_leaves_all_or_nothing(tmp_path: Path) -> Non
 def test_the_schema_is_migrated_once_and_newer_schemas_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     store = SQLiteStore(path)
-    assert 2 == store.schema
+    assert 3 == store.schema
     store.close()
     again = SQLiteStore(path)
-    assert [(1,), (2,)] == again.connection.execute("SELECT version FROM restorative_schema").fetchall()
+    assert [(1,), (2,), (3,)] == again.connection.execute("SELECT version FROM restorative_schema").fetchall()
     again.connection.execute("INSERT INTO restorative_schema (version) VALUES (99)")
     again.close()
     with pytest.raises(StoreError, match="newer"):

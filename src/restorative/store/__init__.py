@@ -12,6 +12,7 @@ from ._memory import MemoryStore
 from ._protocol import CaseSummary, EventStore, StoredEvent
 from ._retry import retry
 from ._sqlite import SQLiteStore
+from ._tick import Sent, tick
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ __all__ = [
     "MemoryStore",
     "PostgresStore",
     "SQLiteStore",
+    "Sent",
     "StoredEvent",
     "Upcasters",
     "retry",
+    "tick",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 import attrs
@@ -154,6 +155,12 @@ def check_filter(stage: Any, kind: Any) -> None:
         raise InvalidInput(f"stage must be a restorative.Stage or None, got {shown(stage)}", field="stage")
     if kind is not None and not isinstance(kind, CaseKind):
         raise InvalidInput(f"kind must be a restorative.CaseKind or None, got {shown(kind)}", field="kind")
+
+
+def check_moment(value: Any, name: str) -> None:
+    """A moment a store is asked about: an aware datetime, or `InvalidInput` naming the argument."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{name} must be a timezone-aware datetime, got {shown(value)}", field=name)
 
 
 def check_version(case_id: str, expected: Any, actual: int) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
+from .._due import next_due
 from .._lifecycle import Stage
 from .._values import Case, CaseKind
 from ..commands import Command
@@ -82,6 +83,7 @@ class MemoryStore:
                     stage=case.stage,
                     version=case.version,
                     updated_at=case.updated_at.astimezone(UTC),
+                    due_at=next_due(case),
                 )
                 staged[case_id] = (new, rows, head, case)
                 versions.append(new.version)
@@ -114,6 +116,13 @@ class MemoryStore:
             s for s in self._cases.values() if (stage is None or s.stage is stage) and (kind is None or s.kind is kind)
         ]
         return sorted(found, key=lambda s: (s.updated_at, s.case_id), reverse=True)
+
+    def due(self, *, before: datetime) -> list[CaseSummary]:
+        """See `EventStore.due`."""
+        _fold.check_moment(before, "before")
+        with self._lock:
+            found = [s for s in self._cases.values() if s.due_at is not None and s.due_at <= before]
+        return sorted(found, key=lambda s: (s.due_at, s.case_id))
 
     def handle(self, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:
         """See `EventStore.handle`."""

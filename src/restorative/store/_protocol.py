@@ -51,6 +51,8 @@ class CaseSummary:
         stage: where it stands.
         version: how many events it has.
         updated_at: the time of its last event.
+        due_at: when its earliest timed command is first accepted (`restorative.due`), or
+            ``None`` when it waits for none.
     """
 
     case_id: str
@@ -58,6 +60,7 @@ class CaseSummary:
     stage: Stage
     version: int
     updated_at: datetime
+    due_at: datetime | None = None
 
 
 @runtime_checkable
@@ -110,6 +113,14 @@ class EventStore(Protocol):
 
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """Stored cases, most recently changed first, optionally only in one stage or of one kind."""
+        ...
+
+    def due(self, *, before: datetime) -> list[CaseSummary]:
+        """The cases with a timed command accepted at or before `before`, earliest first (see `restorative.due`).
+
+        Raises:
+            InvalidInput: `before` is not an aware datetime.
+        """
         ...
 
     def handle(self, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .._checks import shown
+from .._due import next_due
 from .._lifecycle import Stage
 from .._values import Case, CaseKind
 from ..commands import Command
@@ -236,16 +237,18 @@ class SQLStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        due_at = next_due(decided)
         new_text = new_seal = None
         if snapshot and self.snapshots:
             new_text, new_seal = _snapshot.write(decided, new_head, self.chain, self.sealer)
         self.connection.execute(
             self._sql(
                 "INSERT INTO restorative_cases"
-                " (case_id, kind, stage, version, updated_at, head, snapshot, snapshot_seal)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
+                " (case_id, kind, stage, version, updated_at, head, snapshot, snapshot_seal, due_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
                 " stage = excluded.stage, version = excluded.version, updated_at = excluded.updated_at,"
-                " head = excluded.head, snapshot = excluded.snapshot, snapshot_seal = excluded.snapshot_seal"
+                " head = excluded.head, snapshot = excluded.snapshot, snapshot_seal = excluded.snapshot_seal,"
+                " due_at = excluded.due_at"
             ),
             (
                 case_id,
@@ -256,6 +259,7 @@ class SQLStore:
                 new_head,
                 new_text,
                 new_seal,
+                None if due_at is None else self._timestamp(due_at),
             ),
         )
         return decided.version
@@ -389,10 +393,12 @@ class SQLStore:
         except self.DRIVER_ERROR:
             pass  # busy or read-only on disk: the next load rebuilds it again
 
+    _SUMMARY = "SELECT case_id, kind, stage, version, updated_at, due_at FROM restorative_cases"
+
     def cases(self, *, stage: Stage | None = None, kind: CaseKind | None = None) -> list[CaseSummary]:
         """See `EventStore.cases`."""
         _fold.check_filter(stage, kind)
-        query = "SELECT case_id, kind, stage, version, updated_at FROM restorative_cases WHERE 1 = 1"
+        query = self._SUMMARY + " WHERE 1 = 1"
         args: list[str] = []
         if stage is not None:
             query += " AND stage = ?"
@@ -401,29 +407,68 @@ class SQLStore:
             query += " AND kind = ?"
             args.append(kind.value)
         query += " ORDER BY updated_at DESC, case_id DESC"
-        rows = self._rows(query, args)
-        summaries = []
-        for case_id, kind_value, stage_value, version, updated_at in rows:
-            try:
-                summaries.append(
+        return [self._summary(row) for row in self._rows(query, args)]
+
+    def due(self, *, before: datetime) -> list[CaseSummary]:
+        """See `EventStore.due`: an indexed query of the listing's next due moments.
+
+        A case listed before the listing kept due moments (a database migrated from schema
+        2) has none recorded: it is loaded, its due moment worked out and recorded.
+        """
+        _fold.check_moment(before, "before")
+        found = [
+            self._summary(row)
+            for row in self._rows(
+                self._SUMMARY + " WHERE due_at <= ? ORDER BY due_at, case_id", (self._timestamp(before),)
+            )
+        ]
+        unknown = self._rows(
+            "SELECT case_id FROM restorative_cases WHERE due_at IS NULL AND stage IN (?, ?)",
+            (Stage.COOLING_OFF.value, Stage.FOLLOW_UP.value),
+        )
+        for (case_id,) in unknown:
+            case = self.load(str(case_id))
+            moment = next_due(case)
+            if moment is None:
+                continue
+            if not self.read_only and self.own_transactions:
+                with self._transaction():
+                    self.connection.execute(
+                        self._sql("UPDATE restorative_cases SET due_at = ? WHERE case_id = ? AND version = ?"),
+                        (self._timestamp(moment), case.id, case.version),
+                    )
+            if moment <= before:
+                found.append(
                     CaseSummary(
-                        case_id=str(case_id),
-                        kind=CaseKind(kind_value),
-                        stage=Stage(stage_value),
-                        version=_count(str(case_id), version),
-                        updated_at=self._aware(updated_at),
+                        case_id=case.id,
+                        kind=case.kind,
+                        stage=case.stage,
+                        version=case.version,
+                        updated_at=case.updated_at,
+                        due_at=moment,
                     )
                 )
-            except (TypeError, ValueError, IntegrityError) as error:
-                raise IntegrityError(
-                    shown(case_id), 0, f"its listing row cannot be read: {_chain.cut(str(error))}"
-                ) from None
-        return summaries
+        return sorted(found, key=lambda summary: (summary.due_at or before, summary.case_id))
+
+    def _summary(self, row: Any) -> CaseSummary:
+        case_id, kind_value, stage_value, version, updated_at, due_at = row
+        try:
+            return CaseSummary(
+                case_id=str(case_id),
+                kind=CaseKind(kind_value),
+                stage=Stage(stage_value),
+                version=_count(str(case_id), version),
+                updated_at=self._aware(updated_at),
+                due_at=None if due_at is None else self._aware(due_at),
+            )
+        except (TypeError, ValueError, IntegrityError) as error:
+            why = f"its listing row cannot be read: {_chain.cut(str(error))}"
+            raise IntegrityError(shown(case_id), 0, why) from None
 
     def _aware(self, value: Any) -> datetime:
         moment = self._read_timestamp(value)
         if moment.tzinfo is None:
-            raise ValueError(f"the last change {value!r} has no time zone")
+            raise ValueError(f"the time {shown(value)} has no time zone")
         return moment
 
     def handle(self, case_id: str, command: Command) -> tuple[Case, tuple[Event, ...]]:

@@ -54,6 +54,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE TABLE restorative_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ),
     ),
+    (
+        3,
+        (
+            "ALTER TABLE restorative_cases ADD COLUMN due_at TEXT",
+            "CREATE INDEX restorative_cases_by_due ON restorative_cases (due_at)",
+        ),
+    ),
 )
 """Schema migrations in order: (version, statements). Only ever append."""
 
