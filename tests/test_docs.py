@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -105,18 +106,22 @@ def test_there_are_examples() -> None:
     assert {p.name for p in EXAMPLES.glob("*.py")} >= {"quickstart.py", "custom_policy.py"}
 
 
-def test_mkdocs_builds_strict(tmp_path: Path) -> None:
+def _build(destination: Path) -> Path:
+    """Build the site with ``mkdocs build --strict`` into `destination` and return the site folder."""
     config = MKDOCS_YML
     missing = [name for name in NAV_PAGES if not (DOCS / name).exists()]
     if missing:
         # Pages written elsewhere may not exist yet: build a copy with placeholders, never touching docs/.
-        copy = tmp_path / "project"
+        copy = destination / "project"
         shutil.copytree(DOCS, copy / "docs")
         shutil.copy(MKDOCS_YML, copy / "mkdocs.yml")
+        for folder in ("src", "tools"):  # mkdocs.yml names them relative to itself
+            (copy / folder).symlink_to(ROOT / folder, target_is_directory=True)
         for name in missing:
+            (copy / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
             (copy / "docs" / name).write_text(f"# {name}\n\nPlaceholder for the docs build test.\n", encoding="utf-8")
         config = copy / "mkdocs.yml"
-    site = tmp_path / "site"
+    site = destination / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
         cwd=config.parent,
@@ -126,9 +131,78 @@ def test_mkdocs_builds_strict(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as ``mkdocs build --strict`` builds it, once for this module's tests."""
+    return _build(tmp_path_factory.mktemp("docs"))
+
+
+def test_mkdocs_builds_strict(site: Path) -> None:
     assert (site / "index.html").exists()
     assert (site / "concepts" / "index.html").exists()
     assert (site / "api" / "index.html").exists()
+    for name in NAV_PAGES:
+        page = site / name.removesuffix(".md").removesuffix("index").strip("/") / "index.html"
+        assert page.exists(), f"{name} was not built"
+
+
+class _Tags(HTMLParser):
+    """The start tags of an HTML page, with their attributes, and the text inside each id'd element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def _tags(page: Path) -> list[tuple[str, dict[str, str]]]:
+    parser = _Tags()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def _absolute(url: str) -> bool:
+    return url.startswith(("http://", "https://", "//"))
+
+
+def test_the_site_loads_nothing_from_elsewhere(site: Path) -> None:
+    """Offline, the built site still has its scripts, styles, fonts and highlighting (no CDN)."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= len(NAV_PAGES)
+    remote = []
+    for page in pages:
+        for tag, attrs in _tags(page):
+            if tag == "script" and _absolute(attrs.get("src", "")):
+                remote.append(f"{page.relative_to(site)}: <script src={attrs['src']}>")
+            if tag == "link" and _absolute(attrs.get("href", "")):
+                remote.append(f"{page.relative_to(site)}: <link href={attrs['href']}>")
+    assert not remote, "the site loads from other hosts:\n" + "\n".join(remote)
+
+
+def test_code_is_highlighted_when_the_site_is_built(site: Path) -> None:
+    html = (site / "api" / "index.html").read_text(encoding="utf-8")
+    assert '<div class="highlight">' in html
+    assert '<span class="kn">import</span>' in html, "Pygments marks up the tokens, so no script has to"
+
+
+def test_the_diagram_page_draws_the_diagram_with_a_local_mermaid(site: Path) -> None:
+    page = site / "diagram" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    drawn = re.findall(r'<(?:pre|div) class="mermaid">(.*?)</(?:pre|div)>', html, flags=re.S)
+    assert len(drawn) == 1, "the diagram page holds one Mermaid element, which the page's script draws"
+    assert "stateDiagram-v2" in drawn[0]
+    assert "referred --&gt; consent: accept" in drawn[0]
+    scripts = [attrs["src"] for tag, attrs in _tags(page) if tag == "script" and "src" in attrs]
+    local = [(page.parent / src).resolve() for src in scripts if src.endswith("mermaid.min.js")]
+    assert local, f"the page loads no mermaid script of its own: {scripts}"
+    bundled = local[0].read_text(encoding="utf-8")
+    assert local[0].is_relative_to(site.resolve())
+    assert re.search(r'version:"11\.\d+\.\d+"', bundled), "Material's mermaid integration is written for mermaid 11"
 
 
 def test_concepts_lists_exactly_the_rules() -> None:
