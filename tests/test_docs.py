@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 import re
 import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,7 +24,7 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 MKDOCS_YML = ROOT / "mkdocs.yml"
 
-PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
+PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 """Every Markdown file whose python blocks must run."""
 PAGES_WITH_CODE = ("api.md", "index.md")
 """Pages under docs/ that must hold at least one python block."""
@@ -34,6 +39,19 @@ NAV_PAGES = (
     "architecture.md",
     "diagram.md",
     "performance.md",
+    "reference/index.md",
+    "reference/core.md",
+    "reference/values.md",
+    "reference/lifecycle.md",
+    "reference/commands.md",
+    "reference/events.md",
+    "reference/errors.md",
+    "reference/store.md",
+    "reference/privacy.md",
+    "reference/testing.md",
+    "reference/verify.md",
+    "reference/simulation.md",
+    "reference/process.md",
 )
 """Pages that mkdocs.yml lists; the build needs each of them."""
 
@@ -166,6 +184,35 @@ def _tags(page: Path) -> list[tuple[str, dict[str, str]]]:
     return parser.tags
 
 
+def _public_modules() -> Iterator[ModuleType]:
+    """`restorative` and every public module under it that declares ``__all__``."""
+    yield restorative
+    for info in pkgutil.walk_packages(restorative.__path__, prefix="restorative."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        if hasattr(module, "__all__"):
+            yield module
+
+
+def test_every_public_name_is_on_the_reference(site: Path) -> None:
+    ids = {attrs["id"] for page in (site / "reference").rglob("*.html") for _, attrs in _tags(page) if "id" in attrs}
+    modules = list(_public_modules())
+    assert {"restorative.store", "restorative.testing.strategies", "restorative.verify"} <= {
+        m.__name__ for m in modules
+    }
+    missing = []
+    for module in modules:
+        for name in module.__all__:
+            value = getattr(module, name)
+            # A re-exported name counts where it is documented once: restorative.AcceptCase is
+            # restorative.commands.AcceptCase, and restorative.testing.Cast is restorative.verify.Cast.
+            homes = [m.__name__ for m in modules if name in m.__all__ and getattr(m, name) is value]
+            if not any(f"{home}.{name}" in ids for home in homes):
+                missing.append(f"{module.__name__}.{name}")
+    assert not missing, f"these public names are on no page of the API reference: {missing}"
+
+
 def _absolute(url: str) -> bool:
     return url.startswith(("http://", "https://", "//"))
 
@@ -203,6 +250,53 @@ def test_the_diagram_page_draws_the_diagram_with_a_local_mermaid(site: Path) -> 
     bundled = local[0].read_text(encoding="utf-8")
     assert local[0].is_relative_to(site.resolve())
     assert re.search(r'version:"11\.\d+\.\d+"', bundled), "Material's mermaid integration is written for mermaid 11"
+
+
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "tools" / "docs_hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_hook_finds_top_level_names_no_page_places() -> None:
+    hooks = _hooks()
+    page = (
+        "# Running a case\n\n::: restorative.handle\n\n::: restorative.commands\n    options:\n      heading_level: 2\n"
+    )
+    assert hooks.directives(page) == ["restorative.handle", "restorative.commands"]
+    unplaced = hooks.unplaced(hooks.directives(page))
+    assert "handle" not in unplaced
+    assert "AcceptCase" not in unplaced, "restorative.commands documents restorative.AcceptCase"
+    assert {"decide", "Case", "Stage"} <= set(unplaced)
+    assert unplaced == [name for name in restorative.__all__ if name in set(unplaced)], "in __all__ order"
+
+
+def test_a_newly_exported_name_lands_on_the_reference_by_itself(tmp_path: Path) -> None:
+    hooks = _hooks()
+    core = tmp_path / "core.md"
+    core.write_text("# Running a case\n\n::: restorative.handle\n", encoding="utf-8")
+    other = tmp_path / "commands.md"
+    other.write_text("# Commands\n\n::: restorative.commands\n", encoding="utf-8")
+
+    class File:
+        def __init__(self, src_uri: str, path: Path) -> None:
+            self.src_uri, self.abs_src_path = src_uri, str(path)
+
+    class Page:
+        def __init__(self, file: File) -> None:
+            self.file = file
+
+    files = [File(hooks.CATCH_ALL, core), File("reference/commands.md", other), File("index.md", tmp_path / "none.md")]
+    text = core.read_text(encoding="utf-8")
+    built = hooks.on_page_markdown(text, page=Page(files[0]), files=files)
+    assert built.startswith(text.rstrip())
+    assert "\n## More names\n" in built
+    assert "\n::: restorative.decide\n" in built
+    assert built.count("::: restorative.handle") == 1
+    assert "::: restorative.AcceptCase" not in built
+    assert hooks.on_page_markdown(text, page=Page(files[1]), files=files) == text, "only the catch-all page grows"
 
 
 def test_concepts_lists_exactly_the_rules() -> None:
