@@ -299,6 +299,13 @@ def test_a_newly_exported_name_lands_on_the_reference_by_itself(tmp_path: Path) 
     assert hooks.on_page_markdown(text, page=Page(files[1]), files=files) == text, "only the catch-all page grows"
 
 
+def test_install_instructions_suit_an_installed_package() -> None:
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        assert "<repository-url>" not in text, f"{_label(page)} sends readers to a clone with no address"
+        assert "git clone" not in text, f"{_label(page)}: install the package, do not clone it"
+
+
 def test_concepts_lists_exactly_the_rules() -> None:
     text = (DOCS / "concepts.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (R\d+) \|", text, flags=re.MULTILINE)
