@@ -1,6 +1,6 @@
 """Every error that restorative raises, under one root.
 
-The tree::
+The tree:
 
     RestorativeError                 base of everything below
     ├── InvalidInput                 malformed input: empty id, naive datetime,

@@ -213,11 +213,17 @@ class Process:
     def handle(self, case: Case | None, command: Command) -> tuple[Case, tuple[Event, ...]]:
         """Decide and fold in one step.
 
+        Args:
+            case: the case as it stands, or ``None`` for the opening command, `ReferCase`.
+            command: what an actor asks.
+
         Returns:
             The case after the command and the events it produced.
 
         Raises:
-            The errors of `decide`; nothing is changed when it raises (R16).
+            InvalidInput: as for `decide`.
+            Refused: as for `decide` (a `StageError`, `NotPermitted` or `RuleViolation`);
+                nothing is changed when it raises (R16).
         """
         events = self.decide(case, command)
         if case is None:

@@ -127,8 +127,9 @@ class EventStore(Protocol):
         """Load the case (none for `ReferCase`), decide, and append at the loaded version.
 
         Raises:
-            The errors of `restorative.decide` (nothing is written), and `ConcurrencyError`
-            when another writer came first (see `retry`).
+            Refused: as for `restorative.decide`; nothing is written.
+            InvalidInput: as for `restorative.decide`; nothing is written.
+            ConcurrencyError: another writer appended first (see `retry`).
         """
         ...
 

@@ -31,13 +31,15 @@ class CaseStateMachine(RuleBasedStateMachine):
     """Random walks through one case, sent to an `Adapter`, checked against every rule.
 
     Subclass it and override `make_adapter` to plug in your service layer or HTTP
-    client; the subclass's ``TestCase`` attribute is a unittest case pytest collects::
+    client; the subclass's ``TestCase`` attribute is a unittest case pytest collects:
 
-        class TestMyService(CaseStateMachine):
-            def make_adapter(self):
-                return MyServiceAdapter(fresh_database())
+    ```python
+    class TestMyService(CaseStateMachine):
+        def make_adapter(self):
+            return MyServiceAdapter(fresh_database())
 
-        TestMyService.TestCase.settings = settings(max_examples=50)
+    TestMyService.TestCase.settings = settings(max_examples=50)
+    ```
 
     Each step sends a command (valid, invalid, from a stranger, from the past, or
     later in time) to the adapter, then checks the answer:

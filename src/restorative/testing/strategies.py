@@ -5,15 +5,17 @@ referral and drives real commands through the decider, so a drawn case is one th
 library can actually reach. Shrinking moves towards fewer parties, no minors, the
 Norwegian policy and the shortest walk.
 
-Example::
+For example, a property of every case that reached the meeting:
 
-    from hypothesis import given
-    from restorative import Stage
-    from restorative.testing import strategies as rst
+```python
+from hypothesis import given
+from restorative import Stage
+from restorative.testing import strategies as rst
 
-    @given(rst.cases(stage=Stage.MEETING))
-    def test_a_meeting_has_a_mediator(case):
-        assert case.mediators
+@given(rst.cases(stage=Stage.MEETING))
+def test_a_meeting_has_a_mediator(case):
+    assert case.mediators
+```
 """
 
 from __future__ import annotations
