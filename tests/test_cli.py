@@ -180,3 +180,48 @@ def test_a_reader_that_goes_away_is_not_an_error(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["rules"]) == 0
+
+
+def test_a_postgresql_address_is_never_taken_for_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    address = "postgresql://kari:s3cret@127.0.0.1:1/cases"  # nothing listens on port 1
+    for command in (["demo"], ["cases"], ["inspect", "case-1"], ["purge", "--dry-run"], ["purge"]):
+        assert 1 == main([*command, "--db", address])
+        err = capsys.readouterr().err
+        assert err.startswith("error: cannot open the PostgreSQL store")
+        assert "s3cret" not in err and "restorative demo" not in err
+    assert [] == list(tmp_path.iterdir())  # no SQLite file (or folder) named after the address
+
+
+def test_every_database_command_takes_a_postgresql_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.store.databases import empty_database
+
+    with empty_database() as address:
+        assert 1 == main(["cases", "--db", address])
+        assert "has no restorative tables" in capsys.readouterr().err
+        assert 0 == main(["demo", "--db", address])
+        assert f"try: restorative cases --db {address}" in capsys.readouterr().out
+        assert 0 == main(["cases", "--db", address])
+        assert "fulfilled: 1  withdrawn: 1" in capsys.readouterr().out
+        assert 0 == main(["inspect", "demo-2026-0231", "--db", address])
+        assert "hash chain verified: 12 events" in capsys.readouterr().out
+        assert 0 == main(["purge", "--db", address, "--dry-run"])
+        assert 0 == main(["purge", "--db", address])
+        assert "kept  demo-2026-0231" in capsys.readouterr().out
+
+
+def test_read_only_commands_leave_the_database_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    assert 0 == main(["demo", "--db", db])
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(tmp_path.iterdir())}
+
+    before = files()
+    assert ["demo.db"] == list(before)
+    for command in (["cases"], ["inspect", "demo-2026-0231"], ["purge", "--dry-run"]):
+        assert 0 == main([*command, "--db", db])
+        assert before == files(), command  # the same bytes, and no -wal or -shm left behind
+    capsys.readouterr()

@@ -14,6 +14,8 @@ from ..errors import InvalidInput, RestorativeError
 from . import _research, _stores
 from ._stores import DEFAULT_DB
 
+DB_HELP = f"the SQLite file or postgresql:// address (default {DEFAULT_DB})"
+
 
 def _actor(text: str) -> Actor:
     kind, _, name = text.partition(":")
@@ -53,17 +55,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="run two realistic cases end to end, store them, print their timelines")
-    demo.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file to store them in (default {DEFAULT_DB})")
+    demo.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help=f"the SQLite file or postgresql:// address to store them in (default {DEFAULT_DB})",
+    )
     demo.set_defaults(run=_stores.run_demo)
     inspect = commands.add_parser("inspect", help="print a stored case's timeline and verify its hash chain")
     inspect.add_argument("case_id")
-    inspect.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    inspect.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     inspect.add_argument(
         "--as", dest="actor", type=_actor, metavar="KIND:ID", help="read as this actor (R14), e.g. mediator:med-1"
     )
     inspect.set_defaults(run=_stores.run_inspect)
     cases = commands.add_parser("cases", help="list stored cases by stage")
-    cases.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    cases.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     cases.add_argument("--stage", choices=[s.value for s in Stage], help="only cases in this stage")
     cases.set_defaults(run=_stores.run_cases)
     commands.add_parser("diagram", help="print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
@@ -97,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--no-plots", action="store_true", help="skip the comparison plot")
     cmp.set_defaults(run=_research.run_compare)
     erase = commands.add_parser("purge", help="erase the personal data of closed cases whose retention is over")
-    erase.add_argument("--db", default=DEFAULT_DB, help=f"the SQLite file (default {DEFAULT_DB})")
+    erase.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     erase.add_argument(
         "--before",
         type=_stores.date,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
+import shlex
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -15,14 +15,27 @@ from .._demo import fulfilled_case, withdrawn_case
 from .._lifecycle import Stage
 from .._timeline import describe, timeline
 from ..errors import CaseNotFound, IntegrityError, NotPermitted, StoreError
-from ..store import SQLiteStore
+from ..store import SQLiteStore, open_store
+from ..store._open import display, is_address
+
+if TYPE_CHECKING:
+    from ..store import PostgresStore
 
 DEFAULT_DB = "restorative.db"
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """`restorative demo`: two realistic cases end to end, stored, with their timelines."""
-    store = SQLiteStore(args.db)
+    store = open_store(args.db)
+    try:
+        _stories(store)
+    finally:
+        store.close()
+    print(f"\nStored in {display(args.db)}; try: restorative cases --db {_quoted(args.db)}")
+    return 0
+
+
+def _stories(store: SQLiteStore | PostgresStore) -> None:
     stories = (
         ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
         ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
@@ -42,29 +55,23 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"== {number}. {title}: case {case.id}")
         print(timeline(s.event for s in store.history(case_id)))
         print(f"-> final stage: {case.stage.value} after {case.version} events")
-    print(f"\nStored in {args.db}; try: restorative cases --db {args.db}")
-    store.close()
-    return 0
 
 
-def _existing(path: str, *, read_only: bool = True) -> SQLiteStore:
+def _existing(db: str, *, read_only: bool = True) -> SQLiteStore | PostgresStore:
     """Open a store that must already exist and be ours: a mistyped --db creates nothing, and
     another application's SQLite file (or any other file) is left exactly as it is."""
-    if not os.path.isfile(path):
-        raise StoreError(f"no database at {path}; run `restorative demo --db {path}` to create one")
-    try:
-        probe = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            ours = probe.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restorative_schema'"
-            ).fetchone()
-        finally:
-            probe.close()
-    except sqlite3.Error as error:
-        raise StoreError(f"{path} is not a restorative database: {error}") from error
-    if ours is None:
-        raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
-    return SQLiteStore(path, read_only=read_only)
+    if not is_address(db) and not os.path.isfile(db):
+        raise StoreError(f"no database at {display(db)}; run `restorative demo --db {_quoted(db)}` to create one")
+    store = open_store(db, read_only=True)  # refuses what is not ours without writing to it
+    if read_only:
+        return store
+    store.close()
+    return open_store(db)
+
+
+def _quoted(db: str) -> str:
+    """`db` as a shell word in a hint, without a PostgreSQL password."""
+    return shlex.quote(display(db))
 
 
 def run_inspect(args: argparse.Namespace) -> int:
@@ -85,11 +92,13 @@ def run_inspect(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except CaseNotFound as error:
-        print(f"error: {error} in {args.db}", file=sys.stderr)
+        print(f"error: {error} in {display(args.db)}", file=sys.stderr)
         return 1
     except IntegrityError as error:
-        print(f"INTEGRITY FAILURE in {args.db}: {error}", file=sys.stderr)
+        print(f"INTEGRITY FAILURE in {display(args.db)}: {error}", file=sys.stderr)
         return 2
+    finally:
+        store.close()
     print(f"case {case.id}: {case.kind.value}, stage {case.stage.value}, {case.version} events")
     for stored in history:
         event = stored.event
@@ -100,9 +109,12 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 def run_cases(args: argparse.Namespace) -> int:
     """`restorative cases`: the stored cases by stage."""
-    store = _existing(args.db)
     stage = Stage(args.stage) if args.stage else None
-    summaries = store.cases(stage=stage)
+    store = _existing(args.db)
+    try:
+        summaries = store.cases(stage=stage)
+    finally:
+        store.close()
     if not summaries:
         print("no cases stored" + (f" in stage {stage.value}" if stage else ""))
         return 0
