@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .._lifecycle import Stage, mermaid
 from .._rules import RULES
@@ -49,11 +50,24 @@ def _rules(_: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="restorative", description="The restorative process as a verified state machine."
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with `usage_status`: 2 as argparse's do, or 1 for
+    a command whose 2 means that a hash chain does not check out."""
+
+    def __init__(self, *args: Any, usage_status: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_status = usage_status
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the problem, and exit with `usage_status`."""
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_status, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> tuple[_Parser, dict[str, _Parser]]:
+    """The parser, and the parser of each command by name."""
+    parser = _Parser(prog="restorative", description="The restorative process as a verified state machine.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     demo = commands.add_parser("demo", help="run two realistic cases end to end, store them, print their timelines")
     demo.add_argument(
         "--db",
@@ -61,17 +75,27 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the SQLite file or postgresql:// address to store them in (default {DEFAULT_DB})",
     )
     demo.set_defaults(run=_stores.run_demo)
-    inspect = commands.add_parser("inspect", help="print a stored case's timeline and verify its hash chain")
+    inspect = commands.add_parser(
+        "inspect", help="print a stored case's timeline and verify its hash chain", usage_status=1
+    )
     inspect.add_argument("case_id")
     inspect.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     inspect.add_argument(
         "--as", dest="actor", type=_actor, metavar="KIND:ID", help="read as this actor (R14), e.g. mediator:med-1"
     )
+    inspect.add_argument("--json", action="store_true", help="print the case and its events as one JSON document")
     inspect.set_defaults(run=_stores.run_inspect)
     cases = commands.add_parser("cases", help="list stored cases by stage")
     cases.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     cases.add_argument("--stage", choices=[s.value for s in Stage], help="only cases in this stage")
+    cases.add_argument("--json", action="store_true", help="print the listing as one JSON document")
     cases.set_defaults(run=_stores.run_cases)
+    audit = commands.add_parser(
+        "check", help="verify every hash chain and listing row in a database (exit 2: tampered)", usage_status=1
+    )
+    audit.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
+    audit.add_argument("--json", action="store_true", help="print the counts and every problem as one JSON document")
+    audit.set_defaults(run=_stores.run_check)
     commands.add_parser("diagram", help="print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
     commands.add_parser("rules", help="print every rule with its id and source").set_defaults(run=_rules)
     check = commands.add_parser("verify", help="explore every reachable state of bounded cases and check every rule")
@@ -111,12 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     erase.add_argument("--dry-run", action="store_true", help="report what would be erased, change nothing")
     erase.set_defaults(run=_stores.run_purge)
-    return parser
+    return parser, commands.choices
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser, commands = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # told by the command's own parser, so that it exits with the command's usage status
+        commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         code: int = args.run(args)
     except BrokenPipeError:  # the reader (e.g. `head`) went away: not an error (and an OSError: first)

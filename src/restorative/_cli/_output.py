@@ -1,8 +1,31 @@
-"""What the commands share: the progress bar on stderr."""
+"""What the commands share: one-line messages, JSON documents and the progress bar."""
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
+
+LIMIT = 300
+"""The longest message, in characters: a message repeats no unbounded input, from a file or a user."""
+
+
+def one_line(text: str, limit: int = LIMIT) -> str:
+    """`text` on one line: line breaks and other unprintable characters escaped, cut to about `limit`."""
+    if len(text) <= limit and text.isprintable():
+        return text
+    kept = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[: limit + 1])
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
+
+
+def fail(message: str) -> None:
+    """Print a one-line error on stderr."""
+    print(one_line(message), file=sys.stderr)
+
+
+def document(value: dict[str, Any]) -> None:
+    """Print one JSON document on stdout (non-ASCII escaped, so no byte of it can trouble a terminal)."""
+    print(json.dumps(value, indent=2))
 
 
 class Bar:

@@ -1,11 +1,10 @@
-"""The commands that read and write a database of cases: demo, inspect, cases and purge."""
+"""The commands that read and write a database of cases: demo, inspect, cases, check and purge."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shlex
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from .._timeline import describe, timeline
 from ..errors import CaseNotFound, IntegrityError, NotPermitted, StoreError
 from ..store import SQLiteStore, open_store
 from ..store._open import display, is_address
+from ._output import document, fail, one_line
 
 if TYPE_CHECKING:
     from ..store import PostgresStore
@@ -89,21 +89,46 @@ def run_inspect(args: argparse.Namespace) -> int:
             events = reader.history(args.case_id, args.actor)
             history = [attrs.evolve(stored, event=event) for stored, event in zip(history, events, strict=True)]
     except NotPermitted as error:
-        print(f"error: {error}", file=sys.stderr)
+        fail(f"error: {error}")
         return 1
     except CaseNotFound as error:
-        print(f"error: {error} in {display(args.db)}", file=sys.stderr)
+        fail(f"error: {error} in {display(args.db)}")
         return 1
     except IntegrityError as error:
-        print(f"INTEGRITY FAILURE in {display(args.db)}: {error}", file=sys.stderr)
+        fail(f"INTEGRITY FAILURE in {display(args.db)}: {error}")
         return 2
     finally:
         store.close()
+    head = history[-1].hash if history else ""
+    if args.json:  # what the timeline shows, as data: ids, times and descriptions, never anything said
+        document(
+            {
+                "case_id": case.id,
+                "kind": case.kind.value,
+                "stage": case.stage.value,
+                "version": case.version,
+                "head": head,
+                "verified": True,
+                "read_as": None if args.actor is None else {"id": args.actor.id, "kind": args.actor.kind.value},
+                "events": [
+                    {
+                        "sequence": stored.sequence,
+                        "type": type(stored.event).__name__,
+                        "at": stored.event.at.isoformat(),
+                        "actor": {"id": stored.event.actor.id, "kind": stored.event.actor.kind.value},
+                        "description": describe(stored.event),
+                        "hash": stored.hash,
+                    }
+                    for stored in history
+                ],
+            }
+        )
+        return 0
     print(f"case {case.id}: {case.kind.value}, stage {case.stage.value}, {case.version} events")
     for stored in history:
         event = stored.event
         print(f"{stored.sequence:>4}  {event.at:%Y-%m-%d %H:%M}  {event.actor.id:<14} {describe(event)}")
-    print(f"hash chain verified: {len(history)} events, head {history[-1].hash[:16]}…")
+    print(f"hash chain verified: {len(history)} events, head {head[:16]}…")
     return 0
 
 
@@ -115,19 +140,90 @@ def run_cases(args: argparse.Namespace) -> int:
         summaries = store.cases(stage=stage)
     finally:
         store.close()
+    by_stage: dict[str, int] = {}
+    for summary in sorted(summaries, key=lambda s: s.stage.value):
+        by_stage[summary.stage.value] = by_stage.get(summary.stage.value, 0) + 1
+    if args.json:
+        document(
+            {
+                "count": len(summaries),
+                "by_stage": by_stage,
+                "cases": [
+                    {
+                        "case_id": summary.case_id,
+                        "kind": summary.kind.value,
+                        "stage": summary.stage.value,
+                        "version": summary.version,
+                        "updated_at": summary.updated_at.isoformat(),
+                    }
+                    for summary in summaries
+                ],
+            }
+        )
+        return 0
     if not summaries:
         print("no cases stored" + (f" in stage {stage.value}" if stage else ""))
         return 0
-    by_stage: dict[Stage, int] = {}
-    for summary in summaries:
-        by_stage[summary.stage] = by_stage.get(summary.stage, 0) + 1
-    print("  ".join(f"{s.value}: {n}" for s, n in sorted(by_stage.items(), key=lambda kv: kv[0].value)))
+    print("  ".join(f"{name}: {n}" for name, n in by_stage.items()))
     for summary in summaries:
         print(
-            f"{summary.case_id:<24} {summary.kind.value:<9} {summary.stage.value:<13}"
+            f"{one_line(summary.case_id, 200):<24} {summary.kind.value:<9} {summary.stage.value:<13}"
             f" {summary.version:>4} events  last change {summary.updated_at:%Y-%m-%d %H:%M}"
         )
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`restorative check`: every hash chain and listing row in a database; 2 when any does not check out."""
+    store = _existing(args.db)
+    try:
+        cases, events = _counts(store)
+        try:
+            problems = store.verify_all()
+        except IntegrityError as error:  # a store should list it; counted all the same
+            problems = [error]
+    finally:
+        store.close()
+    where = display(args.db)
+    if args.json:
+        document({"cases": cases, "events": events, "ok": not problems, "problems": [_problem(p) for p in problems]})
+    elif not problems:
+        print(f"checked {cases} cases and {events} events in {where}: every hash chain and listing row checks out")
+    else:
+        print(f"checked {cases} cases and {events} events in {where}; {len(problems)} do not check out:")
+        for problem in problems:
+            print(f"  {one_line(_said(problem))}")
+    if not problems:
+        return 0
+    fail(f"INTEGRITY FAILURE in {where}: {len(problems)} of {cases} cases do not check out")
+    return 2
+
+
+def _counts(store: SQLiteStore | PostgresStore) -> tuple[int, int]:
+    """How many cases (listed or not) and event rows the database holds, read without decoding a row."""
+    with store._lock:
+        ids = store.connection.execute(
+            "SELECT COUNT(*) FROM (SELECT case_id FROM restorative_cases"
+            " UNION SELECT case_id FROM restorative_events) AS ids"
+        ).fetchone()
+        rows = store.connection.execute("SELECT COUNT(*) FROM restorative_events").fetchone()
+    return int(ids[0]), int(rows[0])
+
+
+def _said(problem: Exception) -> str:
+    return str(problem) if isinstance(problem, StoreError) else f"{type(problem).__name__}: {problem}"
+
+
+def _problem(problem: Exception) -> dict[str, object]:
+    """One problem as `check --json` prints it."""
+    case_id = getattr(problem, "case_id", None)
+    sequence = getattr(problem, "sequence", None)
+    return {
+        "case_id": case_id if isinstance(case_id, str) else None,
+        "sequence": sequence if isinstance(sequence, int) else None,
+        "error": type(problem).__name__,
+        "message": one_line(_said(problem)),
+    }
 
 
 def date(text: str) -> datetime:
