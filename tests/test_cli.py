@@ -192,7 +192,7 @@ def test_a_postgresql_address_is_never_taken_for_a_file(
     for command in (["demo"], ["cases"], ["inspect", "case-1"], ["purge", "--dry-run"], ["purge"]):
         assert 1 == main([*command, "--db", address])
         err = capsys.readouterr().err
-        assert err.startswith("error: cannot open the PostgreSQL store")
+        assert err.startswith("error: cannot open the PostgreSQL store") and 1 == err.count("\n")
         assert "s3cret" not in err and "restorative demo" not in err
     assert [] == list(tmp_path.iterdir())  # no SQLite file (or folder) named after the address
 
@@ -372,3 +372,15 @@ def test_the_postgresql_examples_in_the_docs_run(capsys: pytest.CaptureFixture[s
             [line.replace("postgresql://caseworker@db.example/cases", address) for line in lines], capsys
         )
     assert "fulfilled: 1  withdrawn: 1" in printed
+
+
+def test_a_check_that_cannot_read_every_case_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    _tamper(db, "DROP TABLE restorative_events")
+    capsys.readouterr()
+    assert 2 == main(["check", "--db", db, "--json"])
+    captured = capsys.readouterr()
+    [problem] = json.loads(captured.out)["problems"]
+    assert (None, None, "OperationalError") == (problem["case_id"], problem["sequence"], problem["error"])
+    assert captured.err.startswith(f"INTEGRITY FAILURE in {db}: the check stopped, so the rest is unchecked:")

@@ -12,7 +12,9 @@ from .._lifecycle import Stage, mermaid
 from .._rules import RULES
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
+from ..store._open import scrub
 from . import _research, _stores
+from ._output import fail
 from ._stores import DEFAULT_DB
 
 DB_HELP = f"the SQLite file or postgresql:// address (default {DEFAULT_DB})"
@@ -150,6 +152,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
     except (RestorativeError, OSError) as error:  # ours say what to do; OSError: a file or a network address
-        print(f"error: {error}", file=sys.stderr)
+        fail(scrub(f"error: {error}", getattr(args, "db", None)))
+        return 1
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+    except Exception as error:
+        what = f"{type(error).__module__}.{type(error).__qualname__}".removeprefix("builtins.")
+        fail(
+            scrub(
+                f"error: {what}: {error} (restorative should have said what is wrong; please report it)",
+                getattr(args, "db", None),
+            )
+        )
         return 1
     return code

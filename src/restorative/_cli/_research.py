@@ -13,6 +13,7 @@ from .. import simulation, verify
 from .._lifecycle import Stage
 from .._timeline import describe_command
 from ..errors import InvalidInput
+from ..simulation._kpis import check_kpis
 from ._output import Bar
 
 
@@ -119,19 +120,17 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-_KPI_KEYS = ("cases", "outcomes", "scenario", "time_to_meeting_days", "time_to_outcome_days")
-
-
 def _read_kpis(folder: str) -> dict[str, Any]:
     path = Path(folder) / "kpis.json"
     if not path.is_file():
         raise InvalidInput(f"no kpis.json in {folder}; run `restorative simulate ... --out {folder}` first")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:  # unreadable, not UTF-8, not JSON
+    except (OSError, ValueError, RecursionError) as error:  # unreadable, not UTF-8, not JSON, nested too deep
         raise InvalidInput(f"{path} cannot be read as a run's KPIs: {error}") from error
-    if not isinstance(data, dict) or any(key not in data for key in _KPI_KEYS):
-        raise InvalidInput(f"{path} is not the kpis.json of a simulation run (it needs {', '.join(_KPI_KEYS)})")
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not the kpis.json of a simulation run (it holds no object)")
+    check_kpis(data, str(path))  # every figure compared, of the right type: named when it is not
     return data
 
 

@@ -175,28 +175,48 @@ def run_cases(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """`restorative check`: every hash chain and listing row in a database; 2 when any does not check out."""
-    store = _existing(args.db)
+    store = _existing(args.db)  # what cannot be opened as a restorative database exits with 1
+    cases: int | None = None
+    events: int | None = None
+    problems: list[Exception] = []
     try:
         cases, events = _counts(store)
-        try:
-            problems = store.verify_all()
-        except IntegrityError as error:  # a store should list it; counted all the same
-            problems = [error]
+        problems = store.verify_all()
+    except Exception as error:
+        problems.append(_Stopped(error))
     finally:
         store.close()
     where = display(args.db)
+    counted = f"{cases} cases and {events} events" if events is not None else "the cases"
     if args.json:
         document({"cases": cases, "events": events, "ok": not problems, "problems": [_problem(p) for p in problems]})
     elif not problems:
-        print(f"checked {cases} cases and {events} events in {where}: every hash chain and listing row checks out")
+        print(f"checked {counted} in {where}: every hash chain and listing row checks out")
     else:
-        print(f"checked {cases} cases and {events} events in {where}; {len(problems)} do not check out:")
+        if isinstance(problems[-1], _Stopped):
+            print(f"could not check every case in {where}:")
+        else:
+            print(f"checked {counted} in {where}; {len(problems)} do not check out:")
         for problem in problems:
             print(f"  {one_line(_said(problem))}")
     if not problems:
         return 0
-    fail(f"INTEGRITY FAILURE in {where}: {len(problems)} of {cases} cases do not check out")
+    if isinstance(problems[-1], _Stopped):
+        fail(f"INTEGRITY FAILURE in {where}: {_said(problems[-1])}")
+    else:
+        fail(f"INTEGRITY FAILURE in {where}: {len(problems)} of {cases} cases do not check out")
     return 2
+
+
+class _Stopped(Exception):
+    """What stopped a check before it reached every case: the database cannot be read to its end."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+    def __str__(self) -> str:
+        return f"the check stopped, so the rest is unchecked: {_said(self.error)}"
 
 
 def _counts(store: SQLiteStore | PostgresStore) -> tuple[int, int]:
@@ -211,17 +231,20 @@ def _counts(store: SQLiteStore | PostgresStore) -> tuple[int, int]:
 
 
 def _said(problem: Exception) -> str:
-    return str(problem) if isinstance(problem, StoreError) else f"{type(problem).__name__}: {problem}"
+    if isinstance(problem, StoreError | _Stopped):
+        return str(problem)
+    return f"{type(problem).__module__}.{type(problem).__qualname__}: {problem}".removeprefix("builtins.")
 
 
 def _problem(problem: Exception) -> dict[str, object]:
     """One problem as `check --json` prints it."""
     case_id = getattr(problem, "case_id", None)
     sequence = getattr(problem, "sequence", None)
+    kind = problem.error if isinstance(problem, _Stopped) else problem
     return {
         "case_id": case_id if isinstance(case_id, str) else None,
         "sequence": sequence if isinstance(sequence, int) else None,
-        "error": type(problem).__name__,
+        "error": type(kind).__name__,
         "message": one_line(_said(problem)),
     }
 
