@@ -214,6 +214,14 @@ def test_every_database_command_takes_a_postgresql_address(capsys: pytest.Captur
         assert 0 == main(["purge", "--db", address, "--dry-run"])
         assert 0 == main(["purge", "--db", address])
         assert "kept  demo-2026-0231" in capsys.readouterr().out
+        import psycopg
+
+        with psycopg.connect(address, autocommit=True) as outside:
+            outside.execute("UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE sequence = 6")
+        assert 2 == main(["check", "--db", address])
+        captured = capsys.readouterr()
+        assert "case demo-2026-0231, event 6: its content or hash was changed" in captured.out
+        assert captured.err.startswith("INTEGRITY FAILURE in postgresql://")
 
 
 def test_read_only_commands_leave_the_database_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
