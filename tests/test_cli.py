@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -180,3 +182,213 @@ def test_a_reader_that_goes_away_is_not_an_error(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["rules"]) == 0
+
+
+def test_a_postgresql_address_is_never_taken_for_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    address = "postgresql://kari:s3cret@127.0.0.1:1/cases"  # nothing listens on port 1
+    for command in (["demo"], ["cases"], ["inspect", "case-1"], ["purge", "--dry-run"], ["purge"]):
+        assert 1 == main([*command, "--db", address])
+        err = capsys.readouterr().err
+        assert err.startswith("error: cannot open the PostgreSQL store") and 1 == err.count("\n")
+        assert "s3cret" not in err and "restorative demo" not in err
+    assert [] == list(tmp_path.iterdir())  # no SQLite file (or folder) named after the address
+
+
+def test_every_database_command_takes_a_postgresql_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.store.databases import empty_database
+
+    with empty_database() as address:
+        assert 1 == main(["cases", "--db", address])
+        assert "has no restorative tables" in capsys.readouterr().err
+        assert 0 == main(["demo", "--db", address])
+        assert f"try: restorative cases --db {address}" in capsys.readouterr().out
+        assert 0 == main(["cases", "--db", address])
+        assert "fulfilled: 1  withdrawn: 1" in capsys.readouterr().out
+        assert 0 == main(["inspect", "demo-2026-0231", "--db", address])
+        assert "hash chain verified: 12 events" in capsys.readouterr().out
+        assert 0 == main(["check", "--db", address, "--json"])
+        assert {"cases": 2, "events": 49, "ok": True, "problems": []} == json.loads(capsys.readouterr().out)
+        assert 0 == main(["purge", "--db", address, "--dry-run"])
+        assert 0 == main(["purge", "--db", address])
+        assert "kept  demo-2026-0231" in capsys.readouterr().out
+        import psycopg
+
+        with psycopg.connect(address, autocommit=True) as outside:
+            outside.execute("UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE sequence = 6")
+        assert 2 == main(["check", "--db", address])
+        captured = capsys.readouterr()
+        assert "case demo-2026-0231, event 6: its content or hash was changed" in captured.out
+        assert captured.err.startswith("INTEGRITY FAILURE in postgresql://")
+
+
+def test_read_only_commands_leave_the_database_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    assert 0 == main(["demo", "--db", db])
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(tmp_path.iterdir())}
+
+    before = files()
+    assert ["demo.db"] == list(before)
+    for command in (
+        ["cases"],
+        ["cases", "--json"],
+        ["inspect", "demo-2026-0231"],
+        ["inspect", "demo-2026-0231", "--json"],
+        ["check"],
+        ["check", "--json"],
+        ["purge", "--dry-run"],
+    ):
+        assert 0 == main([*command, "--db", db])
+        assert before == files(), command  # the same bytes, and no -wal or -shm left behind
+    capsys.readouterr()
+
+
+def _tamper(db: str, *statements: str) -> None:
+    connection = sqlite3.connect(db)
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    connection.close()
+
+
+def test_check_verifies_every_chain_and_listing_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    assert 0 == main(["check", "--db", db])
+    out = capsys.readouterr().out
+    assert f"checked 4 cases and 98 events in {db}: every hash chain and listing row checks out\n" == out
+    assert 0 == main(["check", "--db", db, "--json"])
+    assert {"cases": 4, "events": 98, "ok": True, "problems": []} == json.loads(capsys.readouterr().out)
+    _tamper(
+        db,
+        "UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE case_id = 'demo-2026-0231'"
+        " AND sequence = 6",
+        "INSERT INTO restorative_events SELECT case_id, sequence + 1, type, at, actor, data, hash"
+        " FROM restorative_events WHERE case_id = 'demo-2026-0117' ORDER BY sequence DESC LIMIT 1",
+        "DELETE FROM restorative_cases WHERE case_id = 'demo-2026-0231-2'",
+    )
+    assert 2 == main(["check", "--db", db])
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"checked 4 cases and 99 events in {db}; 3 do not check out:\n")
+    assert "  case demo-2026-0231, event 6: its content or hash was changed after it was written\n" in captured.out
+    assert "beyond the case's recorded end" in captured.out
+    assert "listing row is missing" in captured.out
+    assert f"INTEGRITY FAILURE in {db}: 3 of 4 cases do not check out\n" == captured.err
+    assert 2 == main(["check", "--db", db, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (4, 99, False) == (report["cases"], report["events"], report["ok"])
+    assert [("demo-2026-0117", "IntegrityError"), ("demo-2026-0231", "IntegrityError")] == [
+        (p["case_id"], p["error"]) for p in report["problems"][:2]
+    ]
+    assert {"case_id", "sequence", "error", "message"} == set(report["problems"][0])
+    assert 6 == report["problems"][1]["sequence"]
+
+
+def test_check_exits_1_when_it_cannot_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "typo.db")
+    assert 1 == main(["check", "--db", missing])
+    assert "no database at" in capsys.readouterr().err
+    assert not Path(missing).exists()
+    for argv in (["check", "--db"], ["check", "--bogus"], ["inspect"], ["inspect", "x", "--bogus"]):
+        with pytest.raises(SystemExit) as stopped:  # a usage error is not an integrity failure (2)
+            main(argv)
+        assert 1 == stopped.value.code
+        capsys.readouterr()
+
+
+def test_cases_and_inspect_print_one_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    assert 0 == main(["cases", "--db", db, "--json"])
+    listing = json.loads(capsys.readouterr().out)
+    assert {"count": 2, "by_stage": {"fulfilled": 1, "withdrawn": 1}} == {k: listing[k] for k in ("count", "by_stage")}
+    assert {
+        "case_id": "demo-2026-0231",
+        "kind": "criminal",
+        "stage": "withdrawn",
+        "version": 12,
+        "updated_at": "2026-04-23T15:00:00+00:00",
+    } == listing["cases"][1]
+    assert 0 == main(["cases", "--db", db, "--json", "--stage", "declined"])
+    assert {"count": 0, "by_stage": {}, "cases": []} == json.loads(capsys.readouterr().out)
+    assert 0 == main(["inspect", "demo-2026-0231", "--db", db, "--json"])
+    case = json.loads(capsys.readouterr().out)
+    assert ["case_id", "kind", "stage", "version", "head", "verified", "read_as", "events"] == list(case)
+    assert ("withdrawn", 12, True, None) == (case["stage"], case["version"], case["verified"], case["read_as"])
+    assert 12 == len(case["events"]) and case["head"] == case["events"][-1]["hash"]
+    assert {
+        "sequence": 1,
+        "type": "CaseReferred",
+        "at": "2026-04-13T11:00:00+00:00",
+        "actor": {"id": "staff-oslo-1", "kind": "staff"},
+    } == {k: v for k, v in case["events"][0].items() if k not in ("description", "hash")}
+    assert any("per withdrew" in event["description"] for event in case["events"])
+    _tamper(db, "UPDATE restorative_events SET data = replace(data, 'ola', 'olga') WHERE sequence = 6")
+    assert 2 == main(["inspect", "demo-2026-0231", "--db", db, "--json"])
+    captured = capsys.readouterr()
+    assert "" == captured.out and "event 6" in captured.err
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """The bash and text blocks of the command line's section of docs/persistence.md, in order."""
+    page = (Path(__file__).parent.parent / "docs" / "persistence.md").read_text(encoding="utf-8")
+    section = page.split("\n## The command line\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(bash|text)\n(.*?)```", section, flags=re.S)
+
+
+def _run_documented(lines: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    printed = ""
+    for line in lines:
+        argv = shlex.split(line)
+        assert "restorative" == argv[0], line
+        assert 0 == main(argv[1:]), f"{line}: {capsys.readouterr().err}"
+        printed += capsys.readouterr().out
+    return printed
+
+
+def test_the_command_line_examples_in_the_docs_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    printed = ""
+    blocks = _documented_commands()
+    assert len(blocks) >= 6
+    for language, body in blocks:
+        lines = body.strip().splitlines()
+        if language == "text":
+            for line in lines:
+                assert line in printed.splitlines()
+        elif not any("postgresql://" in line for line in lines):  # those run in the test below
+            printed += _run_documented(lines, capsys)
+    assert "checked 2 cases and 49 events in cases.db" in printed
+
+
+def test_the_postgresql_examples_in_the_docs_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.store.databases import empty_database
+
+    lines = [line for _, body in _documented_commands() for line in body.splitlines() if "postgresql://" in line]
+    assert len(lines) >= 2
+    with empty_database() as address:
+        printed = _run_documented(
+            [line.replace("postgresql://caseworker@db.example/cases", address) for line in lines], capsys
+        )
+    assert "fulfilled: 1  withdrawn: 1" in printed
+
+
+def test_a_check_that_cannot_read_every_case_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    _tamper(db, "DROP TABLE restorative_events")
+    capsys.readouterr()
+    assert 2 == main(["check", "--db", db, "--json"])
+    captured = capsys.readouterr()
+    [problem] = json.loads(captured.out)["problems"]
+    assert (None, None, "OperationalError") == (problem["case_id"], problem["sequence"], problem["error"])
+    assert captured.err.startswith(f"INTEGRITY FAILURE in {db}: the check stopped, so the rest is unchecked:")

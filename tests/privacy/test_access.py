@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -123,6 +124,8 @@ def test_inspect_reads_as_an_actor(tmp_path: Path, capsys: pytest.CaptureFixture
     store.close()
     assert 0 == main(["inspect", CASE, "--db", str(db), "--as", f"mediator:{MEDIATOR.id}"])
     assert "hash chain verified" in capsys.readouterr().out
+    assert 0 == main(["inspect", CASE, "--db", str(db), "--as", f"mediator:{MEDIATOR.id}", "--json"])
+    assert {"id": MEDIATOR.id, "kind": "mediator"} == json.loads(capsys.readouterr().out)["read_as"]
     assert 1 == main(["inspect", CASE, "--db", str(db), "--as", "mediator:mediator-ola"])
     err = capsys.readouterr().err
     assert "R14" in err and "mediator-ola" in err

@@ -110,6 +110,7 @@ def test_no_output_of_a_case_ever_carries_its_meeting_notes(
     marker = f"{MARKER} #{salt}"
     vault.put_notes(MeetingNotes(case_id, marker))
     assert main(["inspect", case_id, "--db", str(db)]) == 0
+    assert main(["inspect", case_id, "--db", str(db), "--json"]) == 0
     printed = capsys.readouterr().out
     exported = export(store, folder / "research", key=b"research-key-0123456789", formats=("csv", "xes", "ocel"))
     printed += "".join(path.read_text(encoding="utf-8") for path in exported.values())

@@ -233,3 +233,88 @@ def test_a_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
     old.close()
     with pytest.raises(StoreError, match="schema 0"):
         SQLiteStore(tmp_path / "old.db", read_only=True)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file in the folder with its bytes; a -shm only by name (readers mark it as they read)."""
+    return {p.name: b"" if p.name.endswith("-shm") else p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_read_only_store_leaves_no_files_behind(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    writer = SQLiteStore(path)
+    flow = _open_case(writer, "case-1")
+    writer.close()
+    before = _files(tmp_path)
+    assert ["events.db"] == list(before)  # WAL mode, closed cleanly: no companions
+    reader = SQLiteStore(path, read_only=True)
+    assert reader.load("case-1") == flow.case
+    reader.verify("case-1")
+    assert [] == reader.verify_all()
+    with pytest.raises(StoreError):
+        reader.handle("case-1", r.InformParty(actor=STAFF, at=flow.now, party_id="harmed"))
+    reader.close()
+    assert before == _files(tmp_path)  # the same bytes, and no -wal or -shm
+
+
+def test_a_read_only_store_beside_a_writer_folds_in_none_of_its_log(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    writer = SQLiteStore(path)
+    writer.connection.execute("PRAGMA wal_autocheckpoint=0")  # the writer's events stay in its -wal
+    flow = _open_case(writer, "case-1")
+    before = _files(tmp_path)
+    assert before["events.db-wal"]
+    reader = SQLiteStore(path, read_only=True)
+    assert reader.load("case-1") == flow.case
+    reader.close()
+    assert before == _files(tmp_path)
+    crashed = tmp_path / "crashed"  # the same files with no connection open: as a crash leaves them
+    crashed.mkdir()
+    for name, content in before.items():
+        (crashed / name).write_bytes(content)
+    writer.close()
+    copied = _files(crashed)
+    reader = SQLiteStore(crashed / "events.db", read_only=True)
+    assert reader.load("case-1") == flow.case  # read from the log, which is left for a writer to fold in
+    reader.close()
+    assert copied == _files(crashed)
+
+
+def test_a_read_only_store_on_a_file_it_may_not_write_opens_it_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.db"
+    writer = SQLiteStore(path)
+    flow = _open_case(writer, "case-1")
+    writer.close()
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # as a read-only file to a user who is not root
+    reader = SQLiteStore(path, read_only=True)
+    assert reader.load("case-1") == flow.case
+    with pytest.raises(StoreError):
+        reader.append("case-1", [], 0)
+    reader.close()
+    assert before == path.read_bytes()
+    assert ["events.db", "events.db-shm", "events.db-wal"] == sorted(_files(tmp_path))  # mode=ro cannot remove them
+
+
+def test_a_read_only_store_refuses_files_that_are_not_restorative_databases(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    connection.close()
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all\n" * 100, encoding="utf-8")
+    mangled = tmp_path / "mangled.db"  # a schema entry that is not UTF-8: the driver's own message is not either
+    connection = sqlite3.connect(mangled)
+    connection.execute("PRAGMA writable_schema=ON")
+    connection.execute("INSERT INTO sqlite_master VALUES ('table', 'x', 'x', 0, CAST(X'FF4142' AS TEXT))")
+    connection.commit()
+    connection.close()
+    before = _files(tmp_path)
+    for path in (other, text, mangled):
+        with pytest.raises(StoreError, match="is not a restorative database"):
+            SQLiteStore(path, read_only=True)
+    with pytest.raises(StoreError, match="no database"):
+        SQLiteStore(tmp_path, read_only=True)  # a folder
+    assert before == _files(tmp_path)

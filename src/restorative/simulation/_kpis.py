@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
+from .._checks import shown
 from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
 from .._values import ActorKind, Case
+from ..errors import InvalidInput
 from ..events import (
     CaseWithdrawn,
     ConsentGiven,
@@ -277,8 +279,86 @@ def table(k: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _refuse(source: str, key: str, wanted: str, value: Any) -> NoReturn:
+    raise InvalidInput(f"{source}: {key} must be {wanted}, got {shown(value)}", field=key)
+
+
+def _entry(source: str, data: Mapping[str, Any], key: str, path: str) -> Any:
+    if key not in data:
+        raise InvalidInput(f"{source}: {path}{key} is missing; is this the kpis.json of a run?", field=path + key)
+    return data[key]
+
+
+def _mapping(source: str, data: Mapping[str, Any], key: str, path: str = "") -> Mapping[str, Any]:
+    value = _entry(source, data, key, path)
+    if not isinstance(value, Mapping):
+        _refuse(source, path + key, "an object", value)
+    return value
+
+
+def _count(source: str, data: Mapping[str, Any], key: str, path: str = "") -> int:
+    value = _entry(source, data, key, path)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        _refuse(source, path + key, "a whole number of 0 or more", value)
+    return value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_kpis(kpis: Any, source: str) -> Mapping[str, Any]:
+    """`kpis` if it holds what `compare`, `compare_table` and the comparison plot read, with the
+    right types; else `InvalidInput` naming the key, as ``outcomes.fulfilled.share``.
+
+    Args:
+        kpis: a run's KPIs, as ``kpis.json`` holds them.
+        source: what to call them in a message, e.g. the file's path.
+    """
+    if not isinstance(kpis, Mapping):
+        _refuse(source, "the KPIs", "an object", kpis)
+    scenario = _mapping(source, kpis, "scenario")
+    if not isinstance(scenario.get("name", ""), str):
+        _refuse(source, "scenario.name", "a string", scenario["name"])
+    _count(source, kpis, "cases")
+    outcomes = _mapping(source, kpis, "outcomes")
+    for name in OUTCOMES:
+        path = f"outcomes.{name}."
+        outcome = _mapping(source, outcomes, name, "outcomes.")
+        _count(source, outcome, "count", path)
+        share = _entry(source, outcome, "share", path)
+        if not _number(share) or not 0 <= share <= 1:
+            _refuse(source, path + "share", "a number from 0 to 1", share)
+        interval = _entry(source, outcome, "ci95", path)
+        if not isinstance(interval, (list, tuple)) or len(interval) != 2 or not all(map(_number, interval)):
+            _refuse(source, path + "ci95", "a list of two numbers", interval)
+    for key in ("time_to_meeting_days", "time_to_outcome_days"):
+        times = _mapping(source, kpis, key)
+        median = _entry(source, times, "median", f"{key}.")
+        if median is not None and not _number(median):
+            _refuse(source, f"{key}.median", "a number or null", median)
+        if "n" in times:
+            _count(source, times, "n", f"{key}.")
+    if "histograms_days" in kpis:
+        histograms = _mapping(source, kpis, "histograms_days")
+        for key in ("time_to_meeting", "time_to_outcome"):
+            if key in histograms:
+                histogram = _mapping(source, histograms, key, "histograms_days.")
+                for day in histogram:
+                    if not (isinstance(day, str) and day.isdigit()):
+                        _refuse(source, f"histograms_days.{key}", "days (0, 1, ...) with their counts", day)
+                    _count(source, histogram, day, f"histograms_days.{key}.")
+    return kpis
+
+
 def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    """The differences between two runs' KPIs (B minus A), with a z-score per outcome share."""
+    """The differences between two runs' KPIs (B minus A), with a z-score per outcome share.
+
+    Raises:
+        InvalidInput: either run's KPIs lack a figure that is compared, or hold one of the wrong type.
+    """
+    check_kpis(a, "KPIs A")
+    check_kpis(b, "KPIs B")
     outcomes = {}
     for name in OUTCOMES:
         oa, ob = a["outcomes"][name], b["outcomes"][name]

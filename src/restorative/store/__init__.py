@@ -2,13 +2,15 @@
 
 Every store offers the `EventStore` protocol: atomic appends with optimistic
 concurrency, loading by replay, a hash chain per case that `verify` checks, and a
-listing of cases kept in the same transaction as their events.
+listing of cases kept in the same transaction as their events. `open_store` opens
+the one a user names: a PostgreSQL address or an SQLite file.
 """
 
 from __future__ import annotations
 
 from ._chain import Upcasters
 from ._memory import MemoryStore
+from ._open import open_store
 from ._protocol import CaseSummary, EventStore, StoredEvent
 from ._retry import retry
 from ._sqlite import SQLiteStore
@@ -37,6 +39,7 @@ __all__ = [
     "Sent",
     "StoredEvent",
     "Upcasters",
+    "open_store",
     "retry",
     "tick",
 ]

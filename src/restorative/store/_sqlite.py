@@ -85,9 +85,11 @@ class SQLiteStore(SQLStore):
             docs/persistence.md for what a load then checks); ``False`` replays and checks
             the whole chain on every load.
         read_only: open an existing store for reading only: the database file is never
-            written (SQLite may still create its ``-wal`` and ``-shm`` companions), no write
-            lock is taken, and an append raises `StoreError`; the database must already be
-            at this library's schema (open it once writable to migrate it).
+            written, no write lock is taken, and an append raises `StoreError`; the file must
+            already hold this library's tables at its schema (open it once writable to
+            migrate it). The ``-wal`` and ``-shm`` files that reading makes are removed when
+            the last connection closes; they stay when the file or its folder is read-only,
+            or when another connection's (or a crash's) write-ahead log was already there.
     """
 
     MIGRATIONS = MIGRATIONS
@@ -122,12 +124,38 @@ class SQLiteStore(SQLStore):
         self.read_only = read_only
         try:
             if connection is None and read_only:
-                if str(path) == ":memory:" or not os.path.exists(path):
+                if str(path) == ":memory:" or not os.path.isfile(path):
                     raise StoreError(f"no database at {path} to open read-only")
-                uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+                # Opened for writing and then kept from it (query_only), so that this connection, when it
+                # is the last to close, removes the -wal and -shm files that reading made. Opened with
+                # mode=ro when the file or its folder is not writable, or when a non-empty -wal or a
+                # -journal is there: that is another connection's or a crash's, and not ours to fold in.
+                target = Path(path).resolve()
+                wal, journal = Path(f"{target}-wal"), Path(f"{target}-journal")
+                foreign = (wal.exists() and wal.stat().st_size > 0) or journal.exists()
+                writable = os.access(target, os.W_OK) and os.access(target.parent, os.W_OK)
+                mode = "rw" if writable and not foreign else "ro"
+                from ._readonly import ReadOnlyConnection  # noqa: PLC0415 - only read-only stores need it
+
                 connection = sqlite3.connect(
-                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+                    f"{target.as_uri()}?mode={mode}",
+                    uri=True,
+                    timeout=timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    factory=ReadOnlyConnection,
                 )
+                connection.execute("PRAGMA query_only=ON")  # and no write reaches the file either way
+                try:
+                    ours = connection.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restorative_schema'"
+                    ).fetchone()
+                except sqlite3.DatabaseError as error:  # not a database, or a damaged one
+                    raise StoreError(f"{path} is not a restorative database: {error}") from error
+                except UnicodeDecodeError as error:  # the driver's message is not UTF-8: a damaged schema
+                    raise StoreError(f"{path} is not a restorative database: its schema cannot be read") from error
+                if ours is None:
+                    raise StoreError(f"{path} is not a restorative database (it has no restorative_schema table)")
             elif connection is None:
                 connection = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
                 connection.execute("PRAGMA journal_mode=WAL")

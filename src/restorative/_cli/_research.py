@@ -1,0 +1,148 @@
+"""The research commands: verify and paths (the model checker), simulate and compare."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import simulation, verify
+from .._lifecycle import Stage
+from .._timeline import describe_command
+from ..errors import InvalidInput
+from ..simulation._kpis import check_kpis
+from ._output import Bar
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """`restorative verify`: explore every reachable state of bounded cases and check every rule."""
+    bar = Bar()
+    result = verify.explore(
+        args.parties,
+        progress=lambda done, total, configuration: bar.line(done, total, configuration.label),
+        workers=args.workers,
+    )
+    if args.json:
+        print(json.dumps(result.summary()))
+        return 1 if result.violations else 0
+    print(
+        f"explored {result.configurations} configurations of {args.parties}-party cases: "
+        f"{result.states:,} states, {result.transitions:,} transitions, {result.refusals:,} refusals "
+        f"in {result.seconds:.1f} s"
+    )
+    print(
+        f"stages reached: {len(result.stages)}/{len(Stage)}; "
+        f"machine transitions exercised: {len(result.exercised & verify.transitions())}/{len(verify.transitions())}"
+    )
+    if not result.violations:
+        print("violations: none; every rule held in every state")
+        return 0
+    print(f"violations: {len(result.violations)}")
+    for finding in result.violations:
+        print(finding)
+    return 1
+
+
+def run_paths(args: argparse.Namespace) -> int:
+    """`restorative paths`: the shortest command sequence to every stage and transition."""
+    shown = 0
+    for path in verify.paths(args.parties):
+        if args.target and args.target not in path.target:
+            continue
+        shown += 1
+        print(f"{path.target}  ({len(path.commands)} commands; {path.configuration.label})")
+        for number, command in enumerate(path.commands, 1):
+            print(f"  {number:>3}. {describe_command(command)}")
+    if not shown:
+        print(f"error: no target contains {args.target!r}; try 'stage fulfilled' or 'withdraw'", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sim_progress() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A rich progress bar on stderr when rich is installed, else the plain one."""
+    try:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # noqa: PLC0415
+    except ImportError:
+        plain = Bar()
+        return (lambda done, total: plain.line(done, total, "cases")), (lambda: None)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+    task = bar.add_task("simulating", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+def _plots(kpis: dict[str, Any], folder: Path, other: dict[str, Any] | None = None) -> None:
+    try:
+        files = simulation.plot_run(kpis, folder) if other is None else simulation.plot_comparison(other, kpis, folder)
+    except ImportError as error:
+        print(f"plots skipped: {error}", file=sys.stderr)
+        return
+    print(f"plots: {', '.join(p.name for p in files)}")
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """`restorative simulate`: a scenario's cases, their event logs, KPIs and plots."""
+    scenario = simulation.Scenario.from_toml(Path(args.scenario))
+    names = [n.strip() for n in args.formats.split(",") if n.strip()]
+    update, stop = _sim_progress() if sys.stderr.isatty() or args.progress else ((lambda d, t: None), lambda: None)
+    try:
+        result = simulation.simulate(
+            scenario,
+            args.out,
+            cases=args.cases,
+            seed=args.seed,
+            workers=args.workers,
+            formats=names,
+            dask=args.dask,
+            progress=update,
+        )
+    finally:
+        stop()
+    print(simulation.table(result.kpis))
+    rate = result.kpis["cases"] / result.seconds if result.seconds else 0.0
+    print(f"wrote {', '.join(str(p) for p in result.files.values())} in {result.seconds:.1f} s ({rate:,.0f} cases/s)")
+    if not args.no_plots:
+        _plots(result.kpis, Path(args.out))
+    return 0
+
+
+def _read_kpis(folder: str) -> dict[str, Any]:
+    path = Path(folder) / "kpis.json"
+    if not path.is_file():
+        raise InvalidInput(f"no kpis.json in {folder}; run `restorative simulate ... --out {folder}` first")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:  # unreadable, not UTF-8, not JSON, nested too deep
+        raise InvalidInput(f"{path} cannot be read as a run's KPIs: {error}") from error
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not the kpis.json of a simulation run (it holds no object)")
+    check_kpis(data, str(path))  # every figure compared, of the right type: named when it is not
+    return data
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """`restorative compare`: the KPIs of two simulation runs, B against A."""
+    a, b = _read_kpis(args.a), _read_kpis(args.b)
+    diff = simulation.compare(a, b)
+    print(simulation.compare_table(diff))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "comparison.json").write_text(json.dumps(diff, indent=2) + "\n", encoding="utf-8")
+        if not args.no_plots:
+            _plots(b, out, other=a)
+    return 0
