@@ -6,6 +6,7 @@ or (for a damage it never reads) succeed with nothing on stderr.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -326,3 +327,36 @@ def test_the_console_script_prints_one_line_for_a_damaged_database(
     )
     _one_line(done.returncode, done.stdout, done.stderr, name)
     assert done.returncode in (1, 2)
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_the_store_itself_answers_a_damaged_database_with_its_own_errors(name: str, demo: Path, tmp_path: Path) -> None:
+    """Below the command line's boundary: every read of the store raises only `restorative.errors`,
+    and `verify_all` never raises at all."""
+    from datetime import UTC, datetime
+
+    from restorative.errors import RestorativeError
+    from restorative.store import SQLiteStore
+
+    path = tmp_path / "cases.db"
+    FILES[name](path, demo)
+    for read_only in (True, False):
+        try:
+            store = SQLiteStore(path, read_only=read_only)
+        except RestorativeError:
+            continue
+        try:
+            assert isinstance(store.verify_all(), list)
+            for read in (
+                store.cases,
+                store.case_ids,
+                functools.partial(store.load, CASE),
+                functools.partial(store.history, CASE),
+                functools.partial(store.due, before=datetime(2030, 1, 1, tzinfo=UTC)),
+            ):
+                try:
+                    read()
+                except RestorativeError as error:
+                    assert len(str(error)) <= 1000, f"{name}: {len(str(error))} characters"
+        finally:
+            store.close()

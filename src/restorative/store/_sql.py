@@ -119,8 +119,7 @@ class SQLStore:
         with self._transaction():
             self._begin_migration()
             self.connection.execute("CREATE TABLE IF NOT EXISTS restorative_schema (version INTEGER NOT NULL)")
-            row = self.connection.execute("SELECT MAX(version) FROM restorative_schema").fetchone()
-            current = (row[0] if row else None) or 0
+            current = self.schema
             if current > self._schema_version:
                 raise StoreError(f"the database has schema {current}, newer than this library's {self._schema_version}")
             for version, statements in self.MIGRATIONS:
@@ -143,8 +142,11 @@ class SQLStore:
 
     def _check_chain(self) -> None:
         """The database's chain must be the one this store hashes with, or `StoreError`; a new one is recorded."""
-        recorded = self.connection.execute("SELECT value FROM restorative_meta WHERE name = 'chain'").fetchone()
-        has_events = self.connection.execute("SELECT 1 FROM restorative_events LIMIT 1").fetchone() is not None
+        try:
+            recorded = self.connection.execute("SELECT value FROM restorative_meta WHERE name = 'chain'").fetchone()
+            has_events = self.connection.execute("SELECT 1 FROM restorative_events LIMIT 1").fetchone() is not None
+        except self.DRIVER_ERROR:
+            return  # a damaged database: opened all the same, so that verify_all and check can say what is wrong
         marker = self.chain.check_marker(None if recorded is None else str(recorded[0]), has_events)
         if marker is not None and not self.read_only:
             with self._transaction():
@@ -155,9 +157,15 @@ class SQLStore:
 
     @property
     def schema(self) -> int:
-        """The schema version of the database."""
+        """The schema version of the database (`StoreError` when what it records is not a version)."""
         row = self.connection.execute("SELECT MAX(version) FROM restorative_schema").fetchone()
-        return int((row[0] if row else None) or 0)
+        value = (row[0] if row else None) or 0
+        if type(value) is not int or value < 0:
+            raise StoreError(
+                f"the database records schema {shown(value)}, which is not a schema version: it is damaged"
+                " or not a restorative database"
+            )
+        return value
 
     # --- writing -------------------------------------------------------------------
 
@@ -512,13 +520,30 @@ class SQLStore:
         _fold.verify_case(case_id, read)
 
     def case_ids(self) -> list[str]:
-        """Every case id in the database, listed or not (events without a listing row included), sorted."""
+        """Every case id in the database, listed or not (events without a listing row included), sorted.
+
+        An id stored as something other than text (damage) is left out here and reported by `verify_all`.
+        """
+        return sorted(value for value in self._stored_ids() if type(value) is str)
+
+    def _stored_ids(self) -> list[Any]:
         rows = self._rows("SELECT case_id FROM restorative_cases UNION SELECT DISTINCT case_id FROM restorative_events")
-        return sorted(str(row[0]) for row in rows)
+        return [row[0] for row in rows]
 
     def verify_all(self) -> list[Exception]:
         """See `EventStore.verify_all`; also finds events whose case has no listing row. Never raises."""
-        return _fold.problems_of(self.case_ids, self.verify)
+        odd: list[Exception] = []
+
+        def ids() -> list[str]:
+            stored = self._stored_ids()
+            odd.extend(
+                IntegrityError(shown(value), 0, "a case id stored as something other than text")
+                for value in stored
+                if type(value) is not str
+            )
+            return sorted(value for value in stored if type(value) is str)
+
+        return odd + _fold.problems_of(ids, self.verify)
 
 
 def _count(case_id: str, value: Any) -> int:

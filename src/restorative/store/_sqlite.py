@@ -166,12 +166,12 @@ class SQLiteStore(SQLStore):
             else:
                 self._migrate()
             self._check_chain()
-        except (sqlite3.Error, StoreError) as error:
+        except (sqlite3.Error, StoreError, UnicodeDecodeError) as error:
             if self._owns_connection and connection is not None:
                 connection.close()
             if isinstance(error, StoreError):
                 raise
-            raise StoreError(f"cannot open the SQLite store at {path}: {error}") from error
+            raise StoreError(f"cannot open the SQLite store at {path}: {shown(str(error), 300)}") from error
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
