@@ -392,3 +392,37 @@ def test_a_check_that_cannot_read_every_case_is_a_failure(tmp_path: Path, capsys
     [problem] = json.loads(captured.out)["problems"]
     assert (None, None, "OperationalError") == (problem["case_id"], problem["sequence"], problem["error"])
     assert captured.err.startswith(f"INTEGRITY FAILURE in {db}: the check stopped, so the rest is unchecked:")
+
+
+def test_two_ticks_from_cron_at_once_send_each_due_command_once(tmp_path: Path) -> None:
+    from restorative.store import SQLiteStore
+    from tests.flows import Flow
+
+    db = tmp_path / "cases.db"
+    store = SQLiteStore(db)
+    ends = []
+    for n in range(8):
+        flow = Flow(case_id=f"case-{n}").to_agreement().sign_all()
+        store.append(flow.case.id, flow.events, 0)
+        ends.append(r.due(flow.case)[0].at)
+    store.close()
+    at = max(ends).isoformat()
+    argv = [sys.executable, "-m", "restorative", "tick", "--db", str(db), "--at", at, "--json"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    sent = [item for out, _ in outputs for item in json.loads(out)["sent"]]
+    assert sorted(item["case_id"] for item in sent) == [f"case-{n}" for n in range(8)]
+    assert {item["command"] for item in sent} == {"EndCoolingOff"}
+    assert 0 == main(["tick", "--db", str(db), "--at", at])  # again: nothing due, nothing refused
+    store = SQLiteStore(db, read_only=True)
+    assert {s.stage for s in store.cases()} == {r.Stage.FOLLOW_UP}
+    store.close()
+
+
+def test_tick_says_when_nothing_is_due(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    assert 0 == main(["tick", "--db", db, "--at", "2030-01-01"])
+    assert capsys.readouterr().out.startswith("nothing is due at 2030-01-01T00:00:00+00:00")

@@ -128,6 +128,24 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     cmp.add_argument("--out", help="write comparison.json and the comparison plot here")
     cmp.add_argument("--no-plots", action="store_true", help="skip the comparison plot")
     cmp.set_defaults(run=_research.run_compare)
+    timed = commands.add_parser(
+        "tick", help="send the timed commands that are due (end of cooling-off, passed deadlines); safe from cron"
+    )
+    timed.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
+    timed.add_argument(
+        "--at",
+        type=_stores.date,
+        help="the time of the tick, with its offset (a bare date is midnight UTC; default: now)",
+    )
+    timed.add_argument(
+        "--as",
+        dest="actor",
+        type=_actor,
+        metavar="KIND:ID",
+        help="send as this assigned member of staff (default: each case's first assigned staff)",
+    )
+    timed.add_argument("--json", action="store_true", help="print what was sent as one JSON document")
+    timed.set_defaults(run=_stores.run_tick)
     erase = commands.add_parser("purge", help="erase the personal data of closed cases whose retention is over")
     erase.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     erase.add_argument(

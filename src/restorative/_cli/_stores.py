@@ -155,6 +155,7 @@ def run_cases(args: argparse.Namespace) -> int:
                         "stage": summary.stage.value,
                         "version": summary.version,
                         "updated_at": summary.updated_at.isoformat(),
+                        "due_at": None if summary.due_at is None else summary.due_at.isoformat(),
                     }
                     for summary in summaries
                 ],
@@ -271,4 +272,37 @@ def run_purge(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(done.summary())
+    return 0
+
+
+def run_tick(args: argparse.Namespace) -> int:
+    """`restorative tick`: send the timed commands that are due (idempotent; safe to run twice at once)."""
+    from ..store import tick  # noqa: PLC0415 - beside the other store names, imported where used
+
+    at = args.at if args.at is not None else datetime.now(UTC)
+    store = _existing(args.db, read_only=False)
+    try:
+        sent = tick(store, at=at, actor=args.actor)
+    finally:
+        store.close()
+    if args.json:
+        document(
+            {
+                "at": at.isoformat(),
+                "sent": [
+                    {
+                        "case_id": done.case_id,
+                        "command": type(done.command).__name__,
+                        "events": [type(event).__name__ for event in done.events],
+                    }
+                    for done in sent
+                ],
+            }
+        )
+        return 0
+    if not sent:
+        print(f"nothing is due at {at.isoformat()}")
+    for done in sent:
+        what = "; ".join(describe(event) for event in done.events)
+        print(f"{done.case_id}: {type(done.command).__name__} at {at.isoformat()}: {what}")
     return 0
