@@ -14,14 +14,14 @@ import base64
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from attrs import field, frozen
 
-from .._checks import check_aware, check_id, check_type
+from .._checks import check_aware, check_id, check_optional_day, check_text, check_texts
 from ..errors import InvalidInput, StoreError, VaultError, WrongKey
 from ..store._sql import SQLStore
 
@@ -73,11 +73,9 @@ class MasterKey:
         return "MasterKey(<hidden>)"
 
 
-def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    texts = tuple(value)
-    if not all(isinstance(t, str) for t in texts):
-        raise InvalidInput("contact details are texts", field="contact")
-    return texts
+def _listed(value: Any) -> Any:
+    """A list of contact details becomes a tuple; anything else is left for the check (a text is not split)."""
+    return tuple(value) if type(value) is list else value
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -91,10 +89,10 @@ class PersonalData:
         notes: free text about the person (not what was said in a meeting).
     """
 
-    name: str = field(default="", validator=check_type(str))
-    birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
-    contact: tuple[str, ...] = field(default=(), converter=_texts)
-    notes: str = field(default="", validator=check_type(str))
+    name: str = field(default="", validator=check_text)
+    birth_date: date | None = field(default=None, validator=check_optional_day)
+    contact: tuple[str, ...] = field(default=(), converter=_listed, validator=check_texts)
+    notes: str = field(default="", validator=check_text)
 
     def _to_bytes(self) -> bytes:
         data = {
@@ -133,7 +131,7 @@ class Erasure:
     person_id: str = field(validator=_check_owner)
     at: datetime = field(validator=check_aware)
     actor: str = field(validator=check_id)
-    reason: str = field(validator=check_type(str))
+    reason: str = field(validator=check_text)
 
     def __str__(self) -> str:
         return "erased"
@@ -153,6 +151,7 @@ class MeetingNotes:
     __slots__ = ("_text", "case_id")
 
     def __init__(self, case_id: str, text: str) -> None:
+        check_id(None, _CASE_ID, case_id)
         if not isinstance(text, str):
             raise InvalidInput("meeting notes are text", field="text")
         self.case_id = case_id
@@ -471,10 +470,12 @@ class Vault:
 class _Field:
     """Just enough of an attrs attribute for the shared id check."""
 
-    name = "person_id"
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-_PERSON_ID = _Field()
+_PERSON_ID = _Field("person_id")
+_CASE_ID = _Field("case_id")
 
 
 def _field(case_id: str, person_id: str, field: str) -> bytes:
