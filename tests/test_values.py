@@ -146,15 +146,15 @@ def test_every_field_of_every_value_refuses_a_wrong_type(value: Any, name: str) 
 @pytest.mark.parametrize(
     ("build", "name"),
     [
-        (lambda: attrs.evolve(_ITEM, status="fulfilled"), "status"),
-        (lambda: r.Party(id="p", role=r.Role.HARMED, progress=1), "progress"),
-        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents="g1"), "guardian_consents"),
-        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents=["g1"]), "guardian_consents"),
+        (lambda: attrs.evolve(_ITEM, status="fulfilled"), "status"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, progress=1), "progress"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents="g1"), "guardian_consents"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents=["g1"]), "guardian_consents"),  # type: ignore[arg-type]
         (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents=("g1", "g1")), "guardian_consents"),
         (lambda: r.Participant(id="s", role=r.ParticipantRole.SUPPORT, accompanies=""), "accompanies"),
         (lambda: r.Agreement(items=(_ITEM, _ITEM), made_at=AT), "items"),
         (lambda: r.Agreement(items=(_ITEM,), made_at=AT, cooling_off_days=-1), "cooling_off_days"),
-        (lambda: r.Meeting(kind=r.MeetingKind.MEDIATION, starts_at=AT, attendees="harmed"), "attendees"),
+        (lambda: r.Meeting(kind=r.MeetingKind.MEDIATION, starts_at=AT, attendees="harmed"), "attendees"),  # type: ignore[arg-type]
     ],
     ids=[
         "item-status-text",
@@ -180,9 +180,12 @@ _HUGE_INT = -(10**5000)  # too long for repr() in Python 3.11 and later
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: r.Actor(id="staff-1", kind="x" * 10**6),
+        lambda: r.Actor(id="staff-1", kind="x" * 10**6),  # type: ignore[arg-type]
         lambda: r.Referral(
-            source=r.ReferralSource.PARTIES, kind=r.CaseKind.CIVIL, received_at=AT, reference=["x"] * 10**5
+            source=r.ReferralSource.PARTIES,
+            kind=r.CaseKind.CIVIL,
+            received_at=AT,
+            reference=["x"] * 10**5,  # type: ignore[arg-type]
         ),
         lambda: r.ScheduleMeeting(actor=STAFF, at=AT, starts_at=AT, attendees=("a" * 150,) * 9_000),
         lambda: r.Policy(max_mediators=_HUGE_INT),

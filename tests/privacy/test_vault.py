@@ -257,12 +257,12 @@ def test_every_field_of_the_privacy_values_refuses_a_wrong_type(value: Any, name
 
 def test_one_text_is_not_split_into_contact_details() -> None:
     with pytest.raises(InvalidInput, match=r"contact must be a tuple.*write \(text,\)") as caught:
-        PersonalData(name="Kari", contact="+47 900")  # type: ignore[arg-type]
+        PersonalData(name="Kari", contact="+47 900")
     assert "contact" == caught.value.field
     with pytest.raises(InvalidInput, match="contact") as caught:
-        PersonalData(contact=("+47 900", 47))  # type: ignore[arg-type]
+        PersonalData(contact=("+47 900", 47))
     assert len(str(caught.value)) < 300
-    assert ("+47 900",) == PersonalData(contact=["+47 900"]).contact  # type: ignore[arg-type]  # a list is fine
+    assert ("+47 900",) == PersonalData(contact=["+47 900"]).contact  # a list is fine
 
 
 def test_a_birth_date_in_the_vault_is_a_date() -> None:
