@@ -269,7 +269,7 @@ class _Oversized(Exception):
         self.where: list[str] = []
 
 
-_LEAVES = frozenset({str, int, float, bool, type(None)})
+_LEAVES = frozenset({int, float, bool, type(None)})
 
 
 def check_data(data: Any) -> None:
@@ -289,15 +289,14 @@ def check_data(data: Any) -> None:
 
 
 def _walk(value: Any, depth: int, budget: list[int]) -> None:
-    if isinstance(value, str):
-        if len(value) > MAX_TEXT_LENGTH:
-            raise _Oversized(f"a text of {len(value)} characters is longer than the limit of {MAX_TEXT_LENGTH}")
-        return
+    """Walk a list, tuple or dict (texts and numbers inline: most of data is those)."""
     if isinstance(value, dict):
-        entries: Any = value.items()
+        entries: Any = value.values()
     elif isinstance(value, (list, tuple)):
-        entries = enumerate(value)
+        entries = value
     else:
+        if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+            raise _Oversized(_long(value))
         return
     if depth >= MAX_DEPTH:
         raise _Oversized(f"the data nests more than {MAX_DEPTH} levels deep")
@@ -306,19 +305,29 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
     budget[0] -= len(value) + 1
     if budget[0] < 0:
         raise _Oversized(f"the data holds more than {MAX_VALUES} values")
+    depth += 1
     leaves = _LEAVES
-    for key, item in entries:
+    for item in entries:
+        kind = type(item)
         try:
-            if type(key) is str and len(key) > MAX_TEXT_LENGTH:
-                raise _Oversized(f"a key of {len(key)} characters is longer than the limit of {MAX_TEXT_LENGTH}")
-            if type(item) is str:
+            if kind is str:
                 if len(item) > MAX_TEXT_LENGTH:
-                    raise _Oversized(f"a text of {len(item)} characters is longer than the limit of {MAX_TEXT_LENGTH}")
-            elif type(item) not in leaves:
-                _walk(item, depth + 1, budget)
-        except _Oversized as over:
-            over.where.append(_step(key))
+                    raise _Oversized(_long(item))
+            elif kind not in leaves:
+                _walk(item, depth, budget)
+        except _Oversized as over:  # only now work out where: the entry's key or index
+            over.where.append(_step(_key_of(value, item)))
             raise
+
+
+def _long(text: str) -> str:
+    return f"a text of {len(text)} characters is longer than the limit of {MAX_TEXT_LENGTH}"
+
+
+def _key_of(container: Any, item: Any) -> Any:
+    """The key or index of `item` in `container` (found by identity: the walk does not carry keys)."""
+    pairs = container.items() if isinstance(container, dict) else enumerate(container)
+    return next((key for key, entry in pairs if entry is item), "?")
 
 
 def _step(key: Any) -> str:
