@@ -324,7 +324,7 @@ def test_every_collection_and_the_whole_of_the_data_have_a_limit() -> None:
 
     parties = [{"id": f"p{n}", "role": "party"} for n in range(MAX_ITEMS + 1)]
     assert "limit of 10000" in str(_refused(r.command_from_data, dict(_REFER, parties=parties)))
-    shared = [[[]] * 10_000] * 10_000  # a hundred million values from a few kilobytes
+    shared: list[Any] = [[[]] * 10_000] * 10_000  # a hundred million values from a few kilobytes
     assert "values" in str(_refused(r.command_from_data, dict(_REFER, parties=shared)))
 
 
