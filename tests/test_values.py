@@ -199,6 +199,20 @@ def test_messages_of_refused_values_stay_short_whatever_was_given(build: Any) ->
     assert len(str(caught.value)) < 300
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: r.decide(None, "x" * 10**6),  # type: ignore[arg-type]
+        lambda: r.decide(None, ["x"] * 10**6),  # type: ignore[arg-type]
+    ],
+    ids=["text", "list"],
+)
+def test_the_decider_names_what_is_not_a_command_in_a_short_message(call: Any) -> None:
+    with pytest.raises(InvalidInput, match="not a restorative command") as caught:
+        call()
+    assert len(str(caught.value)) < 300
+
+
 def test_a_text_has_a_limit() -> None:
     from restorative._checks import MAX_TEXT_LENGTH
 
