@@ -315,6 +315,7 @@ def test_cases_and_inspect_print_one_json_document(tmp_path: Path, capsys: pytes
         "stage": "withdrawn",
         "version": 12,
         "updated_at": "2026-04-23T15:00:00+00:00",
+        "due_at": None,
     } == listing["cases"][1]
     assert 0 == main(["cases", "--db", db, "--json", "--stage", "declined"])
     assert {"count": 0, "by_stage": {}, "cases": []} == json.loads(capsys.readouterr().out)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import restorative as r
 from restorative.errors import DecodeError
-from tests.flows import Flow
+from tests.flows import STAFF, T0, Flow
 
 IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-æøå", min_size=1, max_size=12)
 ZONES = st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))])
@@ -238,3 +238,113 @@ def test_generated_codecs_show_their_source_in_a_traceback() -> None:
         raise AssertionError("an id that is a number is not an item's id")
     assert "<restorative generated decode Item>" in shown
     assert "v_id = " in shown  # the generated line itself, read back from linecache
+
+
+# --- bounded refusals (issue 14, item 7) ---
+
+_REFER: dict[str, Any] = r.to_data(
+    r.ReferCase(
+        actor=STAFF,
+        at=T0,
+        case_id="case-1",
+        referral=Flow().referral,
+        parties=(r.Party(id="harmed", role=r.Role.HARMED), r.Party(id="resp", role=r.Role.RESPONSIBLE)),
+    )
+)
+_DECODERS: list[Any] = [
+    r.command_from_data,
+    lambda data: r.from_data(data, r.ReferCase),
+    lambda data: r.from_data(data, r.Command),
+    lambda data: r.command_from_json(json.dumps(data)),
+    lambda data: r.from_json(json.dumps(data), r.ReferCase),
+]
+_DECODER_IDS = ["command_from_data", "from_data", "from_data-union", "command_from_json", "from_json"]
+MESSAGE_LIMIT = 2_000
+
+
+def _refused(decode: Any, data: Any) -> DecodeError:
+    with pytest.raises(DecodeError) as caught:
+        decode(data)
+    assert len(str(caught.value)) <= MESSAGE_LIMIT
+    return caught.value
+
+
+@pytest.mark.parametrize("decode", _DECODERS, ids=_DECODER_IDS)
+@pytest.mark.parametrize("length", [99_999, 10**6], ids=["under-the-text-limit", "over-the-text-limit"])
+def test_a_long_text_where_a_list_belongs_is_refused_with_a_short_message(decode: Any, length: int) -> None:
+    error = _refused(decode, dict(_REFER, parties="x" * length))
+    assert "$.parties" == error.path
+
+
+class _Counting(typing.Sequence[Any]):
+    """A sequence that counts how often it is read."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __len__(self) -> int:
+        self.reads += 1
+        return 10**6
+
+    def __getitem__(self, index: Any) -> Any:
+        self.reads += 1
+        return "x"
+
+    def __iter__(self) -> Any:
+        self.reads += 1
+        return iter("x" * 10**6)
+
+
+def test_a_wrong_type_where_a_list_belongs_is_refused_before_it_is_read() -> None:
+    parties = _Counting()
+    error = _refused(r.command_from_data, dict(_REFER, parties=parties))
+    assert 0 == parties.reads
+    assert "$.parties" == error.path
+
+
+def _nested(levels: int, wrap: Any) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = wrap(value)
+    return value
+
+
+_DEEP = {
+    "lists": _nested(10**5, lambda inner: [inner]),
+    "dicts": _nested(10**5, lambda inner: {"a": inner}),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_DEEP))
+@pytest.mark.parametrize(
+    "decode",
+    [
+        r.command_from_data,
+        r.event_from_data,
+        lambda data: r.from_data(data, r.Party),
+        lambda data: r.from_data(data, r.Case),
+        lambda data: r.command_from_data(dict(_REFER, parties=data)),
+        lambda data: r.command_from_data(dict(_REFER, type=data)),
+        lambda data: r.command_from_data(dict(_REFER, schema=data)),
+        lambda data: r.from_data({"id": data, "role": "harmed"}, r.Party),
+    ],
+    ids=["command", "event", "value", "case", "in-a-list-field", "as-the-type", "as-the-schema", "in-a-text-field"],
+)
+def test_deep_nesting_is_refused_as_a_decode_error_not_a_recursion_error(decode: Any, shape: str) -> None:
+    error = _refused(decode, _DEEP[shape])
+    assert "64" in str(error)
+
+
+def test_every_collection_and_the_whole_of_the_data_have_a_limit() -> None:
+    from restorative._checks import MAX_ITEMS
+
+    parties = [{"id": f"p{n}", "role": "party"} for n in range(MAX_ITEMS + 1)]
+    assert "limit of 10000" in str(_refused(r.command_from_data, dict(_REFER, parties=parties)))
+    shared: list[Any] = [[[]] * 10_000] * 10_000  # a hundred million values from a few kilobytes
+    assert "values" in str(_refused(r.command_from_data, dict(_REFER, parties=shared)))
+
+
+def test_many_bad_entries_give_a_short_message_naming_the_first() -> None:
+    error = _refused(r.command_from_data, dict(_REFER, parties=["x" * 90_000] * 9_000))
+    assert "$.parties[0]" == error.path
+    assert "expected an object" in str(error)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import restorative as r
@@ -104,3 +105,118 @@ def test_a_linked_case_is_an_id_or_nothing() -> None:
         referral(" c-1")
     assert referral("c-1").linked_case == "c-1"
     assert referral("").linked_case is None  # an empty link is no link (and rows stored with one still load)
+
+
+# --- every field of every value refuses a wrong type when the value is built (issue 14, item 8) ---
+
+_ITEM = r.Item(id="apology", kind=r.ItemKind.APOLOGY, description="Say sorry.", responsible="responsible", deadline=AT)
+_AGREEMENT = r.Agreement(items=(_ITEM,), made_at=AT)
+_REFERRAL = r.Referral(source=r.ReferralSource.PROSECUTION, kind=r.CaseKind.CRIMINAL, received_at=AT)
+_SAMPLES: list[Any] = [
+    STAFF,
+    r.Party(id="harmed", role=r.Role.HARMED, guardians=("g1",), guardian_consents=("g1",)),
+    r.Participant(id="support", role=r.ParticipantRole.SUPPORT, accompanies="harmed", approved_by=("harmed",)),
+    _REFERRAL,
+    _ITEM,
+    _AGREEMENT,
+    r.Meeting(kind=r.MeetingKind.MEDIATION, starts_at=AT, attendees=("harmed", "mediator-1")),
+    r.Report(recipient=r.ReferralSource.PROSECUTION, kind=r.ReportKind.AGREEMENT, agreement=_AGREEMENT),
+    r.Policy.norway(),
+    r.Case(
+        id="case-1",
+        referral=_REFERRAL,
+        policy=r.Policy.norway(),
+        stage=r.Stage.REFERRED,
+        parties=(r.Party(id="harmed", role=r.Role.HARMED),),
+        conflicts=(("mediator-1", "harmed"),),
+        exemptions=(("harmed", r.Exemption.LAWYER),),
+        updated_at=AT,
+    ),
+]
+_FIELDS = [(value, f.name) for value in _SAMPLES for f in attrs.fields(type(value))]
+
+
+@pytest.mark.parametrize(("value", "name"), _FIELDS, ids=[f"{type(value).__name__}.{name}" for value, name in _FIELDS])
+def test_every_field_of_every_value_refuses_a_wrong_type(value: Any, name: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        attrs.evolve(value, **{name: object()})
+    assert name == caught.value.field
+
+
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [
+        (lambda: attrs.evolve(_ITEM, status="fulfilled"), "status"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, progress=1), "progress"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents="g1"), "guardian_consents"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents=["g1"]), "guardian_consents"),  # type: ignore[arg-type]
+        (lambda: r.Party(id="p", role=r.Role.HARMED, guardian_consents=("g1", "g1")), "guardian_consents"),
+        (lambda: r.Participant(id="s", role=r.ParticipantRole.SUPPORT, accompanies=""), "accompanies"),
+        (lambda: r.Agreement(items=(_ITEM, _ITEM), made_at=AT), "items"),
+        (lambda: r.Agreement(items=(_ITEM,), made_at=AT, cooling_off_days=-1), "cooling_off_days"),
+        (lambda: r.Meeting(kind=r.MeetingKind.MEDIATION, starts_at=AT, attendees="harmed"), "attendees"),  # type: ignore[arg-type]
+    ],
+    ids=[
+        "item-status-text",
+        "party-progress-int",
+        "guardian-consents-text",
+        "guardian-consents-list",
+        "guardian-consents-twice",
+        "accompanies-empty",
+        "items-twice",
+        "negative-cooling-off",
+        "attendees-text",
+    ],
+)
+def test_values_refuse_what_would_break_them_later(build: Any, name: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        build()
+    assert name == caught.value.field
+
+
+_HUGE_INT = -(10**5000)  # too long for repr() in Python 3.11 and later
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: r.Actor(id="staff-1", kind="x" * 10**6),  # type: ignore[arg-type]
+        lambda: r.Referral(
+            source=r.ReferralSource.PARTIES,
+            kind=r.CaseKind.CIVIL,
+            received_at=AT,
+            reference=["x"] * 10**5,  # type: ignore[arg-type]
+        ),
+        lambda: r.ScheduleMeeting(actor=STAFF, at=AT, starts_at=AT, attendees=("a" * 150,) * 9_000),
+        lambda: r.Policy(max_mediators=_HUGE_INT),
+        lambda: r.Policy(criminal_cooling_off_days=-_HUGE_INT),
+    ],
+    ids=["type", "text", "ids-twice", "negative-int", "days"],
+)
+def test_messages_of_refused_values_stay_short_whatever_was_given(build: Any) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        build()
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: r.decide(None, "x" * 10**6),  # type: ignore[arg-type]
+        lambda: r.decide(None, ["x"] * 10**6),  # type: ignore[arg-type]
+    ],
+    ids=["text", "list"],
+)
+def test_the_decider_names_what_is_not_a_command_in_a_short_message(call: Any) -> None:
+    with pytest.raises(InvalidInput, match="not a restorative command") as caught:
+        call()
+    assert len(str(caught.value)) < 300
+
+
+def test_a_text_has_a_limit() -> None:
+    from restorative._checks import MAX_TEXT_LENGTH
+
+    assert len(attrs.evolve(_ITEM, description="x" * MAX_TEXT_LENGTH).description) == MAX_TEXT_LENGTH
+    with pytest.raises(InvalidInput, match="at most") as caught:
+        attrs.evolve(_ITEM, description="x" * (MAX_TEXT_LENGTH + 1))
+    assert "description" == caught.value.field

@@ -5,18 +5,29 @@ schema version under ``"schema"``. Timestamps are ISO 8601 strings with their of
 enums are their string values; tuples are lists. Decoding is strict: unknown types,
 unknown or missing fields, wrong types and naive timestamps raise
 `restorative.errors.DecodeError` with the path to the problem.
+
+Decoding is also bounded (the limits are in `restorative._checks`): data nested more
+than 64 deep, a text over 100,000 characters, a list or object of more than 10,000
+entries, or more than a million values in all is refused before it is read; a wrong
+type where a list belongs is refused before it is iterated, and a list stops being read
+after a few bad entries. So every refusal takes bounded time, and its message is at
+most `MAX_MESSAGE` characters.
 """
 
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar, overload
 
+import attrs
 import cattrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.strategies import configure_tagged_union
 
+from ._checks import check_data, cut, shown
 from ._fastcodec import GENERATOR, aware, day, progress, progress_out
 from ._policy import Policy
 from ._values import Actor, Agreement, Case, Item, Meeting, Participant, Party, Progress, Referral, Report
@@ -32,11 +43,90 @@ T = TypeVar("T")
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
 
+MAX_MESSAGE = 2_000
+"""The longest message of a `DecodeError`, in characters, whatever the data."""
+
+_SHOWN_PROBLEMS = 5
+"""A refusal names this many problems, then counts the rest."""
+
+
 def _strict(kind: type) -> Any:
     def structure(value: Any, _: type) -> Any:
         if type(value) is not kind:
-            raise TypeError(f"expected {kind.__name__}, got {value!r}")
+            raise TypeError(f"expected {kind.__name__}, got {shown(value)}")
         return value
+
+    return structure
+
+
+def _list(value: Any) -> None:
+    """A list (or, from Python, a tuple) is what a tuple field takes: anything else is refused before it is read."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list, got {type(value).__name__} {shown(value)}")
+
+
+def _noted(error: Exception, kind: Any, index: int, item: Any) -> Exception:
+    """`error` with the note cattrs adds for an entry of a list, so `transform_error` names its path."""
+    error.__notes__ = [
+        *getattr(error, "__notes__", []),
+        IterableValidationNote(f"Structuring {kind} @ index {index}", index, item),
+    ]
+    return error
+
+
+def _tuples(kind: Any, converter: cattrs.BaseConverter) -> Any:
+    """Tuple fields, as cattrs structures them, but a list only, and reading stops after a few bad entries.
+
+    cattrs would iterate any iterable (a text, character by character) and collect an
+    error for every entry; a refusal then took seconds and megabytes.
+    """
+    items = typing.get_args(kind)
+    if len(items) == 2 and items[1] is Ellipsis:
+        item = items[0]
+        convert = converter.get_structure_hook(item)
+
+        def homogeneous(value: Any, _: Any) -> tuple[Any, ...]:
+            _list(value)
+            result, errors = [], []
+            for index, entry in enumerate(value):
+                try:
+                    result.append(convert(entry, item))
+                except Exception as error:  # cattrs collects anything a hook raises
+                    errors.append(_noted(error, kind, index, item))
+                    if len(errors) == _SHOWN_PROBLEMS:
+                        break  # the first few say what is wrong; reading on only costs time
+            if errors:
+                raise IterableValidationError(f"While structuring {kind!r}", errors, kind)
+            return tuple(result)
+
+        return homogeneous
+    converts = [converter.get_structure_hook(item) for item in items]
+
+    def fixed(value: Any, _: Any) -> tuple[Any, ...]:
+        _list(value)
+        if len(value) != len(items):
+            raise ValueError(f"expected a list of {len(items)} entries, got {len(value)}")
+        result, errors = [], []
+        for index, (convert, item, entry) in enumerate(zip(converts, items, value, strict=True)):
+            try:
+                result.append(convert(entry, item))
+            except Exception as error:  # cattrs collects anything a hook raises
+                errors.append(_noted(error, kind, index, item))
+        if errors:
+            raise IterableValidationError(f"While structuring {kind!r}", errors, kind)
+        return tuple(result)
+
+    return fixed
+
+
+def _objects(cls: Any, converter: cattrs.Converter) -> Any:
+    """Our attrs classes, as cattrs structures them, from a dict only (not whatever has ``.keys()``)."""
+    inner = converter.gen_structure_attrs_fromdict(cls)
+
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {type(value).__name__} {shown(value)}")
+        return inner(value, cls)
 
     return structure
 
@@ -49,6 +139,14 @@ _converter.register_unstructure_hook(Progress, progress_out)
 _converter.register_structure_hook(Progress, progress)
 for _kind in (str, int, bool):
     _converter.register_structure_hook(_kind, _strict(_kind))
+
+
+def _is_tuple(kind: Any) -> bool:
+    return typing.get_origin(kind) is tuple
+
+
+_converter.register_structure_hook_factory(_is_tuple, _tuples)
+_converter.register_structure_hook_factory(attrs.has, _objects)
 
 configure_tagged_union(Command, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
 configure_tagged_union(Event, _converter, tag_generator=lambda cls: cls.__name__, tag_name="type")
@@ -114,15 +212,19 @@ def to_json(value: Any) -> str:
 
 
 def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
+    check_data(data)  # too deep or too big: refused before anything below reads it
     if names is not None:
         if not isinstance(data, dict):
             raise DecodeError(f"expected an object, got {type(data).__name__}")
         tag = data.get("type")
         if not isinstance(tag, str) or tag not in names:
-            raise DecodeError(f"unknown type {tag!r}; expected one of {', '.join(sorted(names))}", path="$.type")
+            kinds = cut(", ".join(sorted(names)), 1_200)
+            raise DecodeError(f"unknown type {shown(tag)}; expected one of {kinds}", path="$.type")
         schema = data.get("schema")
         if type(schema) is not int or schema != SCHEMA_VERSION:
-            raise DecodeError(f"schema version {schema!r} is not {SCHEMA_VERSION}; upcast it first", path="$.schema")
+            raise DecodeError(
+                f"schema version {shown(schema)} is not {SCHEMA_VERSION}; upcast it first", path="$.schema"
+            )
         try:
             return _TAGGED_DECODERS[tag](data)
         except Exception:  # anything unexpected: cattrs judges the same data and explains
@@ -138,21 +240,29 @@ def _decode(data: Any, cls: Any, names: frozenset[str] | None) -> Any:
     try:
         return _converter.structure(data, cls)
     except RestorativeError as error:
-        raise DecodeError(str(error)) from error
+        raise DecodeError(cut(str(error), MAX_MESSAGE // 2)) from error
     except RecursionError as error:
         raise DecodeError("the data is nested too deeply") from error
     except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as error:
         messages = cattrs.transform_error(error, format_exception=_format)
         where = messages[0].rpartition(" @ ")[2] if messages and " @ " in messages[0] else "$"
-        raise DecodeError("; ".join(messages), path=where) from error
+        raise DecodeError(_problems(messages), path=cut(where, 200)) from error
+
+
+def _problems(messages: list[str]) -> str:
+    """The first few problems, each cut short, and how many more: a bounded message however bad the data."""
+    text = "; ".join(cut(message, 300) for message in messages[:_SHOWN_PROBLEMS])
+    if len(messages) > _SHOWN_PROBLEMS:
+        text += f"; and {len(messages) - _SHOWN_PROBLEMS} more problems"
+    return text
 
 
 def _format(exc: BaseException, kind: type | None) -> str:
     if isinstance(exc, InvalidInput):
-        return str(exc)
+        return cut(str(exc), 300)
     if isinstance(exc, (TypeError, ValueError)) and exc.args and not isinstance(exc, KeyError):
-        return f"{cattrs.v.format_exception(exc, kind)}: {exc.args[0]}"
-    return cattrs.v.format_exception(exc, kind)
+        return f"{cattrs.v.format_exception(exc, kind)}: {cut(str(exc.args[0]), 300)}"
+    return cut(cattrs.v.format_exception(exc, kind), 300)
 
 
 @overload

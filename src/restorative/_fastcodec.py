@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ._checks import shown
 from ._values import Actor, ActorKind, Progress
 
 
@@ -42,18 +43,24 @@ def _fail(*_: object) -> Any:
 def aware(value: Any, _: object = None) -> datetime:
     """An ISO 8601 timestamp with its offset: the one conversion both codec paths use."""
     if type(value) is not str:
-        raise TypeError(f"expected an ISO 8601 string, got {value!r}"[:200])
-    parsed = datetime.fromisoformat(value)
+        raise TypeError(f"expected an ISO 8601 string, got {shown(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {shown(value)}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no UTC offset"[:200])
+        raise ValueError(f"timestamp {shown(value)} has no UTC offset")
     return parsed
 
 
 def day(value: Any, _: object = None) -> date:
     """An ISO 8601 date."""
     if type(value) is not str:
-        raise TypeError(f"expected an ISO 8601 date, got {value!r}"[:200])
-    return date.fromisoformat(value)
+        raise TypeError(f"expected an ISO 8601 date, got {shown(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date: {shown(value)}") from None
 
 
 _PROGRESS_BY_NAME = {flag.name.lower(): flag for flag in Progress if flag.name}
@@ -62,12 +69,12 @@ _PROGRESS_BY_NAME = {flag.name.lower(): flag for flag in Progress if flag.name}
 def progress(value: Any, _: object = None) -> Progress:
     """A party's progress from its list of flag names."""
     if type(value) is not list:
-        raise TypeError(f"expected a list of progress flags, got {value!r}"[:200])
+        raise TypeError(f"expected a list of progress flags, got {shown(value)}")
     result = Progress(0)
     for name in value:
         flag = _PROGRESS_BY_NAME.get(name) if type(name) is str else None
         if flag is None:
-            raise ValueError(f"unknown progress flag {name!r}; known: {', '.join(_PROGRESS_BY_NAME)}"[:200])
+            raise ValueError(f"unknown progress flag {shown(name)}; known: {', '.join(_PROGRESS_BY_NAME)}")
         result |= flag
     return result
 

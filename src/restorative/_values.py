@@ -14,12 +14,16 @@ from attrs import field, frozen
 
 from ._checks import (
     check_aware,
+    check_days,
     check_id,
     check_ids,
+    check_non_negative,
     check_optional_aware,
     check_optional_day,
     check_optional_id,
+    check_pairs,
     check_text,
+    check_tuple_of,
     check_type,
 )
 from ._lifecycle import IdentityEnum, Stage
@@ -200,8 +204,8 @@ class Party:
     minor: bool = field(default=False, validator=check_type(bool))
     birth_date: date | None = field(default=None, validator=check_optional_day)
     guardians: tuple[PersonId, ...] = field(default=(), validator=check_ids)
-    guardian_consents: tuple[PersonId, ...] = ()
-    progress: Progress = _NONE
+    guardian_consents: tuple[PersonId, ...] = field(default=(), validator=check_ids)
+    progress: Progress = field(default=_NONE, validator=check_type(Progress))
 
     @property
     def informed(self) -> bool:
@@ -251,9 +255,9 @@ class Participant:
 
     id: PersonId = field(validator=check_id)
     role: ParticipantRole = field(validator=check_type(ParticipantRole))
-    accompanies: PartyId | None = field(default=None, validator=check_type(str, type(None)))
-    disclosed: bool = False
-    approved_by: tuple[PartyId, ...] = ()
+    accompanies: PartyId | None = field(default=None, validator=check_optional_id)
+    disclosed: bool = field(default=False, validator=check_type(bool))
+    approved_by: tuple[PartyId, ...] = field(default=(), validator=check_ids)
 
 
 def _no_empty_link(value: Any) -> Any:
@@ -301,7 +305,7 @@ class Item:
     description: str = field(validator=check_text)
     responsible: PartyId = field(validator=check_id)
     deadline: datetime = field(validator=check_aware)
-    status: ItemStatus = ItemStatus.OPEN
+    status: ItemStatus = field(default=ItemStatus.OPEN, validator=check_type(ItemStatus))
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -317,10 +321,10 @@ class Agreement:
         bound_at: when it became binding.
     """
 
-    items: tuple[Item, ...]
+    items: tuple[Item, ...] = field(validator=check_tuple_of(Item, ids=True))
     made_at: datetime = field(validator=check_aware)
-    cooling_off_days: int = 0
-    signatures: tuple[str, ...] = ()
+    cooling_off_days: int = field(default=0, validator=check_days)
+    signatures: tuple[str, ...] = field(default=(), validator=check_ids)
     cooling_off_ends: datetime | None = field(default=None, validator=check_optional_aware)
     bound_at: datetime | None = field(default=None, validator=check_optional_aware)
 
@@ -337,11 +341,11 @@ class Meeting:
         held_at: when it took place, once held.
     """
 
-    kind: MeetingKind
-    starts_at: datetime
-    attendees: tuple[str, ...]
-    remote: tuple[PartyId, ...] = ()
-    held_at: datetime | None = None
+    kind: MeetingKind = field(validator=check_type(MeetingKind))
+    starts_at: datetime = field(validator=check_aware)
+    attendees: tuple[str, ...] = field(validator=check_ids)
+    remote: tuple[PartyId, ...] = field(default=(), validator=check_ids)
+    held_at: datetime | None = field(default=None, validator=check_optional_aware)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -355,10 +359,10 @@ class Report:
         agreement: the agreement (items and their status), when there is one.
     """
 
-    recipient: ReferralSource
-    kind: ReportKind
-    outcome: Outcome | None = None
-    agreement: Agreement | None = None
+    recipient: ReferralSource = field(validator=check_type(ReferralSource))
+    kind: ReportKind = field(validator=check_type(ReportKind))
+    outcome: Outcome | None = field(default=None, validator=check_type(Outcome, type(None)))
+    agreement: Agreement | None = field(default=None, validator=check_type(Agreement, type(None)))
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -385,23 +389,25 @@ class Case:
         updated_at: the time of the last event (R15: never goes backwards).
     """
 
-    id: CaseId
-    referral: Referral
-    policy: Policy
-    stage: Stage
-    parties: tuple[Party, ...]
-    participants: tuple[Participant, ...] = ()
-    mediators: tuple[PersonId, ...] = ()
-    conflicts: tuple[tuple[PersonId, str], ...] = ()
-    staff: tuple[PersonId, ...] = ()
-    exemptions: tuple[tuple[PartyId, Exemption], ...] = ()
-    confidential: tuple[str, ...] = ()
-    meeting: Meeting | None = None
-    meetings_held: int = 0
-    adjournments: int = 0
-    agreement: Agreement | None = None
-    version: int = 0
-    updated_at: datetime
+    id: CaseId = field(validator=check_id)
+    referral: Referral = field(validator=check_type(Referral))
+    policy: Policy = field(validator=check_type(Policy))
+    stage: Stage = field(validator=check_type(Stage))
+    parties: tuple[Party, ...] = field(validator=check_tuple_of(Party, ids=True))
+    participants: tuple[Participant, ...] = field(default=(), validator=check_tuple_of(Participant, ids=True))
+    mediators: tuple[PersonId, ...] = field(default=(), validator=check_ids)
+    conflicts: tuple[tuple[PersonId, str], ...] = field(default=(), validator=check_pairs(check_id, check_id))
+    staff: tuple[PersonId, ...] = field(default=(), validator=check_ids)
+    exemptions: tuple[tuple[PartyId, Exemption], ...] = field(
+        default=(), validator=check_pairs(check_id, check_type(Exemption))
+    )
+    confidential: tuple[str, ...] = field(default=(), validator=check_ids)
+    meeting: Meeting | None = field(default=None, validator=check_type(Meeting, type(None)))
+    meetings_held: int = field(default=0, validator=check_non_negative)
+    adjournments: int = field(default=0, validator=check_non_negative)
+    agreement: Agreement | None = field(default=None, validator=check_type(Agreement, type(None)))
+    version: int = field(default=0, validator=check_non_negative)
+    updated_at: datetime = field(validator=check_aware)
 
     @property
     def kind(self) -> CaseKind:

@@ -13,11 +13,11 @@ Malformed input raises `restorative.errors.InvalidInput` when the command is bui
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from attrs import field, frozen
 
-from ._checks import check_aware, check_id, check_ids, check_optional_id, check_type
+from ._checks import check_aware, check_id, check_ids, check_optional_id, check_text, check_tuple_of, check_type
 from ._policy import Policy
 from ._values import (
     Actor,
@@ -33,21 +33,8 @@ from ._values import (
     TalkChannel,
 )
 
-
-def _check_parties(_: Any, attribute: Any, value: Any) -> None:
-    check_type(tuple)(_, attribute, value)
-    assert isinstance(value, tuple)
-    for party in value:
-        check_type(Party)(_, attribute, party)
-    check_ids(_, attribute, tuple(p.id for p in value))
-
-
-def _check_items(_: Any, attribute: Any, value: Any) -> None:
-    check_type(tuple)(_, attribute, value)
-    assert isinstance(value, tuple)
-    for item in value:
-        check_type(Item)(_, attribute, item)
-    check_ids(_, attribute, tuple(i.id for i in value))
+_check_parties = check_tuple_of(Party, ids=True)
+_check_items = check_tuple_of(Item, ids=True)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -80,7 +67,7 @@ class DeclineCase(_Command):
     """Decline a civil case as unsuitable (staff; R17)."""
 
     trigger: ClassVar[str] = "decline"
-    reason: str = field(default="", validator=check_type(str))
+    reason: str = field(default="", validator=check_text)
 
 
 @frozen(kw_only=True, weakref_slot=False)

@@ -16,7 +16,8 @@ The tree:
     │   ├── ConcurrencyError         another writer appended first; reload and retry
     │   ├── IntegrityError           stored rows were edited, deleted or reordered
     │   └── VaultError               personal data that is missing, erased or changed
-    │       └── WrongKey             the master key does not open a person's key
+    │       ├── WrongKey             the master key does not open a person's key
+    │       └── ErasurePending       erased, but a reader kept the bytes on disk for now
     ├── SimulationError              the rules refused a simulated command (a bug to report)
     └── DefinitionError              a process definition whose registrations disagree
 
@@ -234,6 +235,40 @@ class WrongKey(VaultError):
         )
 
 
+class ErasurePending(VaultError):
+    """An erasure is recorded and committed, but the erased bytes are still on disk for now.
+
+    The person's key and record are deleted and the `Erasure` is recorded: do not erase
+    again. But another connection was reading the SQLite database from an older snapshot,
+    so its write-ahead log (the ``-wal`` file) could not be emptied, and it still holds
+    the sealed key and record byte for byte (the database file may hold its old copy
+    too). The database records that the erasure is pending; the vault finishes it on its
+    next write, on `Vault.checkpoint()` (which says whether it did), and when a vault is
+    next opened, and every commit through the store's connection checkpoints the log
+    meanwhile. Until one of them has finished, treat the data as still on disk.
+
+    Attributes:
+        erasures: the erasures that were made (`restorative.privacy.Erasure` records).
+    """
+
+    def __init__(self, erasures: Iterable[Any]) -> None:
+        self.erasures = tuple(erasures)
+        ids = [erasure.person_id for erasure in self.erasures]
+        if not ids:
+            who, verb = "(earlier erasures)", "are"
+        elif len(ids) == 1:
+            who, verb = ids[0], "is"
+        else:
+            who, verb = f"{ids[0]} and {len(ids) - 1} more", "are"
+        reason = (
+            f"{verb} erased, but another connection's read kept the deleted bytes in the SQLite write-ahead log: "
+            "finish with Vault.checkpoint() once that reader is done (a later write through the vault retries)"
+        )
+        StoreError.__init__(self, f"{who} {reason}")
+        self.person_id = who
+        self.reason = reason
+
+
 class SimulationError(RestorativeError):
     """The rules refused a command the simulator chose: the simulator, not the case, is wrong.
 
@@ -281,6 +316,7 @@ __all__ = [
     "ConcurrencyError",
     "DecodeError",
     "DefinitionError",
+    "ErasurePending",
     "IntegrityError",
     "InvalidInput",
     "NotPermitted",

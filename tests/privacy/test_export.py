@@ -76,6 +76,12 @@ def test_bad_keys_and_formats_are_refused(store: SQLiteStore, tmp_path: Path) ->
         export(store, tmp_path, key=KEY, formats=("pdf",))
 
 
+def test_an_unknown_format_is_named_in_a_short_message(store: SQLiteStore, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="unknown format") as caught:
+        export(store, tmp_path, key=KEY, formats=("x" * 10**6,))
+    assert len(str(caught.value)) < 300
+
+
 @pytest.mark.parametrize(
     ("age", "band"),
     [

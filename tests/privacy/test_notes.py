@@ -48,6 +48,16 @@ def test_notes_print_format_and_log_as_a_placeholder(caplog: pytest.LogCaptureFi
     assert notes.reveal() == MARKER
 
 
+@pytest.mark.parametrize(
+    "case_id", ["", "case\n1", " case-1", None, "c" * 201], ids=["empty", "newline", "space", "none", "long"]
+)
+def test_notes_belong_to_a_case_id(case_id: Any) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        MeetingNotes(case_id, MARKER)
+    assert "case_id" == caught.value.field
+    assert MARKER not in str(caught.value)
+
+
 def test_notes_refuse_to_be_encoded_or_pickled() -> None:
     with pytest.raises(InvalidInput):
         r.to_json(_notes())

@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 import restorative as r
@@ -18,7 +20,7 @@ from tests.store.servers import postgres_dsn
 
 pytest.importorskip("cryptography", reason="the vault needs restorative[privacy] (cryptography)")
 
-from restorative.privacy import Erasure, MasterKey, PersonalData, Vault
+from restorative.privacy import Access, Erasure, MasterKey, PersonalData, Vault
 
 KARI = PersonalData(
     name="Kari Nordmann-Testesen",
@@ -230,3 +232,39 @@ def test_the_vault_on_postgresql(postgres_store: Callable[[], object]) -> None:
     assert rows is not None and rows[0] == 0
     assert store.verify_all() == []
     assert store.load(flow.case.id) == flow.case
+
+
+# --- the vault's values refuse wrong types when built (issue 14, item 8) ---
+
+_PRIVACY_SAMPLES: list[Any] = [
+    KARI,
+    Erasure(person_id="p-1", at=T, actor="staff-1", reason="request under GDPR art. 17"),
+    Access(at=T, actor="staff-1", capacity="staff", case_id="case-1", what="case", person_id="p-1"),
+]
+_PRIVACY_FIELDS = [(value, f.name) for value in _PRIVACY_SAMPLES for f in attrs.fields(type(value))]
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    _PRIVACY_FIELDS,
+    ids=[f"{type(value).__name__}.{name}" for value, name in _PRIVACY_FIELDS],
+)
+def test_every_field_of_the_privacy_values_refuses_a_wrong_type(value: Any, name: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        attrs.evolve(value, **{name: object()})
+    assert name == caught.value.field
+
+
+def test_one_text_is_not_split_into_contact_details() -> None:
+    with pytest.raises(InvalidInput, match=r"contact must be a tuple.*write \(text,\)") as caught:
+        PersonalData(name="Kari", contact="+47 900")
+    assert "contact" == caught.value.field
+    with pytest.raises(InvalidInput, match="contact") as caught:
+        PersonalData(contact=("+47 900", 47))
+    assert len(str(caught.value)) < 300
+    assert ("+47 900",) == PersonalData(contact=["+47 900"]).contact  # a list is fine
+
+
+def test_a_birth_date_in_the_vault_is_a_date() -> None:
+    with pytest.raises(InvalidInput, match="birth_date"):
+        PersonalData(birth_date=datetime(1979, 5, 14, tzinfo=UTC))

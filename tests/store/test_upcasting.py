@@ -11,7 +11,7 @@ import pytest
 
 import restorative as r
 from restorative import _demo
-from restorative.errors import IntegrityError
+from restorative.errors import DecodeError, IntegrityError
 from restorative.store import SQLiteStore, Upcasters
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema0.db"
@@ -76,3 +76,34 @@ def test_a_row_holding_a_command_is_not_read_as_an_event() -> None:
         checked("case-x", [(1, text, digest)], Upcasters(), digest, 1)
     assert 1 == caught.value.sequence
     assert "cannot be read" in str(caught.value)
+
+
+def _deep(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"schema": 0, "type": _deep(10**5)},
+        {"schema": _deep(10**5), "type": "PartyInformed"},
+        {"schema": 0, "type": "PartyInformed", "party": _deep(10**5)},
+        _deep(10**5),
+        "x" * 10**6,
+    ],
+    ids=["deep-type", "deep-schema", "deep-field", "deep-list", "text"],
+)
+def test_upcasting_refuses_deep_or_odd_data_as_a_decode_error(data: Any) -> None:
+    with pytest.raises(DecodeError) as caught:
+        _upcasters().upcast(data)
+    assert len(str(caught.value)) <= 2_000
+
+
+def test_an_upcaster_that_returns_no_object_is_named() -> None:
+    upcasters = Upcasters()
+    upcasters.register("PartyInformed", 0)(lambda data: None)  # type: ignore[arg-type, return-value]
+    with pytest.raises(DecodeError, match="upcaster for PartyInformed from schema 0 returned NoneType"):
+        upcasters.upcast({"schema": 0, "type": "PartyInformed"})

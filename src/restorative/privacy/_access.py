@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
-from attrs import frozen
+from attrs import field, frozen
 
+from .._checks import check_aware, check_id, check_optional_id, check_text
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
 from ..errors import CaseNotFound, NotPermitted
 from ..events import CaseReferred, Event, ReportSent
@@ -28,12 +29,12 @@ from ._vault import Erasure, PersonalData, Vault
 class Access:
     """One read, as the access log records it: who read what of which case, when."""
 
-    at: datetime
-    actor: str
-    capacity: str
-    case_id: str
-    what: str
-    person_id: str | None = None
+    at: datetime = field(validator=check_aware)
+    actor: str = field(validator=check_id)
+    capacity: str = field(validator=check_text)
+    case_id: str = field(validator=check_id)
+    what: str = field(validator=check_text)
+    person_id: str | None = field(default=None, validator=check_optional_id)
 
 
 class AccessLog:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from .._checks import shown
 from .._eventlog.formats import Format
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import CaseLog, LogObject, LogRow, case_log
@@ -119,7 +120,7 @@ def export(
     table = format_table()
     for fmt in formats:
         if fmt not in table:
-            raise InvalidInput(f"unknown format {fmt!r}; choose from {', '.join(table)}", field="formats")
+            raise InvalidInput(f"unknown format {shown(fmt)}; choose from {', '.join(table)}", field="formats")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     writers = [table[fmt](folder / table[fmt].filename, name) for fmt in dict.fromkeys(formats)]

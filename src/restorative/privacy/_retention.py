@@ -9,7 +9,7 @@ from attrs import frozen
 
 from .._lifecycle import FINAL_STAGES
 from .._values import Case
-from ..errors import InvalidInput
+from ..errors import ErasurePending, InvalidInput
 from ..store._sql import SQLStore
 from ._vault import Erasure, Vault, notes_id
 
@@ -86,6 +86,11 @@ def purge(
         now: the moment to judge retention by (the engine never reads the clock).
         actor: who the erasures are recorded as.
         dry_run: report what would be erased, and change nothing.
+
+    Raises:
+        ErasurePending: every erasure due was made and committed, but another connection's
+            read kept their bytes in SQLite's write-ahead log (see `Vault.erase`); purging
+            again, or `Vault.checkpoint()`, finishes once that reader is done.
     """
     if before.tzinfo is None or now.tzinfo is None:
         raise InvalidInput("before and now need a time zone", field="before")
@@ -119,8 +124,10 @@ def purge(
         reason = f"retention: case {case_id} closed and due for erasure"
         if dry_run or vault is None:
             erased.append(Erasure(person_id=owner, at=now, actor=actor, reason=reason))
-        else:
-            erased.append(vault.erase(owner, reason=reason, actor=actor, at=now))
+        else:  # erased one by one, finished once: a reader would otherwise be waited for at every person
+            erasure = Erasure(person_id=owner, at=now, actor=actor, reason=reason)
+            vault._erase(erasure)
+            erased.append(erasure)
 
     for case_id in due:  # a due case's meeting notes go with it
         if vault is not None and vault.holds(notes_id(case_id)):
@@ -130,6 +137,10 @@ def purge(
             spared.append((person, f"also in case {held[person]}, which is kept"))
         elif vault is not None and vault.holds(person):
             erase(person, case_id)
+    # one wait for readers, after every erasure; an earlier purge's pending erasure is finished here too
+    finishing = vault is not None and not dry_run and store.own_transactions and (erased or vault.erasure_pending)
+    if finishing and vault is not None and not vault.checkpoint():
+        raise ErasurePending(erased)
     plaintext = tuple(case_id for case_id in due if _plain_birth_dates(store, case_id))
     return Purge(
         due=tuple(due),

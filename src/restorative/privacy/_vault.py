@@ -14,16 +14,17 @@ import base64
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from attrs import field, frozen
 
-from .._checks import check_aware, check_id, check_type
-from ..errors import InvalidInput, StoreError, VaultError, WrongKey
+from .._checks import check_aware, check_id, check_optional_day, check_text, check_texts
+from ..errors import ErasurePending, InvalidInput, StoreError, VaultError, WrongKey
 from ..store._sql import SQLStore
+from ._wal import Log
 
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -73,11 +74,9 @@ class MasterKey:
         return "MasterKey(<hidden>)"
 
 
-def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    texts = tuple(value)
-    if not all(isinstance(t, str) for t in texts):
-        raise InvalidInput("contact details are texts", field="contact")
-    return texts
+def _listed(value: Any) -> Any:
+    """A list of contact details becomes a tuple; anything else is left for the check (a text is not split)."""
+    return tuple(value) if type(value) is list else value
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -91,10 +90,10 @@ class PersonalData:
         notes: free text about the person (not what was said in a meeting).
     """
 
-    name: str = field(default="", validator=check_type(str))
-    birth_date: date | None = field(default=None, validator=check_type(date, type(None)))
-    contact: tuple[str, ...] = field(default=(), converter=_texts)
-    notes: str = field(default="", validator=check_type(str))
+    name: str = field(default="", validator=check_text)
+    birth_date: date | None = field(default=None, validator=check_optional_day)
+    contact: tuple[str, ...] = field(default=(), converter=_listed, validator=check_texts)
+    notes: str = field(default="", validator=check_text)
 
     def _to_bytes(self) -> bytes:
         data = {
@@ -133,7 +132,7 @@ class Erasure:
     person_id: str = field(validator=_check_owner)
     at: datetime = field(validator=check_aware)
     actor: str = field(validator=check_id)
-    reason: str = field(validator=check_type(str))
+    reason: str = field(validator=check_text)
 
     def __str__(self) -> str:
         return "erased"
@@ -153,6 +152,7 @@ class MeetingNotes:
     __slots__ = ("_text", "case_id")
 
     def __init__(self, case_id: str, text: str) -> None:
+        check_id(None, _CASE_ID, case_id)
         if not isinstance(text, str):
             raise InvalidInput("meeting notes are text", field="text")
         self.case_id = case_id
@@ -209,6 +209,7 @@ class Vault:
         self.store = store
         self._master = None if key is None else _aead(key._key)
         self._sqlite = isinstance(store.connection, sqlite3.Connection)
+        self._log = Log(store) if self._sqlite else None
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
             # Freed pages are overwritten with zeros: an erased key leaves no bytes behind.
@@ -224,6 +225,10 @@ class Vault:
             )
             if self._master is not None:
                 self._check_master()
+            if self._log is not None:
+                self._log.pending = bool(self._log.markers())
+        if self._log is not None and self._log.pending and store.own_transactions:
+            self._log.finish(wait=False)  # an erasure left unfinished, here or by an earlier process
         if key is not None:
             # From now on the store seals birth dates in the events it writes, and opens them on load;
             # the database records that it must (SQLStore refuses plaintext birth dates from then on).
@@ -242,16 +247,31 @@ class Vault:
     def checkpoint(self) -> bool:
         """Flush SQLite's write-ahead log into the database and empty it; whether that completed.
 
-        `erase` calls it after committing (when the store runs its own transactions), so the
-        erased person's sealed key does not linger in the ``-wal`` file. Call it yourself
-        after committing an erasure made inside your own transaction. A checkpoint that
-        another connection blocks returns ``False``: try again when it has finished.
+        `erase` does this after committing (when the store runs its own transactions), so
+        the erased person's sealed key does not linger in the ``-wal`` file; when another
+        connection's read blocks it, `erase` raises `ErasurePending` and the erasure stays
+        pending (recorded in the database) until a checkpoint completes. Call this after
+        committing an erasure made inside your own transaction, or to finish a pending one:
+        it waits for readers up to the store's timeout, and ``True`` means no erased byte
+        is left in the log or the database file. On PostgreSQL it returns ``True`` and does
+        nothing (see docs/privacy.md on ``VACUUM``).
         """
-        if not self._sqlite:
+        if self._log is None:
             return True
+        return self._log.finish(wait=True)
+
+    @property
+    def erasure_pending(self) -> bool:
+        """Whether an erasure's bytes may still be on disk (SQLite): `checkpoint` has not yet emptied the log."""
+        if self._log is None:
+            return False
         with self.store._lock:
-            row = self.store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return row is None or row[0] == 0
+            return self._log.pending or bool(self._log.markers())
+
+    def _retry(self) -> None:
+        """After a committed write: finish a pending erasure if the readers are gone (without waiting for them)."""
+        if self._log is not None and self._log.pending and self.store.own_transactions:
+            self._log.finish(wait=False)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -275,6 +295,7 @@ class Vault:
         """
         _check_person(person_id)
         self._put(person_id, data._to_bytes())
+        self._retry()
 
     def get(self, person_id: str) -> PersonalData | Erasure:
         """A person's data, or the `Erasure` that removed it.
@@ -295,6 +316,7 @@ class Vault:
     def put_notes(self, notes: MeetingNotes) -> None:
         """Keep a case's meeting notes, sealed under a key of the notes' own (erase with `erase_notes`)."""
         self._put(notes_id(notes.case_id), notes.reveal().encode())
+        self._retry()
 
     def notes(self, case_id: str) -> MeetingNotes | Erasure:
         """A case's meeting notes, or the `Erasure` that removed them."""
@@ -408,15 +430,29 @@ class Vault:
         return "erased" if isinstance(found, Erasure) else found.name or person_id
 
     def erase(self, person_id: str, *, reason: str, actor: str, at: datetime | None = None) -> Erasure:
-        """Erase a person: delete their key and record, and record the erasure.
+        """Erase a person: delete their key and record, record the erasure, and empty the log.
 
         Their events stay as they are (they hold only the opaque id), so every case still
         loads, replays and verifies; the vault answers `Erasure` for them from now on.
+        On SQLite the erasure is finished only once the write-ahead log no longer holds the
+        deleted bytes: `erase` returns when it is. With ``own_transactions=False`` nothing
+        is committed yet: commit, then call `checkpoint` until it returns ``True``.
 
         Raises:
             VaultError: nothing was stored for this id.
+            ErasurePending: the erasure is recorded and committed, but another connection's
+                read kept the deleted bytes in the ``-wal`` file (and the database file);
+                the vault finishes on a later write or `checkpoint` (do not erase again).
         """
         erasure = Erasure(person_id=person_id, at=at or datetime.now(UTC), actor=actor, reason=reason)
+        self._erase(erasure)
+        if self._log is not None and self.store.own_transactions and not self._log.finish(wait=True):
+            raise ErasurePending((erasure,))
+        return erasure
+
+    def _erase(self, erasure: Erasure) -> None:
+        """Delete the owner's key and record and record the erasure, in one transaction, leaving it pending."""
+        person_id = erasure.person_id
         with self._transaction():
             if self._one("SELECT 1 FROM restorative_erasures WHERE person_id = ?", person_id) is not None:
                 raise VaultError(person_id, "is already erased")
@@ -429,12 +465,11 @@ class Vault:
                 "INSERT INTO restorative_erasures (person_id, at, actor, reason) VALUES (?, ?, ?, ?)",
                 person_id,
                 erasure.at.astimezone(UTC).isoformat(),
-                actor,
-                reason,
+                erasure.actor,
+                erasure.reason,
             )
-        if self.store.own_transactions:
-            self.checkpoint()  # committed: now also out of the write-ahead log
-        return erasure
+            if self._log is not None:
+                self._log.mark(person_id)  # committed with the erasure: finished only when a checkpoint empties the log
 
     def erasures(self) -> list[Erasure]:
         """Every erasure, oldest first."""
@@ -471,10 +506,12 @@ class Vault:
 class _Field:
     """Just enough of an attrs attribute for the shared id check."""
 
-    name = "person_id"
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-_PERSON_ID = _Field()
+_PERSON_ID = _Field("person_id")
+_CASE_ID = _Field("case_id")
 
 
 def _field(case_id: str, person_id: str, field: str) -> bytes:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from .._checks import shown
 from .._lifecycle import FINAL_STAGES, Lifecycle, Stage
 from .._replace import freeze, thaw, thawer, unfreeze
 from .._values import Actor, ActorKind, Case
@@ -123,10 +124,10 @@ class Process:
             if kind is self.opening.command:
                 return self.opening.decide(command)
             if decision is None:
-                raise InvalidInput(f"not a restorative command: {command!r}", field="command")
+                raise InvalidInput(f"not a restorative command: {shown(command)}", field="command")
             raise StageError(kind.__name__, None, (self.opening.command.__name__,))
         if decision is None and kind is not self.opening.command:
-            raise InvalidInput(f"not a restorative command: {command!r}", field="command")
+            raise InvalidInput(f"not a restorative command: {shown(command)}", field="command")
         _check_case(case, "decide")
         if decision is None:  # the opening command, sent to a case that is open already
             raise StageError(kind.__name__, case.stage, self._possible[case.stage])
@@ -172,7 +173,7 @@ class Process:
                 )
             at = event.at
             if not isinstance(at, datetime) or at.tzinfo is None:
-                raise InvalidInput(f"{type(event).__name__} needs an aware time, not {at!r}")
+                raise InvalidInput(f"{type(event).__name__} needs an aware time, not {shown(at)}")
             return self.opening.start(event)
         _check_case(case, "evolve")
         return self._fold(case, event)

@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any, Protocol
 
 from .. import events as e
-from .._checks import shown
+from .._checks import check_data, shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
 from .._values import Actor
 from ..errors import DecodeError, IntegrityError, InvalidInput, StoreError
@@ -52,15 +52,28 @@ class Upcasters:
         return add
 
     def upcast(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Lift `data` to today's schema, or raise `DecodeError` if a step is missing."""
+        """Lift `data` to today's schema.
+
+        Raises:
+            DecodeError: the data is not an object, is too deep or too big to decode (see
+                `restorative._codec`), has a schema version this library does not read, or
+                a step is missing; in bounded time, with a short message, whatever the data.
+        """
+        if not isinstance(data, dict):
+            raise DecodeError(f"expected an event's object, got {type(data).__name__}")
+        check_data(data)
         version = data.get("schema")
         while version != SCHEMA_VERSION:
             if not isinstance(version, int) or version > SCHEMA_VERSION:
-                raise DecodeError(f"schema version {version!r} is not one this library reads", path="$.schema")
-            step = self._steps.get((str(data.get("type")), version))
+                raise DecodeError(f"schema version {shown(version)} is not one this library reads", path="$.schema")
+            kind = data.get("type")
+            step = self._steps.get((kind, version)) if isinstance(kind, str) else None
             if step is None:
-                raise DecodeError(f"no upcaster for {data.get('type')} from schema {version}", path="$.schema")
+                named = kind[:80] if isinstance(kind, str) else shown(kind)
+                raise DecodeError(f"no upcaster for {named} from schema {version}", path="$.schema")
             data = step(dict(data))
+            if not isinstance(data, dict):
+                raise DecodeError(f"the upcaster for {kind} from schema {version} returned {type(data).__name__}")
             data["schema"] = version = version + 1
         return data
 
