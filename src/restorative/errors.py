@@ -144,8 +144,11 @@ class NotPermitted(Refused):
 
     def __init__(self, actor: str, stage: Stage | None, hint: str) -> None:
         self.actor = actor
+        where = (
+            "" if stage is None else f" in stage {stage.value}"
+        )  # an outsider is told no stage, nor whether there is one
         super().__init__(
-            f"R14 refused in stage {_name(stage)}: {actor} is not permitted: {hint}",
+            f"R14 refused{where}: {actor} is not permitted: {hint}",
             rule="R14",
             stage=stage,
             hint=hint,

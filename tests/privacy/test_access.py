@@ -163,3 +163,48 @@ def test_a_guardian_of_an_adult_and_a_conflicted_mediator_are_refused(tmp_path: 
     with pytest.raises(NotPermitted, match="conflict of interest"):
         reader.load("c", MEDIATOR)
     store.close()
+
+
+def _refusal(error: BaseException) -> tuple[Any, ...]:
+    assert isinstance(error, NotPermitted)
+    return (type(error), str(error), error.rule, error.stage, error.hint, error.actor)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda reader, case_id, who: reader.load(case_id, who),
+        lambda reader, case_id, who: reader.history(case_id, who),
+        lambda reader, case_id, who: reader.person(case_id, "kari", who),
+        lambda reader, case_id, who: reader.reports(case_id, r.ReferralSource.POLICE),
+    ],
+    ids=["load", "history", "person", "reports"],
+)
+def test_an_outsider_cannot_tell_a_missing_case_from_one_they_may_not_see(
+    reader: Reader, read: Callable[[Reader, str, r.Actor], object]
+) -> None:
+    """docs/privacy.md: the same refusal, with no stage, whether or not the case exists (issue 15)."""
+    outsider = r.Actor(id="curious", kind=r.ActorKind.PARTY)
+    with pytest.raises(NotPermitted) as existing:
+        read(reader, CASE, outsider)
+    with pytest.raises(NotPermitted) as missing:
+        read(reader, "no-such-case", outsider)
+    assert _refusal(existing.value) == _refusal(missing.value)
+    assert existing.value.stage is None
+    assert "fulfilled" not in str(existing.value)
+
+
+def test_inspect_as_an_outsider_says_the_same_of_a_missing_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from restorative._cli import main
+
+    db = str(tmp_path / "demo.db")
+    main(["demo", "--db", db])
+    capsys.readouterr()
+    answers = []
+    for case_id in ("demo-2026-0231", "demo-2026-9999"):
+        assert 1 == main(["inspect", case_id, "--db", db, "--as", "party:curious"])
+        answers.append(capsys.readouterr())
+    assert answers[0] == answers[1]
+    assert "withdrawn" not in answers[0].err

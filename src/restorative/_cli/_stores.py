@@ -78,15 +78,17 @@ def run_inspect(args: argparse.Namespace) -> int:
     """`restorative inspect`: one stored case's timeline, with its hash chain verified."""
     store = _existing(args.db)
     try:
-        store.verify(args.case_id)  # the chain, rows beyond its end, and the listing row
-        history = store.history(args.case_id)
-        case = store.load(args.case_id)
-        if args.actor is not None:  # R14 for reads: only what this actor may see
+        if args.actor is not None:  # R14 for reads first: an outsider learns nothing, not even whether it exists
             from ..privacy import Reader  # noqa: PLC0415
 
             reader = Reader(store)
             case = reader.load(args.case_id, args.actor)
             events = reader.history(args.case_id, args.actor)
+        store.verify(args.case_id)  # the chain, rows beyond its end, and the listing row
+        history = store.history(args.case_id)
+        if args.actor is None:
+            case = store.load(args.case_id)
+        else:
             history = [attrs.evolve(stored, event=event) for stored, event in zip(history, events, strict=True)]
     except NotPermitted as error:
         fail(f"error: {error}")

@@ -154,9 +154,12 @@ class Reader:
         Raises:
             NotPermitted: the case was referred by someone else (R14).
         """
-        case, events = self._events(case_id, Actor(id=referrer.value, kind=ActorKind.STAFF))
+        try:
+            case, events = self._events(case_id, Actor(id=referrer.value, kind=ActorKind.STAFF))
+        except NotPermitted:
+            raise _outsider(referrer.value, _REFERRER) from None
         if case.referral.source is not referrer:
-            raise NotPermitted(referrer.value, case.stage, "a referrer sees the reports on the cases it referred")
+            raise _outsider(referrer.value, _REFERRER)
         reports = [e.report for e in events if isinstance(e, ReportSent)]
         self._record(Actor(id=referrer.value, kind=ActorKind.STAFF), case_id, "reports", capacity="referrer")
         return reports
@@ -166,14 +169,14 @@ class Reader:
         try:
             return self.store.load(case_id)
         except CaseNotFound:
-            raise NotPermitted(actor.id, None, _WHO) from None
+            raise _outsider(actor.id) from None
 
     def _events(self, case_id: str, actor: Actor) -> tuple[Case, list[Event]]:
         """The case and its events from one read of the log (the chain checked, as `load` does)."""
         try:
             events = [stored.event for stored in self.store.history(case_id)]
         except CaseNotFound:
-            raise NotPermitted(actor.id, None, _WHO) from None
+            raise _outsider(actor.id) from None
         return rebuild(case_id, events), events
 
     def _own(self, case: Case, actor: Actor) -> frozenset[str] | None:
@@ -193,7 +196,7 @@ class Reader:
             wards = {p.id for p in case.parties if p.minor and actor.id in p.guardians}
             if wards:
                 return frozenset({actor.id, *wards})
-        raise NotPermitted(actor.id, case.stage, _WHO)
+        raise _outsider(actor.id)
 
     def _record(
         self, actor: Actor, case_id: str, what: str, person_id: str | None = None, *, capacity: str = ""
@@ -213,6 +216,12 @@ class Reader:
 
 
 _WHO = "reads are for the case's assigned staff, its mediators, its parties and the guardians of minor parties"
+_REFERRER = "a referrer sees the reports on the cases it referred"
+
+
+def _outsider(actor_id: str, hint: str = _WHO) -> NotPermitted:
+    """The one refusal of a read by an outsider: the same, with no stage, whether or not the case exists."""
+    return NotPermitted(actor_id, None, hint)
 
 
 def _others_hidden(parties: tuple[Party, ...], own: frozenset[str]) -> tuple[Party, ...]:
