@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reprlib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from .errors import DecodeError, InvalidInput
@@ -94,6 +96,24 @@ def check_optional_id(_: Any, attribute: Any, value: Any) -> None:
     """`None` or an id."""
     if value is not None:
         check_id(_, attribute, value)
+
+
+def as_tuple(value: Any) -> Any:
+    """A converter: any collection given where a tuple is kept becomes one (a list, a generator, a set).
+
+    A set's members are sorted, when they can be, so that the same set always makes the
+    same value. A text, bytes or a mapping is left as it is for the check to refuse (one
+    text is not a collection of texts), and so is anything that is not iterable. At most
+    `MAX_ITEMS` + 1 entries are read, so an endless iterator is refused, not exhausted.
+    """
+    if type(value) is tuple or isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        return value
+    if isinstance(value, (set, frozenset)):
+        try:
+            return tuple(sorted(value))
+        except TypeError:
+            pass
+    return tuple(islice(value, MAX_ITEMS + 1))
 
 
 def check_ids(_: Any, attribute: Any, value: Any) -> None:

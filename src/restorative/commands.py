@@ -13,11 +13,20 @@ Malformed input raises `restorative.errors.InvalidInput` when the command is bui
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from attrs import field, frozen
+from attrs import Factory, field, frozen
 
-from ._checks import check_aware, check_id, check_ids, check_optional_id, check_text, check_tuple_of, check_type
+from ._checks import (
+    as_tuple,
+    check_aware,
+    check_id,
+    check_ids,
+    check_optional_id,
+    check_text,
+    check_tuple_of,
+    check_type,
+)
 from ._policy import Policy
 from ._values import (
     Actor,
@@ -37,6 +46,11 @@ _check_parties = check_tuple_of(Party, ids=True)
 _check_items = check_tuple_of(Item, ids=True)
 
 
+def _own_id(command: Any) -> Any:
+    """Default an id that names the actor themself to the actor's id (`decide` still checks it is theirs)."""
+    return getattr(command.actor, "id", None)
+
+
 @frozen(kw_only=True, weakref_slot=False)
 class _Command:
     trigger: ClassVar[str]
@@ -51,7 +65,7 @@ class ReferCase(_Command):
     trigger: ClassVar[str] = "refer"
     case_id: CaseId = field(validator=check_id)
     referral: Referral = field(validator=check_type(Referral))
-    parties: tuple[Party, ...] = field(validator=_check_parties)
+    parties: tuple[Party, ...] = field(converter=as_tuple, validator=_check_parties)
     policy: Policy = field(factory=Policy.norway, validator=check_type(Policy))
 
 
@@ -123,7 +137,7 @@ class GiveConsent(_Command):
     """A party consents to take part (the party; R3)."""
 
     trigger: ClassVar[str] = "give_consent"
-    party_id: PartyId = field(validator=check_id)
+    party_id: PartyId = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -191,7 +205,7 @@ class ApproveParticipant(_Command):
 
     trigger: ClassVar[str] = "approve_participant"
     participant_id: PersonId = field(validator=check_id)
-    party_id: PartyId = field(validator=check_id)
+    party_id: PartyId = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -201,8 +215,8 @@ class ScheduleMeeting(_Command):
     trigger: ClassVar[str] = "schedule"
     kind: MeetingKind = field(default=MeetingKind.MEDIATION, validator=check_type(MeetingKind))
     starts_at: datetime = field(validator=check_aware)
-    attendees: tuple[str, ...] = field(validator=check_ids)
-    remote: tuple[PartyId, ...] = field(default=(), validator=check_ids)
+    attendees: tuple[str, ...] = field(converter=as_tuple, validator=check_ids)
+    remote: tuple[PartyId, ...] = field(default=(), converter=as_tuple, validator=check_ids)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -210,7 +224,7 @@ class AgreeConfidentiality(_Command):
     """Record that a person agreed to keep confidentiality (the person, or a mediator recording it; R8)."""
 
     trigger: ClassVar[str] = "agree_confidentiality"
-    person_id: str = field(validator=check_id)
+    person_id: str = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -218,7 +232,7 @@ class HoldMeeting(_Command):
     """Record that the meeting took place with these people present (mediator; R8)."""
 
     trigger: ClassVar[str] = "hold_meeting"
-    present: tuple[str, ...] = field(validator=check_ids)
+    present: tuple[str, ...] = field(converter=as_tuple, validator=check_ids)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -239,7 +253,7 @@ class RecordAgreement(_Command):
     """
 
     trigger: ClassVar[str] = "agree"
-    items: tuple[Item, ...] = field(validator=_check_items)
+    items: tuple[Item, ...] = field(converter=as_tuple, validator=_check_items)
     cooling_off: bool | None = field(default=None, validator=check_type(bool, type(None)))
 
 
@@ -255,7 +269,7 @@ class SignAgreement(_Command):
     """Sign the agreement (a party, a guardian of a minor party, or a mediator; R10)."""
 
     trigger: ClassVar[str] = "sign_agreement"
-    signer_id: str = field(validator=check_id)
+    signer_id: str = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
 @frozen(kw_only=True, weakref_slot=False)
@@ -286,7 +300,7 @@ class Withdraw(_Command):
     """A party withdraws, or a guardian withdraws their ward (R1); never refused for a rule reason."""
 
     trigger: ClassVar[str] = "withdraw"
-    party_id: PartyId = field(validator=check_id)
+    party_id: PartyId = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
 Command = (
