@@ -234,3 +234,41 @@ def test_verify_all_goes_on_past_a_row_the_driver_cannot_read(tmp_path: Any) -> 
     [problem] = store.verify_all()
     assert "cannot be read" in str(problem)
     store.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"party_id": ""},
+        {"party_id": "ida\nemil"},
+        {"party_id": " ida"},
+    ],
+    ids=["empty-id", "line-break", "padded"],
+)
+def test_an_id_that_a_value_would_refuse_is_refused_in_an_event_too(backend: Backend, damage: dict[str, str]) -> None:
+    """Such an id folds, but the case's snapshot could never be read back: nothing like it is stored."""
+    store = backend.store
+    flow = _opened(store)
+    accepted = CaseAccepted(actor=STAFF, at=flow.now)
+    store.append("case-1", [accepted], 1)
+    informed = attrs.evolve(r.PartyInformed(actor=STAFF, at=flow.now, party_id=flow.case.parties[0].id), **damage)
+    with pytest.raises(InvalidInput, match="party_id"):
+        store.append("case-1", [informed], 2)
+    assert store.load("case-1").version == 2
+    assert store.verify_all() == []
+
+
+def test_every_text_field_of_every_event_is_checked_as_an_id_or_is_free_text() -> None:
+    """A new event field that holds an id must join the store's list of id fields (store/_chain.py)."""
+    import typing
+
+    from restorative.store._chain import ID_FIELDS, ID_TUPLE_FIELDS
+
+    free_text = {"reason"}
+    for kind in r.EVENT_TYPES:
+        hints = typing.get_type_hints(kind)
+        for field in attrs.fields(kind):
+            hint = hints[field.name]
+            texty = hint in (str, str | None) or hint == tuple[str, ...]
+            if texty and field.name not in ("actor", "at"):
+                assert field.name in ID_FIELDS | ID_TUPLE_FIELDS | free_text, f"{kind.__name__}.{field.name}"

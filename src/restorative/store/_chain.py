@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC
 from typing import Any, Protocol
 
+import attrs
+
 from .. import events as e
-from .._checks import check_data, shown
+from .._checks import check_data, id_problem, shown
 from .._codec import EVENT_DECODERS, SCHEMA_VERSION, dumps_compact, event_from_data, to_data
 from .._values import Actor
 from ..errors import DecodeError, IntegrityError, InvalidInput, StoreError
@@ -242,6 +244,34 @@ def _loads_back(where: str, event: Event, data: dict[str, Any]) -> None:
             raise InvalidInput(f"{where} would not load back: {cut(str(error))}", field="events") from None
     if back != event:
         raise InvalidInput(f"{where} would load back as a different event: {shown(back, 200)}", field="events")
+    for name, many in _IDS[type(event)]:
+        value = getattr(event, name)
+        for one in value if many else () if value is None else (value,):
+            problem = id_problem(one)
+            if problem is not None:
+                raise InvalidInput(f"{where}: {name} {problem}, got {shown(one)}", field=name)
+        if many and len(set(value)) != len(value):
+            raise InvalidInput(f"{where}: {name} lists an id twice", field=name)
+
+
+ID_FIELDS = frozenset(
+    {"case_id", "staff_id", "mediator_id", "party_id", "guardian_id", "participant_id", "person_id", "signer_id"}
+    | {"item_id", "towards", "accompanies"}
+)
+"""The fields of events that hold one id (``accompanies`` may be ``None``), checked as any id is."""
+ID_TUPLE_FIELDS = frozenset({"attendees", "remote", "present"})
+"""The fields of events that hold a tuple of distinct ids."""
+_IDS: dict[type, tuple[tuple[str, bool], ...]] = {
+    kind: tuple(
+        (f.name, f.name in ID_TUPLE_FIELDS)
+        for f in attrs.fields(kind)
+        if f.name in ID_FIELDS or f.name in ID_TUPLE_FIELDS
+    )
+    for kind in e.EVENT_TYPES
+}
+"""Events are built by `decide` from checked commands and carry no validators of their own (they are
+made on every step of a simulation); an appended event is checked here instead, so that no id a
+value would refuse (empty, a line break) is stored and makes a case's snapshot unreadable."""
 
 
 class DecodedCache:

@@ -46,7 +46,7 @@ class MemoryStore:
         if isinstance(batches, (str, bytes)) or not isinstance(batches, Sequence):
             raise InvalidInput("append_many takes a sequence of (case_id, events, expected_version)", field="batches")
         for batch in batches:
-            if not isinstance(batch, tuple) or len(batch) != 3:
+            if isinstance(batch, (str, bytes)) or not isinstance(batch, Sequence) or len(batch) != 3:
                 raise InvalidInput("each batch is (case_id, events, expected_version)", field="batches")
         return self._write([(case_id, events, version, None) for case_id, events, version in batches])
 

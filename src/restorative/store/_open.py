@@ -104,6 +104,7 @@ def open_store(db: str | os.PathLike[str], *, read_only: bool = False) -> SQLite
             raise StoreError(
                 scrub(f"cannot open the PostgreSQL store at {display(dsn)} read-only: {error}", dsn)
             ) from error
+        store.read_only = True  # loads keep no snapshot, and due() records nothing
     return store
 
 

@@ -184,7 +184,7 @@ class SQLStore:
             raise InvalidInput("append_many takes a sequence of (case_id, events, expected_version)", field="batches")
         checked: list[tuple[str, Sequence[Event], int, Case | None]] = []
         for batch in batches:
-            if not isinstance(batch, tuple) or len(batch) != 3:
+            if isinstance(batch, (str, bytes)) or not isinstance(batch, Sequence) or len(batch) != 3:
                 raise InvalidInput(
                     f"each batch is (case_id, events, expected_version), got {shown(batch)}", field="batches"
                 )
