@@ -32,7 +32,7 @@ def test_a_list_a_generator_or_a_set_is_kept_as_a_tuple() -> None:
 @pytest.mark.parametrize("given", ["harmed", b"harmed", {"harmed": 1}, 7], ids=["text", "bytes", "mapping", "int"])
 def test_what_is_not_a_collection_of_ids_is_still_refused(given: object) -> None:
     with pytest.raises(InvalidInput, match="present"):
-        r.HoldMeeting(actor=MEDIATOR, at=T0, present=given)  # type: ignore[arg-type]
+        r.HoldMeeting(actor=MEDIATOR, at=T0, present=given)
 
 
 def test_an_endless_iterator_is_refused_not_exhausted() -> None:
