@@ -26,12 +26,13 @@ MKDOCS_YML = ROOT / "mkdocs.yml"
 
 PAGES = [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 """Every Markdown file whose python blocks must run."""
-PAGES_WITH_CODE = ("api.md", "index.md")
+PAGES_WITH_CODE = ("api.md", "embedding.md", "index.md")
 """Pages under docs/ that must hold at least one python block."""
 NAV_PAGES = (
     "index.md",
     "concepts.md",
     "api.md",
+    "embedding.md",
     "persistence.md",
     "testing.md",
     "simulation.md",
