@@ -83,8 +83,9 @@ def test_the_store_lists_what_is_due_and_tick_sends_it_once(backend: Backend) ->
     [listed] = store.due(before=waiting.at)
     assert (listed.case_id, listed.due_at) == ("case-1", waiting.at)
     assert tick(store, at=waiting.at - timedelta(seconds=1)) == []  # nothing due: nothing sent, nothing refused
-    [sent] = tick(store, at=waiting.at)
+    [sent] = tick(store, at=waiting.at + timedelta(hours=5))  # cron ran late
     assert isinstance(sent.command, r.EndCoolingOff) and sent.case_id == "case-1"
+    assert sent.command.at == waiting.at  # dated when the period ended
     assert tick(store, at=waiting.at) == []  # idempotent
     case = store.load("case-1")
     assert case.stage is r.Stage.FOLLOW_UP

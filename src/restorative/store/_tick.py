@@ -39,8 +39,10 @@ def tick(store: EventStore, *, at: datetime, actor: Actor | None = None) -> list
     Each case is loaded afresh and asked what is due before anything is sent, and a
     writer that came first is retried from that reload, so two ticks running at once
     (two cron jobs, two servers) send each due command exactly once; a tick with nothing
-    due sends nothing and is refused nothing. A case whose last event is later than `at`
-    is left alone (time never goes back, R15).
+    due sends nothing and is refused nothing. Each command is dated at the moment it fell
+    due (or at the case's last event, if that is later), so a tick that runs late does not
+    move when a cooling-off period ended or an item fell overdue. A case whose last event
+    is later than `at` is left alone (time never goes back, R15).
 
     Args:
         store: the store to act on.
@@ -70,6 +72,6 @@ def _send_due(store: EventStore, case_id: str, at: datetime, actor: Actor | None
     if not ready or at < case.updated_at:
         return None
     sender = actor if actor is not None else Actor(id=case.staff[0], kind=ActorKind.STAFF)
-    command = ready[0].send(sender, at)
+    command = ready[0].send(sender, max(ready[0].at, case.updated_at))  # when it fell due, not when cron ran
     _, events = store.handle(case_id, command)
     return Sent(case_id=case_id, command=command, events=events)
