@@ -122,6 +122,24 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG and SVG plots")
     sim.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     sim.set_defaults(run=_research.run_simulate)
+    study = commands.add_parser(
+        "sweep", help="run a scenario over values of one key, replicated with common random numbers"
+    )
+    study.add_argument("scenario", help="the scenario TOML file, e.g. examples/scenarios/norway.toml")
+    study.add_argument(
+        "--vary",
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="the dotted key and its values, e.g. behaviour.agreement=0.7,0.9",
+    )
+    study.add_argument("--replications", type=_at_least_one, default=5, help="runs per value (default 5; at least 2)")
+    study.add_argument("--cases", type=_at_least_one, help="cases per run (default: the scenario's)")
+    study.add_argument("--out", help="write sweep.json, sweep.csv and the sweep plot here")
+    study.add_argument("--workers", type=_at_least_one, help="processes per run (default: all cores)")
+    study.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler instead of local processes")
+    study.add_argument("--no-plots", action="store_true", help="skip the sweep plot")
+    study.add_argument("--json", action="store_true", help="print the sweep's table as one JSON document")
+    study.set_defaults(run=_research.run_sweep)
     cmp = commands.add_parser("compare", help="compare the KPIs of two simulation runs (B against A)")
     cmp.add_argument("a", help="the first run's output folder")
     cmp.add_argument("b", help="the second run's output folder")

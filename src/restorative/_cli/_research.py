@@ -146,3 +146,43 @@ def run_compare(args: argparse.Namespace) -> int:
         if not args.no_plots:
             _plots(b, out, other=a)
     return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """`restorative sweep`: one scenario key over values, each replicated with common random numbers."""
+    from ..simulation._sweep import parse_values  # noqa: PLC0415 - the parser of --vary lives with the sweep
+
+    key, equals, given = args.vary.partition("=")
+    if not equals or not key.strip():
+        raise InvalidInput(f"--vary takes KEY=V1,V2,..., e.g. behaviour.agreement=0.7,0.9; got {args.vary!r}"[:300])
+    scenario = simulation.Scenario.from_toml(Path(args.scenario))
+    values = parse_values(given)
+    bar = Bar()
+    done = simulation.sweep(
+        scenario,
+        key.strip(),
+        values,
+        replications=args.replications,
+        cases=args.cases,
+        workers=args.workers,
+        dask=args.dask,
+        progress=lambda runs, total: bar.line(runs, total, "runs") if sys.stderr.isatty() else None,
+    )
+    if args.out is not None:
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "sweep.json").write_text(json.dumps(done.to_data(), indent=2) + "\n", encoding="utf-8")
+        (folder / "sweep.csv").write_text(done.csv(), encoding="utf-8")
+        written = ["sweep.json", "sweep.csv"]
+        if not args.no_plots:
+            try:
+                written += [p.name for p in simulation.plot_sweep(done, folder)]
+            except ImportError as error:
+                print(f"plots skipped: {error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(done.to_data()))
+        return 0
+    print(done.text())
+    if args.out is not None:
+        print(f"wrote {', '.join(written)} in {args.out}")
+    return 0

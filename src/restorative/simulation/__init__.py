@@ -5,31 +5,38 @@ from __future__ import annotations
 from .._eventlog.log import COLUMNS, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
-from ._plots import plot_comparison, plot_run
+from ._plots import plot_comparison, plot_run, plot_sweep
 from ._runner import Result, run_chunk, simulate
 from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario
+from ._sweep import METRICS, Estimate, Sweep, estimate, sweep
 
 __all__ = [
     "COLUMNS",
+    "METRICS",
     "OUTCOMES",
     "Result",
     "Tally",
     "compare",
     "compare_table",
+    "estimate",
     "plot_comparison",
     "plot_run",
+    "plot_sweep",
     "run_chunk",
     "simulate",
+    "sweep",
     "table",
     "wilson",
     "Behaviour",
     "CaseLog",
     "Distribution",
     "Durations",
+    "Estimate",
     "LogObject",
     "LogRow",
     "Mix",
     "Scenario",
+    "Sweep",
     "case_id",
     "case_log",
     "simulate_case",

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
+    from ._sweep import Sweep
+
 FUNNEL = ("referred", "consent", "preparation", "meeting", "agreement", "follow_up")
 """The stages of the funnel, in process order ("meeting": a meeting was held)."""
 
@@ -388,3 +390,42 @@ def plot_comparison(a: Mapping[str, Any], b: Mapping[str, Any], folder: Path) ->
     """Write ``comparison`` (A against B) as PNG and SVG into ``folder``."""
     with _matplotlib():
         return _save(comparison_figure(a, b), Path(folder), "comparison")
+
+
+def sweep_figure(sweep: Sweep) -> Figure:
+    """Each outcome's share, and the median days to meeting and to outcome, against the varied key (95 % intervals)."""
+    fig = _new_figure(9.0, 3.8)
+    shares, times = fig.subplots(1, 2)
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sweep.values)
+    xs = [float(v) for v in sweep.values] if numeric else list(range(len(sweep.values)))
+
+    def line(ax: Axes, metric: str, label: str, colour: str, scale: float) -> None:
+        rows = [row[metric] for row in sweep.table]
+        points = [(x, e) for x, e in zip(xs, rows, strict=True) if e.mean is not None]
+        if not points:
+            return
+        ys = [e.mean * scale for _, e in points]  # type: ignore[operator]
+        below = [(e.mean - e.low) * scale if e.low is not None else 0.0 for _, e in points]  # type: ignore[operator]
+        above = [(e.high - e.mean) * scale if e.high is not None else 0.0 for _, e in points]  # type: ignore[operator]
+        ax.errorbar([x for x, _ in points], ys, yerr=[below, above], label=label, color=colour, marker="o", capsize=3)
+
+    for name in OUTCOMES:
+        line(shares, f"share_{name}", _label(name), _OUTCOME_COLOURS[name], 100.0)
+    line(times, "days_to_meeting_median", "receipt to meeting", _BLUE, 1.0)
+    line(times, "days_to_outcome_median", "receipt to outcome", _SCENARIO_COLOURS[1], 1.0)
+    for ax in (shares, times):
+        ax.set_xlabel(sweep.key)
+        if not numeric or len(xs) <= 8:  # a tick at each value tried
+            ax.set_xticks(xs, [f"{v:g}" if numeric else str(v) for v in sweep.values])
+        ax.legend(fontsize=8, frameon=False, loc="best")
+    _percent_axis(shares, "y")
+    shares.set_title("Outcome shares")
+    times.set_title("Median days")
+    fig.suptitle(f"{sweep.scenario.name}: {len(sweep.seeds)} replications per value, 95 % intervals")
+    return fig
+
+
+def plot_sweep(sweep: Sweep, folder: Path) -> list[Path]:
+    """Write ``sweep`` (each KPI against the varied key) as PNG and SVG into ``folder``."""
+    with _matplotlib():
+        return _save(sweep_figure(sweep), Path(folder), "sweep")
