@@ -12,7 +12,7 @@ import attrs
 
 from .._demo import fulfilled_case, withdrawn_case
 from .._lifecycle import Stage
-from .._timeline import describe, timeline
+from .._timeline import describe, iso_utc, moment, timeline
 from ..errors import CaseNotFound, IntegrityError, NotPermitted, StoreError
 from ..store import SQLiteStore, open_store
 from ..store._open import display, is_address
@@ -114,7 +114,7 @@ def run_inspect(args: argparse.Namespace) -> int:
                     {
                         "sequence": stored.sequence,
                         "type": type(stored.event).__name__,
-                        "at": stored.event.at.isoformat(),
+                        "at": iso_utc(stored.event.at),
                         "actor": {"id": stored.event.actor.id, "kind": stored.event.actor.kind.value},
                         "description": describe(stored.event),
                         "hash": stored.hash,
@@ -127,7 +127,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     print(f"case {case.id}: {case.kind.value}, stage {case.stage.value}, {case.version} events")
     for stored in history:
         event = stored.event
-        print(f"{stored.sequence:>4}  {event.at:%Y-%m-%d %H:%M}  {event.actor.id:<14} {describe(event)}")
+        print(f"{stored.sequence:>4}  {moment(event.at)}  {event.actor.id:<14} {describe(event)}")
     print(f"hash chain verified: {len(history)} events, head {head[:16]}…")
     return 0
 
@@ -154,8 +154,8 @@ def run_cases(args: argparse.Namespace) -> int:
                         "kind": summary.kind.value,
                         "stage": summary.stage.value,
                         "version": summary.version,
-                        "updated_at": summary.updated_at.isoformat(),
-                        "due_at": None if summary.due_at is None else summary.due_at.isoformat(),
+                        "updated_at": iso_utc(summary.updated_at),
+                        "due_at": None if summary.due_at is None else iso_utc(summary.due_at),
                     }
                     for summary in summaries
                 ],
@@ -169,7 +169,7 @@ def run_cases(args: argparse.Namespace) -> int:
     for summary in summaries:
         print(
             f"{one_line(summary.case_id, 200):<24} {summary.kind.value:<9} {summary.stage.value:<13}"
-            f" {summary.version:>4} events  last change {summary.updated_at:%Y-%m-%d %H:%M}"
+            f" {summary.version:>4} events  last change {moment(summary.updated_at)}"
         )
     return 0
 
@@ -288,7 +288,7 @@ def run_tick(args: argparse.Namespace) -> int:
     if args.json:
         document(
             {
-                "at": at.isoformat(),
+                "at": iso_utc(at),
                 "sent": [
                     {
                         "case_id": done.case_id,
@@ -301,8 +301,8 @@ def run_tick(args: argparse.Namespace) -> int:
         )
         return 0
     if not sent:
-        print(f"nothing is due at {at.isoformat()}")
+        print(f"nothing is due at {moment(at)}")
     for done in sent:
         what = "; ".join(describe(event) for event in done.events)
-        print(f"{done.case_id}: {type(done.command).__name__} at {at.isoformat()}: {what}")
+        print(f"{done.case_id}: {type(done.command).__name__} at {moment(at)}: {what}")
     return 0
