@@ -1,4 +1,4 @@
-"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths, simulate, compare, purge."""
+"""The `restorative` command line: demo, inspect, cases, check, diagram, rules, verify, paths, simulate, compare, tick, purge."""
 
 from __future__ import annotations
 

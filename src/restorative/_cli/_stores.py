@@ -25,27 +25,44 @@ DEFAULT_DB = "restorative.db"
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """`restorative demo`: two realistic cases end to end, stored, with their timelines."""
+    """`restorative demo`: two realistic cases end to end, stored, with their timelines.
+
+    Run again on the same database, it stores two more cases under fresh ids, and says so first.
+    """
     store = open_store(args.db)
     try:
-        _stories(store)
+        _stories(store, display(args.db))
     finally:
         store.close()
     print(f"\nStored in {display(args.db)}; try: restorative cases --db {_quoted(args.db)}")
     return 0
 
 
-def _stories(store: SQLiteStore | PostgresStore) -> None:
-    stories = (
-        ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
-        ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
-    )
-    taken = {s.case_id for s in store.cases()}
-    for number, (title, story, base_id) in enumerate(stories, start=1):
-        case_id, run = base_id, 1
-        while case_id in taken:  # each run of the demo stores its cases under fresh ids
-            run += 1
-            case_id = f"{base_id}-{run}"
+_STORIES = (
+    ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
+    ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
+)
+
+
+def _fresh(base_id: str, taken: set[str]) -> str:
+    """`base_id`, or the first of ``base_id-2``, ``base_id-3``, ... that no stored case has."""
+    case_id, run = base_id, 1
+    while case_id in taken:
+        run += 1
+        case_id = f"{base_id}-{run}"
+    return case_id
+
+
+def _stories(store: SQLiteStore | PostgresStore, where: str) -> None:
+    taken = set(store.case_ids())  # listed or not: a half-written case keeps its id too
+    ids = [_fresh(base_id, taken) for _, _, base_id in _STORIES]
+    renamed = [(base_id, case_id) for (_, _, base_id), case_id in zip(_STORIES, ids, strict=True) if case_id != base_id]
+    if renamed:
+        print(
+            f"{' and '.join(base for base, _ in renamed)} {'is' if len(renamed) == 1 else 'are'} already stored in "
+            f"{where}, so this run stores its cases as {' and '.join(ids)}.\n"
+        )
+    for number, ((title, story, _), case_id) in enumerate(zip(_STORIES, ids, strict=True), start=1):
         commands, _ = story(case_id)
         for command in commands:
             store.handle(case_id, command)
