@@ -28,11 +28,23 @@ class Clock:
         self.now = start
 
     def __call__(self) -> datetime:
-        """The current time."""
+        """The current time (the same as `now`)."""
         return self.now
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
-        """Move the clock forward; return the new time."""
+        """Move the clock forward by the sum of the periods given; return the new time.
+
+        A `CaseFactory` moves its clock to each case's last event, so a test that advances
+        the clock after making a case dates its next command after everything in it.
+
+        Args:
+            days: days to move on by.
+            hours: hours to move on by.
+            minutes: minutes to move on by.
+
+        Returns:
+            The new `now`.
+        """
         self.now += timedelta(days=days, hours=hours, minutes=minutes)
         return self.now
 

@@ -23,8 +23,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from hypothesis import reject
-from hypothesis import strategies as st
+try:
+    from hypothesis import reject
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:
+    from ._extra import without_hypothesis
+
+    raise without_hypothesis("restorative.testing.strategies", missing) from None
 
 from .._lifecycle import Stage
 from .._policy import Continuation, Policy
