@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .. import _arguments as arguments
 from .._values import Case
 from ..commands import Command
 from ..events import Event
@@ -47,6 +48,8 @@ class DeciderAdapter(Adapter):
     """
 
     def __init__(self, decide: Decide = _decide) -> None:
+        if not callable(decide):
+            arguments.refuse("DeciderAdapter", "decide", "a decider, such as restorative.decide", decide)
         self.decide = decide
         self.cases: dict[str, Case] = {}
 
@@ -81,6 +84,8 @@ class StoreAdapter(Adapter):
     """
 
     def __init__(self, store: EventStore) -> None:
+        if not callable(getattr(store, "handle", None)) or not callable(getattr(store, "load", None)):
+            arguments.refuse("StoreAdapter", "store", "an event store (with handle and load)", store)
         self.store = store
 
     def send(self, case_id: str, command: Command) -> Sequence[Event]:
