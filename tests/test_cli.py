@@ -426,4 +426,4 @@ def test_tick_says_when_nothing_is_due(tmp_path: Path, capsys: pytest.CaptureFix
     main(["demo", "--db", db])
     capsys.readouterr()
     assert 0 == main(["tick", "--db", db, "--at", "2030-01-01"])
-    assert capsys.readouterr().out.startswith("nothing is due at 2030-01-01T00:00:00+00:00")
+    assert capsys.readouterr().out.startswith("nothing is due at 2030-01-01 00:00 UTC")

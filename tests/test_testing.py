@@ -314,3 +314,34 @@ def test_invalid_commands_of_a_closed_case_are_refused_by_r2(data: st.DataObject
     command, rule = data.draw(rst.invalid_commands(history))
     assert rule == "R2"
     assert_refused(history, command, "R2")
+
+
+_WITHOUT_HYPOTHESIS = """
+import sys
+sys.modules["hypothesis"] = None  # as if Hypothesis were not installed
+import restorative.testing
+for name in {names!r}:
+    try:
+        {statement}
+    except ImportError as error:
+        print(type(error).__name__, error.name, error, sep="|")
+"""
+
+
+@pytest.mark.parametrize(
+    ("statement", "what"),
+    [
+        ("import restorative.testing.strategies", "restorative.testing.strategies"),
+        ("getattr(restorative.testing, name)", "restorative.testing.strategies"),
+        ("from restorative.testing import CaseStateMachine", "restorative.testing.CaseStateMachine"),
+    ],
+)
+def test_without_hypothesis_the_import_says_what_to_install(statement: str, what: str) -> None:
+    script = _WITHOUT_HYPOTHESIS.format(names=["strategies"], statement=statement)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    kind, name, message = done.stdout.strip().split("|")
+    assert ("ImportError", "hypothesis") == (kind, name)
+    assert (
+        message
+        == f"{what} needs Hypothesis, which is not installed; install it with: pip install 'restorative[testing]'"
+    )

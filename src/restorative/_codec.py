@@ -27,6 +27,7 @@ import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.strategies import configure_tagged_union
 
+from ._arguments import instance, refuse
 from ._checks import check_data, cut, shown
 from ._fastcodec import GENERATOR, aware, day, progress, progress_out
 from ._policy import Policy
@@ -277,11 +278,13 @@ def from_data(data: Any, cls: Any) -> Any:
 
     Raises:
         DecodeError: the data does not make a valid `cls`.
+        InvalidInput: `cls` is not a class (or `Event` or `Command`).
     """
     if cls is Event:
         return event_from_data(data)
     if cls is Command:
         return command_from_data(data)
+    _check_class("from_data", cls)
     names = frozenset({cls.__name__}) if cls in _TAGGED else None
     if names is not None:
         event = _decode(data, _TAGGED[cls], names)
@@ -300,8 +303,10 @@ def from_json(text: str | bytes, cls: Any) -> Any:
 
     Raises:
         DecodeError: the text is not JSON or not a valid `cls`.
+        InvalidInput: `text` is not text or bytes, or `cls` is not a class.
     """
-    return from_data(_parse(text), cls)
+    _check_class("from_json", cls)
+    return from_data(_parse(text, "from_json"), cls)
 
 
 def event_from_data(data: Any) -> Event:
@@ -312,7 +317,7 @@ def event_from_data(data: Any) -> Event:
 
 def event_from_json(text: str | bytes) -> Event:
     """Decode JSON text into whichever event its ``"type"`` names."""
-    return event_from_data(_parse(text))
+    return event_from_data(_parse(text, "event_from_json"))
 
 
 def command_from_data(data: Any) -> Command:
@@ -323,10 +328,17 @@ def command_from_data(data: Any) -> Command:
 
 def command_from_json(text: str | bytes) -> Command:
     """Decode JSON text into whichever command its ``"type"`` names."""
-    return command_from_data(_parse(text))
+    return command_from_data(_parse(text, "command_from_json"))
 
 
-def _parse(text: str | bytes) -> Any:
+def _check_class(function: str, cls: Any) -> None:
+    """Refuse a `cls` that names no type: a text, a number, an instance."""
+    if not isinstance(cls, type) and typing.get_origin(cls) is None:
+        refuse(function, "cls", "a class such as restorative.Case, or the union Event or Command", cls)
+
+
+def _parse(text: str | bytes, function: str) -> Any:
+    instance(function, "text", text, (str, bytes, bytearray), "JSON text (a str or bytes)")
     try:
         return json.loads(text)
     except (ValueError, TypeError) as error:

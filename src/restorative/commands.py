@@ -13,7 +13,7 @@ Malformed input raises `restorative.errors.InvalidInput` when the command is bui
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from attrs import Factory, field, frozen
 
@@ -303,7 +303,7 @@ class Withdraw(_Command):
     party_id: PartyId = field(default=Factory(_own_id, takes_self=True), validator=check_id)
 
 
-Command = (
+Command: TypeAlias = (
     ReferCase
     | AcceptCase
     | DeclineCase
@@ -334,7 +334,12 @@ Command = (
     | CheckDeadlines
     | Withdraw
 )
-"""Any command."""
+"""Any command: the union of every command class, for annotations in your own code.
+
+Annotate a collection of commands with it, e.g. ``commands: list[Command] = [...]``.
+Without the annotation mypy infers a list of two different commands as their private
+common base class, which `restorative.handle` and the stores' ``handle`` do not take.
+"""
 
 COMMAND_TYPES: tuple[type[Command], ...] = Command.__args__
 """Every command class, in process order."""

@@ -11,7 +11,7 @@ for that trigger.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from attrs import frozen
 
@@ -293,7 +293,7 @@ class ReportSent(_Event):
     report: Report
 
 
-Event = (
+Event: TypeAlias = (
     CaseReferred
     | CaseAccepted
     | CaseDeclined
@@ -329,7 +329,11 @@ Event = (
     | CaseBreached
     | ReportSent
 )
-"""Any event."""
+"""Any event: the union of every event class, for annotations in your own code.
+
+Annotate a collection of events with it, e.g. ``log: list[Event] = []``, so that mypy
+does not infer the private common base class of the events you put in it.
+"""
 
 EVENT_TYPES: tuple[type[Event], ...] = Event.__args__
 """Every event class."""

@@ -1,4 +1,5 @@
-"""The `restorative` command line: demo, diagram, rules, inspect, cases, verify, paths, simulate, compare, purge."""
+"""The `restorative` command line: demo, inspect, cases, check, tick, purge, diagram, rules, verify, paths,
+simulate and compare."""
 
 from __future__ import annotations
 

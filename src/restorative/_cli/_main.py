@@ -8,12 +8,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from .. import __version__
 from .._lifecycle import Stage, mermaid
-from .._rules import RULES
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
 from ..store._open import scrub
 from . import _research, _stores
+from ._catalogue import run_rules
 from ._output import fail
 from ._stores import DEFAULT_DB
 
@@ -45,13 +46,6 @@ def _diagram(_: argparse.Namespace) -> int:
     return 0
 
 
-def _rules(_: argparse.Namespace) -> int:
-    for rule in RULES.values():
-        sources = ", ".join(s.value for s in rule.sources)
-        print(f"{rule.id:<4} {rule.text}\n     sources: {sources} (see {rule.reference})")
-    return 0
-
-
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit with `usage_status`: 2 as argparse's do, or 1 for
     a command whose 2 means that a hash chain does not check out."""
@@ -66,20 +60,73 @@ class _Parser(argparse.ArgumentParser):
         self.exit(self.usage_status, f"{self.prog}: error: {message}\n")
 
 
+DESCRIPTIONS = {
+    "demo": "Run two realistic cases from referral to their final stages through the real rules: a criminal "
+    "case referred by the prosecution that ends fulfilled, and one in which a party withdraws during "
+    "preparation. Their events are stored in --db and their timelines printed. Run it again on the same "
+    "database and it stores two more cases, under new ids that it names before it starts (the first "
+    "ids with -2, -3, ... added).",
+    "inspect": "Print one stored case's history, each event with its sequence number, time (in UTC) and actor, "
+    "after verifying the case's hash chain. With --as, print only what that actor may read (R14). Exits with 1 "
+    "when the case is not stored or the arguments are wrong, and with 2 when the chain does not check out.",
+    "cases": "List the stored cases: how many are in each stage, then each case's kind, stage, number of events "
+    "and last change (in UTC), the most recently changed first. --stage keeps the cases of one stage.",
+    "check": "Verify a whole database: every case's hash chain, any rows beyond a case's recorded end, and every "
+    "listing row against its events. Exits with 0 when everything checks out, with 2 when anything does not "
+    "(each problem on a line of its own), and with 1 when it cannot check at all. Schedule it, and alert on 2.",
+    "diagram": "Print the lifecycle of a case as a Mermaid state diagram: each stage is a state, and each arrow "
+    "is labelled with the trigger of the command that moves a case along it. Paste it into a mermaid code "
+    "block of a Markdown page (GitHub, GitLab and MkDocs draw those) to see it drawn.",
+    "rules": "Print the rules of the process (R1 to R18) in the library's own words, each with the kinds of "
+    "source it rests on, spelled out, and the sections of law it cites. Name rules to print only those; "
+    "--json prints them as one JSON document.",
+    "verify": "Explore every reachable state of bounded cases (criminal and civil, with and without a minor, "
+    "under Norway's policy and a custom one, and a few extra features) and check every rule in each. Prints a "
+    "summary, and exits with 1 when a rule is broken, with a shortest history that breaks it. With --policy, "
+    "the same cases run under that policy alone (and a stage the policy never reaches is not reported).",
+    "paths": "Print the shortest sequence of commands from a referral to every stage and through every "
+    "transition of the lifecycle, found by the same exhaustive search as verify. With --policy, the cases run "
+    "under that policy alone: the name norway, or a TOML file with a [policy] table as in a scenario (a "
+    "scenario file works) or with the policy's keys at its top level.",
+    "simulate": "Simulate a population of cases described by a TOML scenario (case mix, behaviour, durations "
+    "and policy) through the real rules. Writes the event logs (csv, parquet, xes, ocel), the KPIs "
+    "(kpis.json) and plots to --out; the same scenario and seed give the same bytes.",
+    "sweep": "Run a scenario once per value of one dotted key (--vary KEY=V1,V2,...) and per replication, with "
+    "common random numbers: replication r has the same seed for every value, so the differences between values "
+    "are the key's doing. Prints each outcome's share and the median days per value with 95 % intervals over "
+    "the replications; --out also writes sweep.json, sweep.csv and a plot.",
+    "compare": "Compare the KPIs of two simulation runs, B against A: each outcome's share in both, the "
+    "difference and its z score, and the median times. --out also writes comparison.json and a plot.",
+    "tick": "Send the timed commands that are due: EndCoolingOff once a case's cooling-off period has run out, "
+    "and CheckDeadlines once an item's deadline has passed. It is idempotent and safe to run from cron, even "
+    "twice at once; when nothing is due it sends nothing and nothing is refused.",
+    "purge": "Erase the personal data of closed cases whose policy's retention period is over, through the "
+    "privacy vault; people who still take part in a kept case are spared. --dry-run reports what would be "
+    "erased and changes nothing.",
+}
+"""What each command does, as `restorative COMMAND --help` explains it."""
+
+POLICY_HELP = "run the cases under this policy: norway, or a TOML file with a [policy] table (default: as above)"
+
+
 def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     """The parser, and the parser of each command by name."""
     parser = _Parser(prog="restorative", description="The restorative process as a verified state machine.")
+    parser.add_argument("--version", action="version", version=f"restorative {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    demo = commands.add_parser("demo", help="run two realistic cases end to end, store them, print their timelines")
+
+    def command(name: str, help: str, **kwargs: Any) -> _Parser:
+        parser: _Parser = commands.add_parser(name, help=help, description=DESCRIPTIONS[name], **kwargs)
+        return parser
+
+    demo = command("demo", "run two realistic cases end to end, store them, print their timelines")
     demo.add_argument(
         "--db",
         default=DEFAULT_DB,
         help=f"the SQLite file or postgresql:// address to store them in (default {DEFAULT_DB})",
     )
     demo.set_defaults(run=_stores.run_demo)
-    inspect = commands.add_parser(
-        "inspect", help="print a stored case's timeline and verify its hash chain", usage_status=1
-    )
+    inspect = command("inspect", "print a stored case's timeline and verify its hash chain", usage_status=1)
     inspect.add_argument("case_id")
     inspect.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     inspect.add_argument(
@@ -87,31 +134,34 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     inspect.add_argument("--json", action="store_true", help="print the case and its events as one JSON document")
     inspect.set_defaults(run=_stores.run_inspect)
-    cases = commands.add_parser("cases", help="list stored cases by stage")
+    cases = command("cases", "list stored cases by stage")
     cases.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     cases.add_argument("--stage", choices=[s.value for s in Stage], help="only cases in this stage")
     cases.add_argument("--json", action="store_true", help="print the listing as one JSON document")
     cases.set_defaults(run=_stores.run_cases)
-    audit = commands.add_parser(
-        "check", help="verify every hash chain and listing row in a database (exit 2: tampered)", usage_status=1
-    )
+    audit = command("check", "verify every hash chain and listing row in a database (exit 2: tampered)", usage_status=1)
     audit.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     audit.add_argument("--json", action="store_true", help="print the counts and every problem as one JSON document")
     audit.set_defaults(run=_stores.run_check)
-    commands.add_parser("diagram", help="print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
-    commands.add_parser("rules", help="print every rule with its id and source").set_defaults(run=_rules)
-    check = commands.add_parser("verify", help="explore every reachable state of bounded cases and check every rule")
+    command("diagram", "print the lifecycle as a Mermaid state diagram").set_defaults(run=_diagram)
+    rules = command("rules", "print every rule with its sources and citations")
+    rules.add_argument("rule", nargs="*", metavar="RULE", help="only these rules, e.g. R3 R8 (default: every rule)")
+    rules.add_argument("--json", action="store_true", help="print the rules as one JSON document")
+    rules.set_defaults(run=run_rules)
+    check = command("verify", "explore every reachable state of bounded cases and check every rule")
     check.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
     check.add_argument(
         "--workers", type=_at_least_one, default=os.cpu_count() or 1, help="processes (default: all cores)"
     )
+    check.add_argument("--policy", metavar="POLICY", help=POLICY_HELP)
     check.add_argument("--json", action="store_true", help="end with the summary as one JSON object")
     check.set_defaults(run=_research.run_verify)
-    shortest = commands.add_parser("paths", help="print the shortest command sequence to every stage and transition")
+    shortest = command("paths", "print the shortest command sequence to every stage and transition")
     shortest.add_argument("--parties", type=int, default=2, choices=(2, 3, 4), help="parties per case (default 2)")
     shortest.add_argument("--target", default="", help="only targets containing this text, e.g. 'stage fulfilled'")
+    shortest.add_argument("--policy", metavar="POLICY", help=POLICY_HELP)
     shortest.set_defaults(run=_research.run_paths)
-    sim = commands.add_parser("simulate", help="simulate a scenario's cases; write event logs, KPIs and plots")
+    sim = command("simulate", "simulate a scenario's cases; write event logs, KPIs and plots")
     sim.add_argument("scenario", help="the scenario TOML file, e.g. examples/scenarios/norway.toml")
     sim.add_argument("--cases", type=int, help="how many cases (default: the scenario's)")
     sim.add_argument("--seed", type=int, help="the seed (default: the scenario's)")
@@ -122,9 +172,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG and SVG plots")
     sim.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     sim.set_defaults(run=_research.run_simulate)
-    study = commands.add_parser(
-        "sweep", help="run a scenario over values of one key, replicated with common random numbers"
-    )
+    study = command("sweep", "run a scenario over values of one key, replicated with common random numbers")
     study.add_argument("scenario", help="the scenario TOML file, e.g. examples/scenarios/norway.toml")
     study.add_argument(
         "--vary",
@@ -140,14 +188,14 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     study.add_argument("--no-plots", action="store_true", help="skip the sweep plot")
     study.add_argument("--json", action="store_true", help="print the sweep's table as one JSON document")
     study.set_defaults(run=_research.run_sweep)
-    cmp = commands.add_parser("compare", help="compare the KPIs of two simulation runs (B against A)")
+    cmp = command("compare", "compare the KPIs of two simulation runs (B against A)")
     cmp.add_argument("a", help="the first run's output folder")
     cmp.add_argument("b", help="the second run's output folder")
     cmp.add_argument("--out", help="write comparison.json and the comparison plot here")
     cmp.add_argument("--no-plots", action="store_true", help="skip the comparison plot")
     cmp.set_defaults(run=_research.run_compare)
-    timed = commands.add_parser(
-        "tick", help="send the timed commands that are due (end of cooling-off, passed deadlines); safe from cron"
+    timed = command(
+        "tick", "send the timed commands that are due (end of cooling-off, passed deadlines); safe from cron"
     )
     timed.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     timed.add_argument(
@@ -164,7 +212,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     timed.add_argument("--json", action="store_true", help="print what was sent as one JSON document")
     timed.set_defaults(run=_stores.run_tick)
-    erase = commands.add_parser("purge", help="erase the personal data of closed cases whose retention is over")
+    erase = command("purge", "erase the personal data of closed cases whose retention is over")
     erase.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
     erase.add_argument(
         "--before",

@@ -9,12 +9,43 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .. import simulation, verify
 from .._lifecycle import Stage
+from .._policy import Policy
 from .._timeline import describe_command
 from ..errors import InvalidInput
 from ..simulation._kpis import check_kpis
+from ..simulation._reading import policy_file
 from ._output import Bar
+
+POLICY_NAMES = {"norway": Policy.norway}
+"""The policies `--policy` takes by name; any other value is a TOML file."""
+
+
+def chosen_policy(text: str) -> Policy:
+    """The policy that `--policy` names: ``norway``, or a TOML file read as a scenario's ``[policy]`` table."""
+    named = POLICY_NAMES.get(text)
+    if named is not None:
+        return named()
+    path = Path(text)
+    if not path.is_file():
+        names = ", ".join(POLICY_NAMES)
+        raise InvalidInput(
+            f"--policy {text!r} is neither a policy name ({names}) nor a file; give a TOML file with a [policy] "
+            "table, as in a scenario, e.g. examples/scenarios/norway.toml",
+            field="policy",
+        )
+    return policy_file(path)
+
+
+def _configurations(parties: int, policy: str | None) -> tuple[verify.Configuration, ...] | None:
+    """The default configurations under the one policy `--policy` names, or ``None`` (the defaults) without it."""
+    if policy is None:
+        return None
+    chosen = chosen_policy(policy)
+    return tuple(dict.fromkeys(attrs.evolve(c, policy=chosen) for c in verify.Configuration.defaults(parties)))
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -22,6 +53,7 @@ def run_verify(args: argparse.Namespace) -> int:
     bar = Bar()
     result = verify.explore(
         args.parties,
+        configurations=_configurations(args.parties, args.policy),
         progress=lambda done, total, configuration: bar.line(done, total, configuration.label),
         workers=args.workers,
     )
@@ -49,7 +81,7 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_paths(args: argparse.Namespace) -> int:
     """`restorative paths`: the shortest command sequence to every stage and transition."""
     shown = 0
-    for path in verify.paths(args.parties):
+    for path in verify.paths(args.parties, configurations=_configurations(args.parties, args.policy)):
         if args.target and args.target not in path.target:
             continue
         shown += 1

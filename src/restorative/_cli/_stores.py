@@ -12,7 +12,7 @@ import attrs
 
 from .._demo import fulfilled_case, withdrawn_case
 from .._lifecycle import Stage
-from .._timeline import describe, timeline
+from .._timeline import describe, iso_utc, moment, timeline
 from ..errors import CaseNotFound, IntegrityError, NotPermitted, StoreError
 from ..store import SQLiteStore, open_store
 from ..store._open import display, is_address
@@ -25,27 +25,44 @@ DEFAULT_DB = "restorative.db"
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """`restorative demo`: two realistic cases end to end, stored, with their timelines."""
+    """`restorative demo`: two realistic cases end to end, stored, with their timelines.
+
+    Run again on the same database, it stores two more cases under fresh ids, and says so first.
+    """
     store = open_store(args.db)
     try:
-        _stories(store)
+        _stories(store, display(args.db))
     finally:
         store.close()
     print(f"\nStored in {display(args.db)}; try: restorative cases --db {_quoted(args.db)}")
     return 0
 
 
-def _stories(store: SQLiteStore | PostgresStore) -> None:
-    stories = (
-        ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
-        ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
-    )
-    taken = {s.case_id for s in store.cases()}
-    for number, (title, story, base_id) in enumerate(stories, start=1):
-        case_id, run = base_id, 1
-        while case_id in taken:  # each run of the demo stores its cases under fresh ids
-            run += 1
-            case_id = f"{base_id}-{run}"
+_STORIES = (
+    ("A criminal case referred by the prosecution, ending fulfilled", fulfilled_case, "demo-2026-0117"),
+    ("A case in which a party withdraws during preparation", withdrawn_case, "demo-2026-0231"),
+)
+
+
+def _fresh(base_id: str, taken: set[str]) -> str:
+    """`base_id`, or the first of ``base_id-2``, ``base_id-3``, ... that no stored case has."""
+    case_id, run = base_id, 1
+    while case_id in taken:
+        run += 1
+        case_id = f"{base_id}-{run}"
+    return case_id
+
+
+def _stories(store: SQLiteStore | PostgresStore, where: str) -> None:
+    taken = set(store.case_ids())  # listed or not: a half-written case keeps its id too
+    ids = [_fresh(base_id, taken) for _, _, base_id in _STORIES]
+    renamed = [(base_id, case_id) for (_, _, base_id), case_id in zip(_STORIES, ids, strict=True) if case_id != base_id]
+    if renamed:
+        print(
+            f"{' and '.join(base for base, _ in renamed)} {'is' if len(renamed) == 1 else 'are'} already stored in "
+            f"{where}, so this run stores its cases as {' and '.join(ids)}.\n"
+        )
+    for number, ((title, story, _), case_id) in enumerate(zip(_STORIES, ids, strict=True), start=1):
         commands, _ = story(case_id)
         for command in commands:
             store.handle(case_id, command)
@@ -116,7 +133,7 @@ def run_inspect(args: argparse.Namespace) -> int:
                     {
                         "sequence": stored.sequence,
                         "type": type(stored.event).__name__,
-                        "at": stored.event.at.isoformat(),
+                        "at": iso_utc(stored.event.at),
                         "actor": {"id": stored.event.actor.id, "kind": stored.event.actor.kind.value},
                         "description": describe(stored.event),
                         "hash": stored.hash,
@@ -129,7 +146,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     print(f"case {case.id}: {case.kind.value}, stage {case.stage.value}, {case.version} events")
     for stored in history:
         event = stored.event
-        print(f"{stored.sequence:>4}  {event.at:%Y-%m-%d %H:%M}  {event.actor.id:<14} {describe(event)}")
+        print(f"{stored.sequence:>4}  {moment(event.at)}  {event.actor.id:<14} {describe(event)}")
     print(f"hash chain verified: {len(history)} events, head {head[:16]}…")
     return 0
 
@@ -156,8 +173,8 @@ def run_cases(args: argparse.Namespace) -> int:
                         "kind": summary.kind.value,
                         "stage": summary.stage.value,
                         "version": summary.version,
-                        "updated_at": summary.updated_at.isoformat(),
-                        "due_at": None if summary.due_at is None else summary.due_at.isoformat(),
+                        "updated_at": iso_utc(summary.updated_at),
+                        "due_at": None if summary.due_at is None else iso_utc(summary.due_at),
                     }
                     for summary in summaries
                 ],
@@ -171,7 +188,7 @@ def run_cases(args: argparse.Namespace) -> int:
     for summary in summaries:
         print(
             f"{one_line(summary.case_id, 200):<24} {summary.kind.value:<9} {summary.stage.value:<13}"
-            f" {summary.version:>4} events  last change {summary.updated_at:%Y-%m-%d %H:%M}"
+            f" {summary.version:>4} events  last change {moment(summary.updated_at)}"
         )
     return 0
 
@@ -290,7 +307,7 @@ def run_tick(args: argparse.Namespace) -> int:
     if args.json:
         document(
             {
-                "at": at.isoformat(),
+                "at": iso_utc(at),
                 "sent": [
                     {
                         "case_id": done.case_id,
@@ -303,8 +320,8 @@ def run_tick(args: argparse.Namespace) -> int:
         )
         return 0
     if not sent:
-        print(f"nothing is due at {at.isoformat()}")
+        print(f"nothing is due at {moment(at)}")
     for done in sent:
         what = "; ".join(describe(event) for event in done.events)
-        print(f"{done.case_id}: {type(done.command).__name__} at {at.isoformat()}: {what}")
+        print(f"{done.case_id}: {type(done.command).__name__} at {moment(at)}: {what}")
     return 0

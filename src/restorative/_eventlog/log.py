@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from .. import _arguments as arguments
 from .._lifecycle import walk
 from .._values import Actor, ActorKind, Case
 from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
@@ -177,7 +178,14 @@ def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> Ca
 
     With ``objects=False`` the objects are left out (an empty tuple): the CSV and Parquet
     logs use the rows alone, and the objects are a sixth of the cost of a case's log.
+
+    Raises:
+        InvalidInput: `events` is not a list or tuple of the case's events, or `case` is not a `Case`.
     """
+    if not isinstance(events, list | tuple):
+        arguments.refuse("case_log", "events", "a list or tuple of events", events)
+    arguments.instance("case_log", "case", case, Case, "a Case")
+    arguments.flag("case_log", "objects", objects)
     case_id = case.id
     kind = case.kind.value
     people = _People(case, events)

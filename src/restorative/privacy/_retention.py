@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from attrs import frozen
 
@@ -47,6 +47,11 @@ class Purge:
             for case_id in self.plaintext
         ]
         return "\n".join(lines)
+
+
+def _day(at: datetime) -> str:
+    """The UTC day of a time, as the command line prints it."""
+    return at.astimezone(UTC).date().isoformat()
 
 
 def people(case: Case) -> list[str]:
@@ -104,7 +109,7 @@ def purge(
         if case.stage not in FINAL_STAGES:
             why = f"open, in stage {case.stage.value}"
         elif case.updated_at >= before:
-            why = f"closed on {case.updated_at.date().isoformat()}, not before {before.date().isoformat()}"
+            why = f"closed on {_day(case.updated_at)}, not before {_day(before)} (UTC)"
         elif retention is None:
             why = "its policy keeps personal data until someone erases it (no retention_days)"
         elif case.updated_at + timedelta(days=retention) > now:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import _arguments as arguments
 from .. import commands as c
 from .._lifecycle import FINAL_STAGES, Stage
 from .._rules import attendee_problem, cooling_off_days, may_dispense, report_problem, signatures_due
@@ -110,7 +111,7 @@ def _withdrawal_odds(withdrawal: tuple[tuple[str, float], ...]) -> dict[Stage, f
 
 def case_id(index: int) -> CaseId:
     """The id of the simulated case with this index: ``sim-0000042``."""
-    return CaseId(f"sim-{index:07d}")
+    return CaseId(f"sim-{arguments.count('case_id', 'index', index):07d}")
 
 
 def case_rng(scenario: Scenario, index: int) -> random.Random:
@@ -547,6 +548,10 @@ def simulate_case(scenario: Scenario, index: int, observe: Observer | None = Non
     with the case before and after it and the events it produced.
 
     Raises:
+        InvalidInput: an argument of the wrong type.
         SimulationError: the rules refused a command the simulator chose (a bug).
     """
+    arguments.instance("simulate_case", "scenario", scenario, Scenario, "a Scenario")
+    arguments.count("simulate_case", "index", index)
+    arguments.call("simulate_case", "observe", observe)
     return _Agent(scenario, index, observe).run()

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-from .._checks import shown
+from .. import _arguments as arguments
+from .._checks import cut, shown
 from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
 from .._values import ActorKind, Case
 from ..errors import InvalidInput
@@ -201,7 +202,15 @@ class Tally:
 
 
 def wilson(count: int, n: int) -> tuple[float, float]:
-    """The 95 % Wilson score interval of a share ``count / n``."""
+    """The 95 % Wilson score interval of a share ``count / n``.
+
+    Raises:
+        InvalidInput: `count` or `n` is not a whole number, or `count` is not between 0 and `n`.
+    """
+    arguments.count("wilson", "n", n)
+    arguments.count("wilson", "count", count)
+    if count > n:
+        raise InvalidInput(f"wilson: count ({count}) must not exceed n ({n})", field="count")
     if n == 0:
         return (0.0, 1.0)
     p = count / n
@@ -258,7 +267,19 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def table(k: Mapping[str, Any]) -> str:
-    """A plain-text table of the headline KPIs of one run."""
+    """A plain-text table of the headline KPIs of one run.
+
+    Raises:
+        InvalidInput: `k` is not the KPIs of a run.
+    """
+    arguments.mapping("table", "k", k, "a run's KPIs (a mapping, as simulate returns them)")
+    try:
+        return _table(k)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidInput(f"table: k is not the KPIs of a run ({cut(repr(error), 120)})", field="k") from None
+
+
+def _table(k: Mapping[str, Any]) -> str:
     lines = [f"{k['scenario'].get('name', 'scenario')}: {k['cases']:,} cases, {k['events']:,} events"]
     lines.append(f"{'outcome':<14}{'cases':>10}{'share':>9}  95 % interval")
     for name, o in k["outcomes"].items():
@@ -307,16 +328,17 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_kpis(kpis: Any, source: str) -> Mapping[str, Any]:
+def check_kpis(kpis: Any, source: str, argument: str = "the KPIs") -> Mapping[str, Any]:
     """`kpis` if it holds what `compare`, `compare_table` and the comparison plot read, with the
     right types; else `InvalidInput` naming the key, as ``outcomes.fulfilled.share``.
 
     Args:
         kpis: a run's KPIs, as ``kpis.json`` holds them.
         source: what to call them in a message, e.g. the file's path.
+        argument: the name of the argument that holds them, which a refusal of their type names.
     """
     if not isinstance(kpis, Mapping):
-        _refuse(source, "the KPIs", "an object", kpis)
+        _refuse(source, argument, "an object (a run's KPIs, as simulate returns them)", kpis)
     scenario = _mapping(source, kpis, "scenario")
     if not isinstance(scenario.get("name", ""), str):
         _refuse(source, "scenario.name", "a string", scenario["name"])
@@ -357,8 +379,8 @@ def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         InvalidInput: either run's KPIs lack a figure that is compared, or hold one of the wrong type.
     """
-    check_kpis(a, "KPIs A")
-    check_kpis(b, "KPIs B")
+    check_kpis(a, "KPIs A", "a")
+    check_kpis(b, "KPIs B", "b")
     outcomes = {}
     for name in OUTCOMES:
         oa, ob = a["outcomes"][name], b["outcomes"][name]
@@ -385,7 +407,21 @@ def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compare_table(diff: Mapping[str, Any]) -> str:
-    """A plain-text table of `compare`'s result."""
+    """A plain-text table of `compare`'s result.
+
+    Raises:
+        InvalidInput: `diff` is not what `compare` returns.
+    """
+    arguments.mapping("compare_table", "diff", diff, "what compare returns (a mapping)")
+    try:
+        return _compare_table(diff)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidInput(
+            f"compare_table: diff is not what compare returns ({cut(repr(error), 120)})", field="diff"
+        ) from None
+
+
+def _compare_table(diff: Mapping[str, Any]) -> str:
     lines = [f"{diff['a']} (A) against {diff['b']} (B)"]
     lines.append(f"{'outcome':<14}{'A':>9}{'B':>9}{'B - A':>10}{'z':>8}")
     for name, o in diff["outcomes"].items():

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import _arguments as arguments
 from .._lifecycle import ACTIVE_STAGES
-from ._kpis import OUTCOMES
+from ._kpis import OUTCOMES, check_kpis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -376,20 +377,32 @@ def comparison_figure(a: Mapping[str, Any], b: Mapping[str, Any]) -> Figure:
 
 
 def plot_run(kpis: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Write ``funnel``, ``stage_durations`` and ``time_to_outcome`` as PNG and SVG into ``folder``."""
-    folder = Path(folder)
+    """Write ``funnel``, ``stage_durations`` and ``time_to_outcome`` as PNG and SVG into ``folder``.
+
+    Raises:
+        InvalidInput: `kpis` is not a run's KPIs, or `folder` is not a path.
+    """
+    check_kpis(kpis, "plot_run", "kpis")
+    where = arguments.folder("plot_run", "folder", folder)
     paths: list[Path] = []
     with _matplotlib():
-        paths += _save(funnel_figure(kpis), folder, "funnel")
-        paths += _save(stage_durations_figure(kpis), folder, "stage_durations")
-        paths += _save(time_to_outcome_figure(kpis), folder, "time_to_outcome")
+        paths += _save(funnel_figure(kpis), where, "funnel")
+        paths += _save(stage_durations_figure(kpis), where, "stage_durations")
+        paths += _save(time_to_outcome_figure(kpis), where, "time_to_outcome")
     return paths
 
 
 def plot_comparison(a: Mapping[str, Any], b: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Write ``comparison`` (A against B) as PNG and SVG into ``folder``."""
+    """Write ``comparison`` (A against B) as PNG and SVG into ``folder``.
+
+    Raises:
+        InvalidInput: `a` or `b` is not a run's KPIs, or `folder` is not a path.
+    """
+    check_kpis(a, "KPIs A", "a")
+    check_kpis(b, "KPIs B", "b")
+    where = arguments.folder("plot_comparison", "folder", folder)
     with _matplotlib():
-        return _save(comparison_figure(a, b), Path(folder), "comparison")
+        return _save(comparison_figure(a, b), where, "comparison")
 
 
 def sweep_figure(sweep: Sweep) -> Figure:
@@ -426,6 +439,11 @@ def sweep_figure(sweep: Sweep) -> Figure:
 
 
 def plot_sweep(sweep: Sweep, folder: Path) -> list[Path]:
-    """Write ``sweep`` (each KPI against the varied key) as PNG and SVG into ``folder``."""
+    """Write ``sweep`` (each KPI against the varied key) as PNG and SVG into ``folder``.
+
+    Raises:
+        InvalidInput: `folder` is not a path.
+    """
+    where = arguments.folder("plot_sweep", "folder", folder)
     with _matplotlib():
-        return _save(sweep_figure(sweep), Path(folder), "sweep")
+        return _save(sweep_figure(sweep), where, "sweep")

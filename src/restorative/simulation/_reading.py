@@ -314,3 +314,19 @@ def check(scenario: Scenario) -> None:
 
 SOURCES = {source.value: source for source in ReferralSource}
 """Referral sources by their TOML names."""
+
+
+def policy_file(path: Path) -> Policy:
+    """Read a `Policy` from a TOML file, with the keys and checks of a scenario's ``[policy]`` table.
+
+    The file holds a ``[policy]`` table (so a scenario file gives its own policy, the rest of
+    it unread) or the policy's keys at its top level; ``base = "other.toml"`` works as in a
+    scenario. A key the policy does not have, or a value it refuses, raises `InvalidInput`
+    naming the file and the key.
+    """
+    try:
+        data = read(path, ())
+        return _policy(data.get("policy", data))
+    except ScenarioError as error:
+        detail = str(error).removeprefix("scenario key ")
+        raise InvalidInput(f"policy file {path}: {detail}", field=error.key) from None

@@ -12,13 +12,15 @@ import json
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
+from .. import _arguments as arguments
+from .._checks import shown
 from .._eventlog.formats import Format
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
@@ -52,9 +54,17 @@ class Result:
 
 
 def run_chunk(scenario: Scenario, start: int, stop: int, names: Sequence[str]) -> tuple[dict[str, Any], Tally]:
-    """Simulate cases ``start`` to ``stop - 1``: each format's encoded chunk and their tally."""
-    tally = Tally()
+    """Simulate cases ``start`` to ``stop - 1``: each format's encoded chunk and their tally.
+
+    Raises:
+        InvalidInput: an argument of the wrong type, or a format name that is not known.
+    """
+    arguments.instance("run_chunk", "scenario", scenario, Scenario, "a Scenario")
+    arguments.count("run_chunk", "start", start)
+    arguments.count("run_chunk", "stop", stop)
     table = format_table()
+    _formats("run_chunk", "names", names, table)
+    tally = Tally()
     direct = [table[name] for name in names if table[name].direct]  # CSV: written from the events
     logged = [name for name in names if not table[name].direct]
     objects = any(table[name].needs_objects for name in logged)  # Parquet and XES need rows only
@@ -110,6 +120,11 @@ def simulate(
         ScenarioError: an unknown format name, or fewer than one worker.
         SimulationError: the rules refused a simulated command (a bug to report).
     """
+    arguments.instance("simulate", "scenario", scenario, Scenario, "a Scenario")
+    if out is not None:
+        arguments.folder("simulate", "out", out)
+    arguments.call("simulate", "progress", progress)
+    arguments.count("simulate", "chunk", chunk, 1)
     if dask is None:
         _workers(workers)  # a bad count is refused before anything is written
     changes: dict[str, Any] = {}
@@ -120,10 +135,8 @@ def simulate(
     if changes:
         scenario = scenario.replace(**changes)
     table = format_table()
+    _formats("simulate", "formats", formats, table)
     names = list(dict.fromkeys(formats)) if out is not None else []
-    for name in names:
-        if name not in table:
-            raise ScenarioError("formats", f"unknown format {name!r}; choose from {', '.join(table)}")
     began = time.perf_counter()
     folder = Path(out) if out is not None else None
     writers: list[Format] = []
@@ -155,6 +168,15 @@ def simulate(
         (folder / "scenario.json").write_text(json.dumps(scenario.to_data(), indent=2) + "\n", encoding="utf-8")
         files["kpis"] = path
     return Result(kpis=figures, files=files, seconds=time.perf_counter() - began, workers=used)
+
+
+def _formats(function: str, name: str, given: Any, table: Mapping[str, type[Format]]) -> None:
+    """Refuse format names that are not a sequence of known names, as `ScenarioError` for `name`."""
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence):
+        arguments.refuse(function, name, f"a list of format names ({', '.join(table)})", given)
+    for entry in given:
+        if not isinstance(entry, str) or entry not in table:
+            raise ScenarioError(name, f"unknown format {shown(entry)}; choose from {', '.join(table)}")
 
 
 def _workers(workers: int | None) -> int:

@@ -17,6 +17,7 @@ import attrs
 from attrs import field, frozen
 
 from .._policy import Continuation, Policy
+from ..errors import InvalidInput, ScenarioError
 
 STAGES_WITH_WITHDRAWAL = ("referred", "consent", "preparation", "meeting", "agreement", "cooling_off", "follow_up")
 """The active stages, in order; `Behaviour.withdrawal` has one probability for each."""
@@ -32,7 +33,13 @@ def _utc(value: Any) -> Any:
 
 def _full_withdrawal(given: Any) -> tuple[tuple[str, float], ...]:
     """Every stage of `STAGES_WITH_WITHDRAWAL`, in order; a stage left out has no withdrawal."""
-    table = dict(given)
+    try:
+        table = dict(given)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"withdrawal must map stages to chances, such as {{'consent': 0.02}}, got {type(given).__name__}",
+            field="withdrawal",
+        ) from None
     return tuple((stage, table.get(stage, 0.0)) for stage in STAGES_WITH_WITHDRAWAL) + tuple(
         (k, v) for k, v in table.items() if k not in STAGES_WITH_WITHDRAWAL
     )
@@ -137,8 +144,8 @@ _log = math.log
 
 def _plan_of(dist: str, params: tuple[tuple[str, float], ...]) -> tuple[int, float, float, float] | None:
     """What `Distribution.sample` needs of a shape's parameters, or ``None`` if they are not all there."""
-    p = dict(params)
     try:
+        p = dict(params)
         if dist == "fixed":
             return (_FIXED, p["value"], 0.0, 0.0)
         if dist == "uniform":
@@ -329,6 +336,10 @@ class Scenario:
     def __attrs_post_init__(self) -> None:
         from ._reading import check  # noqa: PLC0415 - the reader builds these values, so it imports this module
 
+        for name, kind in _PARTS:
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                raise ScenarioError(name, f"must be a {kind.__name__}, not {type(value).__name__}")
         check(self)
 
     @staticmethod
@@ -401,6 +412,16 @@ class Scenario:
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some top-level fields changed (checked again)."""
         return attrs.evolve(self, **changes)
+
+
+_PARTS: tuple[tuple[str, type], ...] = (
+    ("start", datetime),
+    ("policy", Policy),
+    ("mix", Mix),
+    ("behaviour", Behaviour),
+    ("durations", Durations),
+)
+"""The fields of a `Scenario` that hold values, each checked for its type before the rest of the scenario."""
 
 
 def _policy_data(policy: Policy) -> dict[str, Any]:

@@ -8,16 +8,30 @@ hold the case) and check its answer, and that a refusal left its stored case alo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from .. import _arguments as arguments
 from .._rules import RULES
 from .._timeline import describe, describe_command
 from .._values import Actor, ActorKind, Case
-from ..commands import Command, Withdraw
+from ..commands import COMMAND_TYPES, Command, Withdraw
 from ..errors import Refused, RestorativeError
 from ..events import Event
 from ..process._mediation import decide
 from ._adapters import Adapter
 from ._drive import History
+
+
+def _checked(
+    function: str, of: Any, command: Any, adapter: Any, rule: Any = None
+) -> tuple[History, Command, Adapter | None]:
+    """The arguments every assertion takes, refused with `InvalidInput` naming the one of the wrong type."""
+    arguments.instance(function, "of", of, (Case, History), "a Case or a History")
+    arguments.instance(function, "command", command, COMMAND_TYPES, "a command, such as restorative.GiveConsent")
+    arguments.optional(function, "rule", rule, str, 'a rule id such as "R8"')
+    if adapter is not None and not callable(getattr(adapter, "send", None)):
+        arguments.refuse(function, "adapter", "an Adapter (with send and load) or None", adapter)
+    return _history(of), command, adapter
 
 
 def _send(history: History, command: Command, adapter: Adapter | None) -> tuple[Event, ...]:
@@ -64,8 +78,9 @@ def assert_refused(
     Raises:
         AssertionError: the command was accepted, malformed, or refused by another rule;
             the message names the rules and shows the history.
+        InvalidInput: an argument of the wrong type (a test to fix, not a rule broken).
     """
-    history = _history(of)
+    history, command, adapter = _checked("assert_refused", of, command, adapter, rule)
     expected = "" if rule is None else f" by {rule}"
     try:
         events = _send(history, command, adapter)
@@ -98,8 +113,9 @@ def assert_accepted(of: Case | History, command: Command, *, adapter: Adapter | 
     Raises:
         AssertionError: the command was refused; the message names the rule, its hint
             and the history.
+        InvalidInput: an argument of the wrong type (a test to fix, not a rule broken).
     """
-    history = _history(of)
+    history, command, adapter = _checked("assert_accepted", of, command, adapter)
     try:
         events = _send(history, command, adapter)
     except Refused as error:
@@ -123,7 +139,16 @@ def assert_withdrawal_accepted(
     guardian: str | None = None,
     adapter: Adapter | None = None,
 ) -> History:
-    """Assert `party_id` (or their `guardian`) may withdraw now, as R1 promises; return the history after it."""
+    """Assert `party_id` (or their `guardian`) may withdraw now, as R1 promises; return the history after it.
+
+    Raises:
+        AssertionError: the withdrawal was refused.
+        InvalidInput: an argument of the wrong type (a test to fix, not a rule broken).
+    """
+    function = "assert_withdrawal_accepted"
+    arguments.instance(function, "of", of, (Case, History), "a Case or a History")
+    arguments.instance(function, "party_id", party_id, str, "a party's id")
+    arguments.optional(function, "guardian", guardian, str, "a guardian's id")
     history = _history(of)
     actor = (
         Actor(id=party_id, kind=ActorKind.PARTY) if guardian is None else Actor(id=guardian, kind=ActorKind.GUARDIAN)

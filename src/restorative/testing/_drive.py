@@ -8,6 +8,8 @@ from datetime import timedelta
 import attrs
 from attrs import frozen
 
+from .. import _arguments as arguments
+from .._checks import check_tuple, check_type
 from .._lifecycle import FINAL_STAGES, MEDIATION, Stage
 from .._timeline import timeline
 from .._values import Case
@@ -48,13 +50,14 @@ class History:
         events: every event, in order.
     """
 
-    case: Case
-    commands: tuple[Command, ...]
-    events: tuple[Event, ...]
+    case: Case = attrs.field(validator=check_type(Case))
+    commands: tuple[Command, ...] = attrs.field(validator=check_tuple)
+    events: tuple[Event, ...] = attrs.field(validator=check_tuple)
 
     @classmethod
     def open(cls, referral: ReferCase) -> History:
         """Open a case from its referral (raises the decider's error if it is refused)."""
+        arguments.instance("History.open", "referral", referral, ReferCase, "a ReferCase")
         events = decide(None, referral)
         return cls(case=replay(events), commands=(referral,), events=events)
 

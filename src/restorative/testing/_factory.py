@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from .. import _arguments as arguments
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._values import CaseKind
@@ -25,14 +26,34 @@ class Clock:
     """
 
     def __init__(self, start: datetime = START) -> None:
+        arguments.instance("Clock", "start", start, datetime, "a timezone-aware datetime")
+        if start.utcoffset() is None:
+            arguments.refuse("Clock", "start", "a timezone-aware datetime (e.g. tzinfo=UTC)", start)
         self.now = start
 
     def __call__(self) -> datetime:
-        """The current time."""
+        """The current time (the same as `now`)."""
         return self.now
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
-        """Move the clock forward; return the new time."""
+        """Move the clock forward by the sum of the periods given; return the new time.
+
+        A `CaseFactory` moves its clock to each case's last event, so a test that advances
+        the clock after making a case dates its next command after everything in it.
+
+        Args:
+            days: days to move on by.
+            hours: hours to move on by.
+            minutes: minutes to move on by.
+
+        Returns:
+            The new `now`.
+
+        Raises:
+            InvalidInput: a period that is not a number.
+        """
+        for name, value in (("days", days), ("hours", hours), ("minutes", minutes)):
+            arguments.number("Clock.advance", name, value)
         self.now += timedelta(days=days, hours=hours, minutes=minutes)
         return self.now
 
@@ -51,7 +72,10 @@ class CaseFactory:
     """
 
     def __init__(self, clock: Clock | None = None, store: EventStore | None = None) -> None:
-        self.clock = clock or Clock()
+        arguments.optional("CaseFactory", "clock", clock, Clock, "a Clock")
+        if store is not None and not all(callable(getattr(store, name, None)) for name in ("append", "load")):
+            arguments.refuse("CaseFactory", "store", "an event store or None", store)
+        self.clock = Clock() if clock is None else clock
         self.store = store
         self._numbers = count(1)
 
@@ -65,11 +89,20 @@ class CaseFactory:
         policy: Policy | None = None,
         case_id: str | None = None,
     ) -> History:
-        """Make one case in `stage`; return its history (the case is ``.case``)."""
+        """Make one case in `stage`; return its history (the case is ``.case``).
+
+        Raises:
+            InvalidInput: an argument of the wrong type.
+        """
+        arguments.instance("CaseFactory", "stage", stage, Stage, "a Stage")
         configuration = Configuration(
-            parties=parties, kind=kind, minor=minor, policy=policy or Policy.norway(), cast=Cast(adjournments=0)
+            parties=parties,
+            kind=kind,
+            minor=minor,
+            policy=Policy.norway() if policy is None else policy,
+            cast=Cast(adjournments=0),
         )
-        chosen = case_id or f"case-{next(self._numbers)}"
+        chosen = f"case-{next(self._numbers)}" if case_id is None else case_id
         opening = History.open(configuration.referral(case_id=chosen, at=self.clock.now))
         history = walk(opening, stage, configuration.cast)
         if self.store is not None:

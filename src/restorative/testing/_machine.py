@@ -6,9 +6,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import ClassVar
 
-from hypothesis import event as note
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+try:
+    from hypothesis import event as note
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+except ModuleNotFoundError as missing:
+    from ._extra import without_hypothesis
+
+    raise without_hypothesis("restorative.testing.CaseStateMachine", missing) from None
 
 from .._lifecycle import ACTIVE_STAGES, Stage
 from .._replace import replace
@@ -38,8 +43,12 @@ class CaseStateMachine(RuleBasedStateMachine):
         def make_adapter(self):
             return MyServiceAdapter(fresh_database())
 
-    TestMyService.TestCase.settings = settings(max_examples=50)
+    TestMyService.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
     ```
+
+    Hypothesis' defaults (100 walks of up to 50 steps, 200 ms per walk) make a slow
+    suite and, against a real database, `DeadlineExceeded` failures that are no broken
+    rule; docs/testing.md explains the settings above.
 
     Each step sends a command (valid, invalid, from a stranger, from the past, or
     later in time) to the adapter, then checks the answer:

@@ -23,9 +23,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from hypothesis import reject
-from hypothesis import strategies as st
+try:
+    from hypothesis import reject
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:
+    from ._extra import without_hypothesis
 
+    raise without_hypothesis("restorative.testing.strategies", missing) from None
+
+from .. import _arguments as arguments
 from .._lifecycle import Stage
 from .._policy import Continuation, Policy
 from .._replace import replace
@@ -88,9 +94,19 @@ def casts() -> st.SearchStrategy[Cast]:
     )
 
 
+def parties(kind: CaseKind, received: date | None = None) -> st.SearchStrategy[tuple[Party, ...]]:
+    """Draw two to four parties for a case of `kind`; minors come with guardians unless a civil case may dispense.
+
+    Raises:
+        InvalidInput: `kind` is not a `CaseKind`, or `received` is not a date.
+    """
+    arguments.instance("parties", "kind", kind, CaseKind, "a CaseKind")
+    arguments.optional("parties", "received", received, date, "the date the referral was received")
+    return _parties(kind, received)
+
+
 @st.composite
-def parties(draw: st.DrawFn, kind: CaseKind, received: date | None = None) -> tuple[Party, ...]:
-    """Draw two to four parties for a case of `kind`; minors come with guardians unless a civil case may dispense."""
+def _parties(draw: st.DrawFn, kind: CaseKind, received: date | None) -> tuple[Party, ...]:
     received = T0.date() if received is None else received
     count = draw(st.integers(2, 4))
     out = []
@@ -111,11 +127,21 @@ def parties(draw: st.DrawFn, kind: CaseKind, received: date | None = None) -> tu
     return tuple(out)
 
 
-@st.composite
 def referrals(
-    draw: st.DrawFn, kind: CaseKind | None = None, policy: st.SearchStrategy[Policy] | None = None
-) -> ReferCase:
-    """Draw a `ReferCase` command the decider accepts: kind, source, parties and policy that fit (R18)."""
+    kind: CaseKind | None = None, policy: st.SearchStrategy[Policy] | None = None
+) -> st.SearchStrategy[ReferCase]:
+    """Draw a `ReferCase` command the decider accepts: kind, source, parties and policy that fit (R18).
+
+    Raises:
+        InvalidInput: `kind` is not a `CaseKind`, or `policy` is not a strategy.
+    """
+    arguments.optional("referrals", "kind", kind, CaseKind, "a CaseKind")
+    arguments.optional("referrals", "policy", policy, st.SearchStrategy, "a strategy of policies, e.g. policies()")
+    return _referrals(kind, policy)
+
+
+@st.composite
+def _referrals(draw: st.DrawFn, kind: CaseKind | None, policy: st.SearchStrategy[Policy] | None) -> ReferCase:
     chosen = draw(st.sampled_from(CaseKind)) if kind is None else kind
     if chosen is CaseKind.CRIMINAL:
         source = draw(st.sampled_from([ReferralSource.PROSECUTION, ReferralSource.COURT]))
@@ -153,20 +179,36 @@ def _reachable(referral: ReferCase, stage: Stage) -> bool:
     return True
 
 
-@st.composite
 def histories(
-    draw: st.DrawFn,
     stage: Stage | None = None,
     *,
     referral: st.SearchStrategy[ReferCase] | None = None,
     cast: st.SearchStrategy[Cast] | None = None,
     max_steps: int = 40,
-) -> History:
+) -> st.SearchStrategy[History]:
     """Draw a `History` of real commands from a referral to a case in `stage` (any stage if ``None``).
 
     The walk takes up to `max_steps` drawn steps, then finishes by the shortest greedy
     route, so every drawn history reaches its stage.
+
+    Raises:
+        InvalidInput: an argument of the wrong type.
     """
+    arguments.optional("histories", "stage", stage, Stage, "a Stage")
+    arguments.optional("histories", "referral", referral, st.SearchStrategy, "a strategy of referrals")
+    arguments.optional("histories", "cast", cast, st.SearchStrategy, "a strategy of casts, e.g. casts()")
+    arguments.count("histories", "max_steps", max_steps)
+    return _histories(stage, referral, cast, max_steps)
+
+
+@st.composite
+def _histories(
+    draw: st.DrawFn,
+    stage: Stage | None,
+    referral: st.SearchStrategy[ReferCase] | None,
+    cast: st.SearchStrategy[Cast] | None,
+    max_steps: int,
+) -> History:
     if referral is None:
         wanted = stage
         opening = draw(referrals(kind=CaseKind.CIVIL if wanted is Stage.DECLINED else None))
@@ -197,13 +239,14 @@ def cases(stage: Stage | None = None, **kwargs: object) -> st.SearchStrategy[Cas
     return histories(stage, **kwargs).map(lambda history: history.case)  # type: ignore[arg-type]
 
 
-def _case(of: Case | History) -> Case:
+def _case(function: str, of: Case | History) -> Case:
+    arguments.instance(function, "of", of, (Case, History), "a Case or a History")
     return of.case if isinstance(of, History) else of
 
 
 def commands(of: Case | History) -> st.SearchStrategy[Command]:
     """Draw commands the case accepts now (nothing for a closed case)."""
-    case = _case(of)
+    case = _case("commands", of)
     options = []
     for command in _alphabet.commands(case, FULL_CAST):
         try:
@@ -222,7 +265,7 @@ def invalid_commands(of: Case | History) -> st.SearchStrategy[tuple[Command, str
     `History`, also its own earlier commands sent again now: they meet a stage that has
     moved on, or a closed case (R2), which the alphabet offers nothing for.
     """
-    case = _case(of)
+    case = _case("invalid_commands", of)
     options: list[tuple[Command, str]] = []
     candidates = [] if isinstance(of, Case) else [replace(c, at=max(c.at, case.updated_at)) for c in of.commands[1:]]
     for command in _alphabet.commands(case, FULL_CAST):

@@ -13,9 +13,10 @@ import functools
 from collections.abc import Hashable, Iterator
 from datetime import datetime, timedelta
 
-from attrs import frozen
+from attrs import field, frozen
 
 from .. import commands as c
+from .._checks import check_non_negative, check_type
 from .._lifecycle import MEDIATION
 from .._values import (
     Actor,
@@ -57,12 +58,12 @@ class Cast:
         second_staff: a second member of staff may be assigned.
     """
 
-    support: bool = False
-    lawyer: bool = False
-    adjournments: int = 1
-    second_mediator: bool = False
-    conflicts: bool = False
-    second_staff: bool = False
+    support: bool = field(default=False, validator=check_type(bool))
+    lawyer: bool = field(default=False, validator=check_type(bool))
+    adjournments: int = field(default=1, validator=check_non_negative)
+    second_mediator: bool = field(default=False, validator=check_type(bool))
+    conflicts: bool = field(default=False, validator=check_type(bool))
+    second_staff: bool = field(default=False, validator=check_type(bool))
 
 
 def state_key(case: Case) -> Hashable:

@@ -11,7 +11,9 @@ from typing import Any
 
 from attrs import field, frozen
 
+from .. import _arguments as arguments
 from .. import commands as c
+from .._checks import check_non_negative, check_type, shown
 from .._lifecycle import FINAL_STAGES, Stage, Transition, walk
 from .._policy import Continuation, Policy
 from .._replace import replace
@@ -66,17 +68,17 @@ class Configuration:
     """
 
     parties: int = field(default=2)
-    kind: CaseKind = CaseKind.CRIMINAL
-    minor: bool = False
-    minor_age: int = 16
-    guardians: int = 1
-    policy: Policy = field(factory=Policy.norway)
-    cast: Cast = field(factory=Cast)
+    kind: CaseKind = field(default=CaseKind.CRIMINAL, validator=check_type(CaseKind))
+    minor: bool = field(default=False, validator=check_type(bool))
+    minor_age: int = field(default=16, validator=check_non_negative)
+    guardians: int = field(default=1, validator=check_non_negative)
+    policy: Policy = field(factory=Policy.norway, validator=check_type(Policy))
+    cast: Cast = field(factory=Cast, validator=check_type(Cast))
 
     @parties.validator
     def _check_parties(self, _: Any, value: int) -> None:
-        if not 2 <= value <= 4:
-            raise ValueError(f"parties must be 2 to 4, not {value}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 2 <= value <= 4:
+            raise InvalidInput(f"parties must be 2 to 4, not {shown(value)}", field="parties")
 
     @property
     def label(self) -> str:
@@ -421,11 +423,18 @@ def explore(
 
     Returns:
         The counts, the time taken and every finding, each with a shortest history.
+
+    Raises:
+        InvalidInput: an argument of the wrong type, or a party count other than 2 to 4.
     """
     started = time.perf_counter()
-    counts = (parties,) if isinstance(parties, int) else tuple(parties)
+    counts = _party_counts("explore", parties)
+    if not callable(decide):
+        arguments.refuse("explore", "decide", "a decider, such as restorative.decide", decide)
+    arguments.call("explore", "progress", progress)
+    arguments.count("explore", "workers", workers, 1)
     chosen = (
-        tuple(configurations)
+        _configurations("explore", configurations)
         if configurations is not None
         else tuple(conf for n in counts for conf in Configuration.defaults(n))
     )
@@ -482,6 +491,28 @@ class Path:
     stage: Stage
 
 
+def _party_counts(function: str, parties: Any, *, many: bool = True) -> tuple[int, ...]:
+    """The party counts `parties` names (one, or a sequence of them when `many`), each 2 to 4."""
+    wanted = "2, 3 or 4" + (", or a sequence of them" if many else "")
+    if many and isinstance(parties, Sequence) and not isinstance(parties, str | bytes):
+        counts = tuple(parties)
+    elif isinstance(parties, int) and not isinstance(parties, bool):
+        counts = (parties,)
+    else:
+        arguments.refuse(function, "parties", wanted, parties)
+    for count in counts:
+        if not isinstance(count, int) or isinstance(count, bool) or not 2 <= count <= 4:
+            arguments.refuse(function, "parties", wanted, parties)
+    return counts
+
+
+def _configurations(function: str, configurations: Any) -> tuple[Configuration, ...]:
+    """`configurations` as a tuple, if it is a sequence (not a text) of `Configuration` values."""
+    if isinstance(configurations, str | bytes) or not isinstance(configurations, Sequence):
+        arguments.refuse(function, "configurations", "a sequence of Configuration values, or None", configurations)
+    return tuple(arguments.entries(function, "configurations", configurations, Configuration, "Configuration values"))
+
+
 def _target(transition: Transition) -> str:
     trigger, source, dest = transition
     return f"{trigger}: {source.value}" + ("" if dest is None else f" -> {dest.value}")
@@ -494,7 +525,8 @@ def paths(parties: int = 2, *, configurations: Sequence[Configuration] | None = 
     all of them, so a test generated from a path starts from a real referral and drives
     the real decider.
     """
-    chosen = tuple(configurations) if configurations is not None else Configuration.defaults(parties)
+    (count,) = _party_counts("paths", parties, many=False)
+    chosen = _configurations("paths", configurations) if configurations is not None else Configuration.defaults(count)
     best: dict[str, Path] = {}
 
     def offer(target: str, configuration: Configuration, commands: tuple[Command, ...], stage: Stage) -> None:
