@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from restorative._cli import main
-from restorative.errors import ScenarioError
+from restorative.errors import InvalidInput
 from restorative.simulation import Scenario, estimate, simulate, sweep
 from restorative.simulation._sweep import parse_values
 
@@ -55,9 +55,9 @@ def test_an_estimate_is_the_mean_with_a_student_t_interval() -> None:
     [
         ("behaviour.nope", [0.1, 0.2], 3, "behaviour.nope"),
         ("behaviour.agreement", [0.5, 1.5], 3, "behaviour.agreement"),
-        ("behaviour.agreement", [0.5], 3, "--vary"),
-        ("behaviour.agreement", [0.5, 0.5], 3, "--vary"),
-        ("behaviour.agreement", [0.5, 0.6], 1, "--replications"),
+        ("behaviour.agreement", [0.5], 3, "values"),
+        ("behaviour.agreement", [0.5, 0.5], 3, "values"),
+        ("behaviour.agreement", [0.5, 0.6], 1, "replications"),
         ("seed", [1, 2], 3, "seed"),
         ("nope.agreement", [0.5, 0.6], 3, "nope.agreement"),
     ],
@@ -66,7 +66,7 @@ def test_an_estimate_is_the_mean_with_a_student_t_interval() -> None:
 def test_a_sweep_that_cannot_run_is_refused_before_any_run(
     baseline: Scenario, key: str, values: list[float], replications: int, named: str
 ) -> None:
-    with pytest.raises(ScenarioError) as refused:
+    with pytest.raises(InvalidInput) as refused:  # a ScenarioError for a key or value of the scenario
         sweep(baseline, key, values, replications=replications, cases=10, workers=1)
     assert named in str(refused.value)
 
@@ -81,7 +81,7 @@ def test_values_from_the_command_line_are_toml_values_or_words() -> None:
     assert parse_values("0.7, 0.9") == (0.7, 0.9)
     assert parse_values("true,false") == (True, False)
     assert parse_values("stops,dialogue_remains") == ("stops", "dialogue_remains")
-    with pytest.raises(ScenarioError, match="--vary"):
+    with pytest.raises(InvalidInput, match="--vary"):
         parse_values("0.7,,0.9")
 
 

@@ -169,13 +169,16 @@ class Process:
         if case is None:
             if type(event) is not self.opening.event:
                 raise InvalidInput(
-                    f"a case's log starts with {self.opening.event.__name__}, not {type(event).__name__}"
+                    f"a case's log starts with {self.opening.event.__name__}, not {type(event).__name__}",
+                    field="event",
                 )
             at = event.at
             if not isinstance(at, datetime) or at.tzinfo is None:
                 raise InvalidInput(f"{type(event).__name__} needs an aware time, not {shown(at)}")
             return self.opening.start(event)
         _check_case(case, "evolve")
+        if type(event) not in self._folds and type(event) is not self.opening.event:
+            raise InvalidInput(f"evolve takes an event of {self.name}, not {type(event).__name__}", field="event")
         return self._fold(case, event)
 
     def _fold(self, case: Case, event: Event) -> Case:
@@ -247,7 +250,9 @@ class Process:
         try:
             it = iter(events)
         except TypeError:
-            raise InvalidInput(f"replay takes an iterable of events, not {type(events).__name__}") from None
+            raise InvalidInput(
+                f"replay takes an iterable of events, not {type(events).__name__}", field="events"
+            ) from None
         if start is None:
             first = next(it, None)
             if first is None:
@@ -255,7 +260,7 @@ class Process:
             start = self.evolve(None, first)
             draft = unfreeze(start)  # a case made here, held by nothing else: no copy needed
         else:
-            _check_case(start, "replay")
+            _check_case(start, "replay", field="start")
             draft = thaw(start)
         folds = self._folds
         after_final = self.after_final
@@ -351,9 +356,9 @@ class Process:
         return str(rule.say(event))
 
 
-def _check_case(case: object, where: str) -> None:
+def _check_case(case: object, where: str, *, field: str = "case") -> None:
     if type(case) is not Case:
-        raise InvalidInput(f"{where} takes a Case, not {type(case).__name__}", field="case")
+        raise InvalidInput(f"{where} takes a Case, not {type(case).__name__}", field=field)
 
 
 def _known(case: Case, actor: Actor) -> bool:

@@ -444,6 +444,9 @@ def plot_sweep(sweep: Sweep, folder: Path) -> list[Path]:
     Raises:
         InvalidInput: `folder` is not a path.
     """
+    from ._sweep import Sweep  # noqa: PLC0415 - the plots module is imported by the sweep's
+
+    arguments.instance("plot_sweep", "sweep", sweep, Sweep, "a Sweep")
     where = arguments.folder("plot_sweep", "folder", folder)
     with _matplotlib():
         return _save(sweep_figure(sweep), where, "sweep")

@@ -17,8 +17,9 @@ from typing import Any
 
 from attrs import frozen
 
+from .. import _arguments as arguments
 from .._checks import shown
-from ..errors import ScenarioError
+from ..errors import InvalidInput, ScenarioError
 from ._kpis import OUTCOMES
 from ._runner import simulate
 from ._scenario import Scenario
@@ -65,6 +66,8 @@ class Estimate:
 
 def estimate(samples: Sequence[float]) -> Estimate:
     """The mean of `samples` with its 95 % Student-t interval."""
+    given: list[float] = arguments.entries("estimate", "samples", samples, (int, float), "numbers")
+    samples = [arguments.number("estimate", "samples", x) for x in given]
     n = len(samples)
     if n == 0:
         return Estimate(mean=None, low=None, high=None, n=0)
@@ -201,7 +204,7 @@ def parse_values(text: str) -> tuple[Any, ...]:
     for piece in text.split(","):
         word = piece.strip()
         if not word:
-            raise ScenarioError("--vary", f"an empty value in {shown(text)}")
+            raise InvalidInput(f"--vary has an empty value in {shown(text)}", field="--vary")
         try:
             values.append(tomllib.loads(f"v = {word}")["v"])
         except tomllib.TOMLDecodeError:
@@ -238,16 +241,23 @@ def sweep(
         progress: called after each run with (runs done, runs in all).
 
     Raises:
-        ScenarioError: a key the scenario does not have, a value it does not take, fewer
-            than two values or replications, or a value given twice.
+        ScenarioError: a key the scenario does not have, or a value it does not take.
+        InvalidInput: an argument of the wrong type, fewer than two values or
+            replications, or a value given twice.
     """
-    values = tuple(values)
+    arguments.instance("sweep", "scenario", scenario, Scenario, "a Scenario")
+    arguments.instance("sweep", "key", key, str, "a dotted scenario key, e.g. behaviour.agreement")
+    values = tuple(arguments.entries("sweep", "values", values, object, "values"))
     if len(values) < 2:
-        raise ScenarioError("--vary", "a sweep needs at least two values")
+        raise InvalidInput("sweep: values must hold at least two values (--vary KEY=V1,V2)", field="values")
     if len({repr(v) for v in values}) != len(values):
-        raise ScenarioError("--vary", f"a value is given twice: {shown(values)}")
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
-        raise ScenarioError("--replications", f"must be a whole number of at least 2, not {shown(replications)}")
+        raise InvalidInput(f"sweep: values holds a value twice: {shown(values)}", field="values")
+    arguments.count("sweep", "replications", replications, 2)
+    if cases is not None:
+        arguments.count("sweep", "cases", cases, 1)
+    if workers is not None:
+        arguments.count("sweep", "workers", workers, 1)
+    arguments.call("sweep", "progress", progress)
     if cases is not None:
         scenario = scenario.replace(cases=cases)
     variants = [varied(scenario, key, value) for value in values]  # every value checked before any run

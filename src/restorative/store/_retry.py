@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from .. import _arguments as arguments
 from ..errors import ConcurrencyError
 
 T = TypeVar("T")
@@ -31,6 +32,11 @@ def retry(operation: Callable[[], T], *, attempts: int = 5, backoff: float = 0.0
     Raises:
         ConcurrencyError: still losing after `attempts` tries.
     """
+    if not callable(operation):
+        arguments.refuse("retry", "operation", "a function", operation)
+    arguments.count("retry", "attempts", attempts, 1)
+    if arguments.number("retry", "backoff", backoff) < 0:
+        arguments.refuse("retry", "backoff", "a number of seconds of 0 or more", backoff)
     pause = backoff
     for attempt in range(1, attempts + 1):
         try:

@@ -53,6 +53,8 @@ def tick(store: EventStore, *, at: datetime, actor: Actor | None = None) -> list
     Returns:
         What was sent, case by case, in the order sent.
     """
+    if not isinstance(store, EventStore):
+        raise InvalidInput(f"tick takes an event store, got {shown(store)}", field="store")
     _fold.check_moment(at, "at")
     if actor is not None and not isinstance(actor, Actor):
         raise InvalidInput(f"actor must be a restorative.Actor or None, got {shown(actor)}", field="actor")
