@@ -163,3 +163,16 @@ def test_a_guardian_of_an_adult_and_a_conflicted_mediator_are_refused(tmp_path: 
     with pytest.raises(NotPermitted, match="conflict of interest"):
         reader.load("c", MEDIATOR)
     store.close()
+
+
+def test_a_former_guardian_reads_nothing_once_the_ward_is_18(reader: Reader) -> None:
+    """A guardian reads for a minor ward only: guardianship ends at 18 (vergemålsloven), and the
+    demo's jonas (born 2009-08-30) turns 18 on 30 August 2027, the day in Oslo."""
+    eve = Reader(reader.store, reader.vault, clock=lambda: datetime(2027, 8, 29, 21, 59, tzinfo=UTC))
+    assert eve.load(CASE, GUARDIAN).id == CASE  # 23:59 in Oslo, the day before the birthday
+    birthday = Reader(reader.store, reader.vault, clock=lambda: datetime(2027, 8, 29, 22, 0, tzinfo=UTC))
+    with pytest.raises(NotPermitted) as refused:  # midnight in Oslo: jonas is 18 and reads for himself
+        birthday.load(CASE, GUARDIAN)
+    assert "R14" == refused.value.rule
+    with pytest.raises(NotPermitted):
+        birthday.person(CASE, "jonas", GUARDIAN)
