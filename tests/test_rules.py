@@ -244,11 +244,32 @@ def test_r3_minor_needs_every_guardian_consent() -> None:
     error = flow.refused(r.StartPreparation, STAFF)
     check(error, RuleViolation, "R4")
     assert isinstance(error, RuleViolation)
-    assert "resp lacks guardian consent" in error.hint
+    assert "resp lacks the consent of guardian dad" in error.hint
 
     flow.do(r.GiveGuardianConsent, guardian_actor("dad"), party_id="resp")
     flow.do(r.StartPreparation, STAFF)
     assert S.PREPARATION == stage_of(flow)
+
+
+@pytest.mark.parametrize("kind", [CRIMINAL, CIVIL])
+def test_r4_the_missing_consent_hint_names_the_guardians_who_have_not_consented(kind: r.CaseKind) -> None:
+    """strpl § 71 a asks for the consent of the guardians: the hint names who still has to give it."""
+    role = RESPONSIBLE if kind is CRIMINAL else PARTY
+    other = party("harmed", HARMED) if kind is CRIMINAL else party("harmed")
+    flow = Flow(kind=kind, parties=(other, minor("emil", role, guardians=("mum", "dad"), age=16))).to_consent()
+    for party_id in ("harmed", "emil"):
+        flow.do(r.InformParty, MEDIATOR, party_id=party_id)
+        flow.do(r.GiveConsent, party_actor(party_id), party_id=party_id)
+    dispensation = " (or a staff dispensation)" if kind is CIVIL else ""
+
+    both = flow.refused(r.StartPreparation, STAFF)
+    assert isinstance(both, RuleViolation)
+    assert f"emil lacks the consent of guardians mum and dad{dispensation}" == both.hint
+
+    flow.do(r.GiveGuardianConsent, guardian_actor("mum"), party_id="emil")
+    one = flow.refused(r.StartPreparation, STAFF)
+    assert isinstance(one, RuleViolation)
+    assert f"emil lacks the consent of guardian dad{dispensation}" == one.hint
 
 
 @pytest.mark.parametrize(

@@ -275,13 +275,18 @@ def preparation_blockers(case: Case, at: datetime) -> list[str]:
 
 
 def _missing_consent(case: Case, party: Party) -> str:
+    """What a party who does not count as consenting (R3) still lacks, naming whoever must act."""
     if not party.informed:
         return "has not been informed about the process"
     if not party.consented:
         return "has not consented"
+    waiting = [g for g in party.guardians if g not in party.guardian_consents]
+    if not waiting:  # a minor without a registered guardian: only civil, from the dispensation age (R18)
+        return "has no registered guardian to consent; staff may dispense with guardian consent"
+    who = f"guardian {waiting[0]}" if len(waiting) == 1 else f"guardians {', '.join(waiting[:-1])} and {waiting[-1]}"
     if case.kind is CaseKind.CIVIL:
-        return "lacks guardian consent (or a staff dispensation)"
-    return "lacks guardian consent"
+        return f"lacks the consent of {who} (or a staff dispensation)"
+    return f"lacks the consent of {who}"
 
 
 # --- R5 ---------------------------------------------------------------------------
