@@ -12,6 +12,7 @@ import pytest
 
 import restorative as r
 from restorative.errors import InvalidInput, NotPermitted, Refused, RestorativeError, RuleViolation, StageError
+from restorative.verify import _oracle as verify_oracle
 from tests.flows import MEDIATOR, MEDIATOR_2, STAFF, T0, Flow, guardian_actor, minor, party_actor
 
 CRIMINAL = r.CaseKind.CRIMINAL
@@ -1330,6 +1331,32 @@ def test_r5_a_conflicted_mediator_may_not_act_until_released() -> None:
     flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
     flow.do(r.HoldPreparatoryTalk, MEDIATOR_2, party_id="harmed")
     assert flow.case.party("harmed") is not None
+
+
+def test_r5_a_conflicted_mediator_does_not_even_agree_to_confidentiality() -> None:
+    """R5: a mediator with a declared conflict of interest may not act on the case (the seed page's
+    "impartial mediator"), and agreeing to confidentiality for themself is acting on it too.
+
+    An exhaustive sweep of who may send what found this the one command such a mediator could
+    still send; `allowed` offers them nothing, and the verifier's oracle flags a decider that
+    accepts it."""
+    flow = Flow().to_preparation()
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    flow.do(r.DeclareConflict, MEDIATOR, mediator_id=MEDIATOR.id, towards="resp")
+
+    error = flow.refused(r.AgreeConfidentiality, MEDIATOR, person_id=MEDIATOR.id)
+    check(error, RuleViolation, "R5")
+    assert isinstance(error, RuleViolation) and "release them" in error.hint
+    assert () == r.allowed(flow.case, MEDIATOR)
+
+    before = flow.case
+    command = r.AgreeConfidentiality(actor=MEDIATOR, at=flow.tick(), person_id=MEDIATOR.id)
+    events = (r.ConfidentialityAgreed(actor=MEDIATOR, at=command.at, person_id=MEDIATOR.id),)
+    seen = verify_oracle.accepted(before, command, r.replay(events, start=before), events)
+    assert ["R5"] == [violation.rule for violation in seen]
+
+    flow.do(r.AgreeConfidentiality, MEDIATOR_2, person_id=MEDIATOR_2.id)  # the impartial one may
+    assert (MEDIATOR_2.id,) == flow.case.confidential
 
 
 def test_r10_only_a_mediator_from_the_meeting_records_and_signs() -> None:

@@ -107,7 +107,8 @@ def _for_themself(case: Case, actor: Actor, at: datetime) -> Sequence[c.Command]
 
 @part.command(c.AgreeConfidentiality, by=tuple(ActorKind), candidates=_for_themself)
 def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events:
-    """R8: a person agrees for themself, or a mediator records that they agreed."""
+    """R8, R5: a person agrees for themself, or a mediator records that they agreed; a mediator with
+    a declared conflict of interest does neither, as they may not act on the case."""
     actor = command.actor
     person = command.person_id
     if not knows(case, person):
@@ -115,6 +116,8 @@ def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events
     if actor.id == person:
         if capacity(case, person) is not actor.kind:
             raise NotPermitted(actor.id, case.stage, f"{person} takes part as {capacity(case, person).value}")
+        if actor.kind is ActorKind.MEDIATOR:
+            guard.impartial(case, actor.id)
     elif actor.kind is ActorKind.MEDIATOR:
         guard.mediator(case, actor)
     else:

@@ -201,6 +201,9 @@ def accepted(before: Case, command: Command, after: Case, events: Sequence[Event
     problem = _permitted(before, command)
     if problem is not None:
         yield Violation("R14", f"{name} accepted although {problem}")
+    actor = command.actor
+    if actor.kind is ActorKind.MEDIATOR and any(who == actor.id for who, _ in before.conflicts):
+        yield Violation("R5", f"{name} accepted from {actor.id}, who declared a conflict of interest")
     stage = before.stage
     for event in events:
         try:
