@@ -1,4 +1,4 @@
-"""One example per rule R1-R18: each shows the rule refusing, and the same command accepted once it holds."""
+"""One example per rule R1-R19: each shows the rule refusing, and the same command accepted once it holds."""
 
 # Assertions read `expected == actual`, so constants come first.
 

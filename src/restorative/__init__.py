@@ -1,7 +1,7 @@
 """restorative: the restorative process of the Norwegian Mediation Service as a verified state machine.
 
 Commands go in, events come out: `decide` checks a command against the case and the
-rules (R1-R18, see `RULES`), `evolve` folds events into the case, and `handle` does both.
+rules (R1-R19, see `RULES`), `evolve` folds events into the case, and `handle` does both.
 Every value is a frozen attrs class that `to_json` and `from_json` carry across JSON.
 Errors live in `restorative.errors`.
 """

@@ -198,6 +198,14 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 sources=(_L, _P),
                 reference="strpl § 71 a; konfliktrådsloven § 1",
             ),
+            Rule(
+                id="R19",
+                text="A follow-up meeting (oppfølgingsmøte) follows up a binding agreement: it is scheduled only "
+                "in follow-up, which takes no other kind of meeting, and the case stays in follow-up; it is held "
+                "under the meeting's rules (R5 to R8).",
+                sources=(_L, _C),
+                reference="konfliktrådsloven § 1; docs/concepts.md#the-follow-up-meeting",
+            ),
         )
     }
 )

@@ -93,6 +93,7 @@ class MeetingKind(IdentityEnum):
     LARGE_GROUP = "large_group"
     """A *stormøte*: a meeting with a wider circle around the parties."""
     FOLLOW_UP = "follow_up"
+    """An *oppfølgingsmøte*: held in follow-up, after the agreement binds, keeping the case there (R19)."""
 
 
 class TalkChannel(IdentityEnum):

@@ -27,6 +27,7 @@ from .._values import (
     CaseKind,
     Exemption,
     ItemStatus,
+    MeetingKind,
     Outcome,
     ParticipantRole,
     Party,
@@ -269,6 +270,8 @@ def _dispensed(before: Case, command: Command, event: e.GuardianConsentDispensed
 
 
 def _scheduled(before: Case, event: e.MeetingScheduled) -> Iterator[Violation]:
+    if (before.stage is Stage.FOLLOW_UP) is not (event.kind is MeetingKind.FOLLOW_UP):
+        yield Violation("R19", f"a {event.kind.value} meeting was scheduled in {before.stage.value}")
     chosen = [a for a in event.attendees if a in before.mediators]
     if not 1 <= len(chosen) <= before.policy.max_mediators:
         yield Violation("R5", f"a meeting was scheduled with {len(chosen)} mediators")
