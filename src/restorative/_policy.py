@@ -61,8 +61,14 @@ class Policy:
     Args:
         name: a label for reports and logs.
         criminal_cooling_off_days: days an agreement in a criminal case waits before it
-            binds (0 means it binds when signed).
-        civil_cooling_off_days: the period used when the parties to a civil case choose one.
+            binds (0 means it binds when signed). The default, 14, is a practice default,
+            not a verified rule: the design reads the service's practice as a two-week
+            cooling-off period (angrefrist) in criminal cases, while some municipal pages on
+            the service describe one week. It has not been checked against the current
+            regulation, forskrift om konfliktrådsbehandling (FOR-2014-06-30-923); check it
+            there, and set the period your service uses.
+        civil_cooling_off_days: the period used when the parties to a civil case choose one
+            (a practice default too, 14, like the criminal one).
         civil_cooling_off_by_default: whether a civil agreement has a cooling-off period
             when the parties say nothing.
         age_of_majority: below this age a party is a minor. With a birth date, age is
