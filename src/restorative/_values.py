@@ -218,7 +218,11 @@ class Party:
 
     @property
     def consented(self) -> bool:
-        """Gave consent and has not withdrawn (R3)."""
+        """Gave their own consent and has not withdrawn.
+
+        Not yet whether they count as consenting under R3, which for a minor also needs
+        every guardian's consent or a dispensation: ask `restorative.counts_as_consenting`.
+        """
         return bool(self.progress._value_ & _CONSENTED)
 
     @property
