@@ -35,7 +35,7 @@ def check_zone(_: Any, attribute: Any, value: Any) -> None:
     except (ValueError, KeyError, OSError) as error:  # not a key, no such zone, or no readable zone file
         raise InvalidInput(
             f"{attribute.name} {shown(value)} is not a time zone this machine knows (an IANA key such as "
-            "'Europe/Oslo'; on Windows, install the tzdata package)",
+            "'Europe/Oslo'; where the system has no time zone database, install the tzdata package)",
             field=attribute.name,
         ) from error
 
