@@ -403,13 +403,13 @@ def signatures_due(case: Case, agreement: Agreement | None = None, at: datetime 
 
     With no agreement recorded yet, the signatures an agreement recorded at `at` (by
     default the case's last event) would need. A mediator signs only if they took part
-    in the meeting. See `signing_day` for when a party counts as a minor here.
+    in the meeting. See `signing_time` for when a party counts as a minor here.
     """
     chosen = case.agreement if agreement is None else agreement
-    return list(_due(case, chosen, signing_day(chosen, case.updated_at if at is None else at)))
+    return list(_due(case, chosen, signing_time(chosen, case.updated_at if at is None else at)))
 
 
-def signing_day(agreement: Agreement | None, at: datetime) -> datetime:
+def signing_time(agreement: Agreement | None, at: datetime) -> datetime:
     """R10: the moment minority is judged at for an agreement's signatures: when it was recorded.
 
     The signatures an agreement needs are fixed when it is recorded (only a withdrawal

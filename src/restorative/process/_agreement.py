@@ -96,7 +96,7 @@ def sign_agreement(case: Case, command: c.SignAgreement) -> Events:
     """R10: each party, a guardian of each minor party and a mediator of the meeting sign for themselves.
 
     A guardian signs for a ward who was a minor when the agreement was recorded (see
-    `restorative._rules.signing_day`).
+    `restorative._rules.signing_time`).
     """
     actor = command.actor
     signer = command.signer_id
