@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -302,3 +303,20 @@ def test_the_longest_deadline_must_outlast_the_cooling_off_periods(longest: int)
     with pytest.raises(InvalidInput, match="R9") as invalid:  # no item could be agreed under such a policy
         r.Policy(longest_item_deadline_days=longest)
     assert invalid.value.field == "longest_item_deadline_days"
+
+
+def test_the_cooling_off_defaults_say_they_are_practice_still_to_check() -> None:
+    """The criminal cooling-off default is unverified: the design reads the service's practice as two
+    weeks (angrefrist), several municipal pages on the service describe one week, and the regulation
+    (forskrift om konfliktrådsbehandling, FOR-2014-06-30-923) was not at hand to settle it. The default
+    stays 14 days, and the `Policy` docstring and docs/concepts.md say it is a default to check."""
+    assert (14, 14, False) == (
+        NORWAY.criminal_cooling_off_days,
+        NORWAY.civil_cooling_off_days,
+        NORWAY.civil_cooling_off_by_default,
+    )
+    concepts = (Path(__file__).parent.parent / "docs" / "concepts.md").read_text(encoding="utf-8")
+    for text in (" ".join((r.Policy.__doc__ or "").split()), concepts):
+        assert "forskrift om konfliktrådsbehandling" in text
+        assert "FOR-2014-06-30-923" in text
+        assert "practice default" in text

@@ -1,4 +1,4 @@
-"""One example per rule R1-R18: each shows the rule refusing, and the same command accepted once it holds."""
+"""One example per rule R1-R19: each shows the rule refusing, and the same command accepted once it holds."""
 
 # Assertions read `expected == actual`, so constants come first.
 
@@ -12,6 +12,7 @@ import pytest
 
 import restorative as r
 from restorative.errors import InvalidInput, NotPermitted, Refused, RestorativeError, RuleViolation, StageError
+from restorative.verify import _oracle as verify_oracle
 from tests.flows import MEDIATOR, MEDIATOR_2, STAFF, T0, Flow, guardian_actor, minor, party_actor
 
 CRIMINAL = r.CaseKind.CRIMINAL
@@ -244,11 +245,32 @@ def test_r3_minor_needs_every_guardian_consent() -> None:
     error = flow.refused(r.StartPreparation, STAFF)
     check(error, RuleViolation, "R4")
     assert isinstance(error, RuleViolation)
-    assert "resp lacks guardian consent" in error.hint
+    assert "resp lacks the consent of guardian dad" in error.hint
 
     flow.do(r.GiveGuardianConsent, guardian_actor("dad"), party_id="resp")
     flow.do(r.StartPreparation, STAFF)
     assert S.PREPARATION == stage_of(flow)
+
+
+@pytest.mark.parametrize("kind", [CRIMINAL, CIVIL])
+def test_r4_the_missing_consent_hint_names_the_guardians_who_have_not_consented(kind: r.CaseKind) -> None:
+    """strpl § 71 a asks for the consent of the guardians: the hint names who still has to give it."""
+    role = RESPONSIBLE if kind is CRIMINAL else PARTY
+    other = party("harmed", HARMED) if kind is CRIMINAL else party("harmed")
+    flow = Flow(kind=kind, parties=(other, minor("emil", role, guardians=("mum", "dad"), age=16))).to_consent()
+    for party_id in ("harmed", "emil"):
+        flow.do(r.InformParty, MEDIATOR, party_id=party_id)
+        flow.do(r.GiveConsent, party_actor(party_id), party_id=party_id)
+    dispensation = " (or a staff dispensation)" if kind is CIVIL else ""
+
+    both = flow.refused(r.StartPreparation, STAFF)
+    assert isinstance(both, RuleViolation)
+    assert f"emil lacks the consent of guardians mum and dad{dispensation}" == both.hint
+
+    flow.do(r.GiveGuardianConsent, guardian_actor("mum"), party_id="emil")
+    one = flow.refused(r.StartPreparation, STAFF)
+    assert isinstance(one, RuleViolation)
+    assert f"emil lacks the consent of guardian dad{dispensation}" == one.hint
 
 
 @pytest.mark.parametrize(
@@ -1309,6 +1331,32 @@ def test_r5_a_conflicted_mediator_may_not_act_until_released() -> None:
     flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
     flow.do(r.HoldPreparatoryTalk, MEDIATOR_2, party_id="harmed")
     assert flow.case.party("harmed") is not None
+
+
+def test_r5_a_conflicted_mediator_does_not_even_agree_to_confidentiality() -> None:
+    """R5: a mediator with a declared conflict of interest may not act on the case (the seed page's
+    "impartial mediator"), and agreeing to confidentiality for themself is acting on it too.
+
+    An exhaustive sweep of who may send what found this the one command such a mediator could
+    still send; `allowed` offers them nothing, and the verifier's oracle flags a decider that
+    accepts it."""
+    flow = Flow().to_preparation()
+    flow.do(r.AssignMediator, STAFF, mediator_id=MEDIATOR_2.id)
+    flow.do(r.DeclareConflict, MEDIATOR, mediator_id=MEDIATOR.id, towards="resp")
+
+    error = flow.refused(r.AgreeConfidentiality, MEDIATOR, person_id=MEDIATOR.id)
+    check(error, RuleViolation, "R5")
+    assert isinstance(error, RuleViolation) and "release them" in error.hint
+    assert () == r.allowed(flow.case, MEDIATOR)
+
+    before = flow.case
+    command = r.AgreeConfidentiality(actor=MEDIATOR, at=flow.tick(), person_id=MEDIATOR.id)
+    events = (r.ConfidentialityAgreed(actor=MEDIATOR, at=command.at, person_id=MEDIATOR.id),)
+    seen = verify_oracle.accepted(before, command, r.replay(events, start=before), events)
+    assert ["R5"] == [violation.rule for violation in seen]
+
+    flow.do(r.AgreeConfidentiality, MEDIATOR_2, person_id=MEDIATOR_2.id)  # the impartial one may
+    assert (MEDIATOR_2.id,) == flow.case.confidential
 
 
 def test_r10_only_a_mediator_from_the_meeting_records_and_signs() -> None:

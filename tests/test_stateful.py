@@ -5,8 +5,9 @@ each walked with valid and invalid commands from parties, guardians, mediators, 
 participants and strangers, and checked against every rule after every step (the
 checks are the oracle of `restorative.verify`, shared with the exhaustive verifier). On the
 decider we also check what only the library itself promises: `allowed` lists
-withdrawal wherever R1 promises it and nothing in a final stage (R2), and every value
-survives the JSON round trip.
+withdrawal wherever R1 promises it and nothing in a final stage (R2),
+`counts_as_consenting` says what the oracle's R3 says, and every value survives the
+JSON round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis.stateful import invariant
 import restorative as r
 from restorative.store import MemoryStore, SQLiteStore
 from restorative.testing import Adapter, CaseStateMachine, StoreAdapter
+from restorative.verify._oracle import consents
 
 
 def _people(case: r.Case) -> list[r.Actor]:
@@ -45,6 +47,14 @@ class DeciderMachine(CaseStateMachine):
         for actor in _people(case):
             full = r.allowed(case, actor)
             assert r.allowed(case, actor, among=subset) == tuple(k for k in full if k in subset)
+
+    @invariant()
+    def counts_as_consenting_is_r3(self) -> None:  # the public query agrees with the oracle's R3
+        if self._history is None:
+            return
+        case = self.case
+        for party in case.parties:
+            assert consents(case, party, case.updated_at) == r.counts_as_consenting(case, party.id)
 
     @invariant()
     def json_round_trip_is_identity(self) -> None:

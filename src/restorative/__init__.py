@@ -1,7 +1,7 @@
 """restorative: the restorative process of the Norwegian Mediation Service as a verified state machine.
 
 Commands go in, events come out: `decide` checks a command against the case and the
-rules (R1-R18, see `RULES`), `evolve` folds events into the case, and `handle` does both.
+rules (R1-R19, see `RULES`), `evolve` folds events into the case, and `handle` does both.
 Every value is a frozen attrs class that `to_json` and `from_json` carry across JSON.
 Errors live in `restorative.errors`.
 """
@@ -30,6 +30,7 @@ from ._policy import (
     Continuation,
     Policy,
 )
+from ._queries import counts_as_consenting, default_attendees, missing_signatures
 from ._questions import (
     CORE_QUESTIONS,
     Question,
@@ -37,6 +38,7 @@ from ._questions import (
 from ._rules import (
     RULES,
     Rule,
+    Signature,
     Source,
 )
 from ._timeline import describe, timeline
@@ -241,6 +243,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ScheduleMeeting",
     "SignAgreement",
+    "Signature",
     "Source",
     "StaffAssigned",
     "Stage",
@@ -251,7 +254,9 @@ __all__ = [
     "allowed",
     "command_from_data",
     "command_from_json",
+    "counts_as_consenting",
     "decide",
+    "default_attendees",
     "describe",
     "due",
     "event_from_data",
@@ -261,6 +266,7 @@ __all__ = [
     "from_json",
     "handle",
     "mermaid",
+    "missing_signatures",
     "replay",
     "timeline",
     "to_data",

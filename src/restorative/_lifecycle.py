@@ -13,6 +13,10 @@ Two kinds of trigger live in the machine:
   (``CaseAccepted`` carries ``accept``);
 * **steps** are the commands a stage takes without changing it (internal
   transitions, ``dest=None``), such as ``give_consent`` during ``consent``.
+
+A trigger may be a move in one stage and a step in another: ``schedule`` moves a case
+from ``preparation`` to ``meeting``, and in ``follow_up`` it schedules a follow-up
+meeting that keeps the case there (R19), so an event carrying it keeps the stage.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ MEDIATION_TABLE: tuple[tuple[str, Sequence[Stage], Stage | None], ...] = (
     ("breach", [_S.FOLLOW_UP], _S.BREACHED),
     # steps
     ("withdraw", [_S.FOLLOW_UP], None),
+    ("schedule", [_S.FOLLOW_UP], None),  # a follow-up meeting (oppfølgingsmøte) keeps the case in follow-up (R19)
     ("assign_staff", list(ACTIVE_STAGES), None),
     ("assign_mediator", _UP_TO_MEETING, None),
     ("release_mediator", _UP_TO_MEETING, None),
@@ -115,8 +120,8 @@ MEDIATION_TABLE: tuple[tuple[str, Sequence[Stage], Stage | None], ...] = (
     ("propose_participant", [_S.CONSENT, _S.PREPARATION], None),
     ("disclose_participant", [_S.CONSENT, _S.PREPARATION], None),
     ("approve_participant", [_S.CONSENT, _S.PREPARATION], None),
-    ("agree_confidentiality", [_S.PREPARATION, _S.MEETING], None),
-    ("hold_meeting", [_S.MEETING], None),
+    ("agree_confidentiality", [_S.PREPARATION, _S.MEETING, _S.FOLLOW_UP], None),
+    ("hold_meeting", [_S.MEETING, _S.FOLLOW_UP], None),
     ("sign_agreement", [_S.AGREEMENT], None),
     ("end_cooling_off", [_S.COOLING_OFF], None),
     ("report_item", [_S.FOLLOW_UP], None),
@@ -184,9 +189,12 @@ class Lifecycle:
     def move(self, event: Event, stage: Stage) -> Stage:
         """The stage after `event` in `stage`: a move's destination, or `stage` itself.
 
+        An event without a trigger keeps the stage, and so does one whose trigger is a step
+        of `stage` (``schedule`` in ``follow_up``).
+
         Raises:
-            InvalidInput: the event's trigger does not move a case out of `stage` (in a
-                final stage: never, R2), or `event` is not an event.
+            InvalidInput: the event's trigger does not move a case out of `stage` and is no
+                step of it (in a final stage: never, R2), or `event` is not an event.
         """
         try:
             trigger = event.trigger
@@ -197,6 +205,8 @@ class Lifecycle:
         after = self.moves.get((trigger, stage))
         if after is not None:
             return after
+        if trigger in self.takes[stage]:  # a step of this stage: the stage stays
+            return stage
         if stage.is_final:
             raise InvalidInput(f"R2: {type(event).__name__} cannot happen in the final stage {stage.value}")
         raise InvalidInput(f"{type(event).__name__} cannot happen in stage {stage.value}")
@@ -246,7 +256,7 @@ class Lifecycle:
                 continue
             after = moves.get((trigger, stage))
             if after is None:
-                self.move(event, stage)  # raises, with the reason
+                yield event, stage, self.move(event, stage)  # a step keeps the stage; anything else raises
             else:
                 yield event, stage, after
                 stage = after

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -83,10 +83,11 @@ RULES: Mapping[str, Rule] = MappingProxyType(
             ),
             Rule(
                 id="R3",
-                text="A party consents only once informed, with consent given and not withdrawn, and for a "
-                "minor with every guardian's consent or (civil, at the dispensation age) a staff dispensation.",
+                text="A party consents only once informed, with consent given and not withdrawn, and while a "
+                "minor (judged at each command, on the day at the service) with every guardian's consent or "
+                "(civil, at the dispensation age) a staff dispensation.",
                 sources=(_L, _P),
-                reference="strpl § 71 a; UN Basic Principles 2002/12",
+                reference="strpl § 71 a; vergemålsloven; UN Basic Principles 2002/12",
             ),
             Rule(
                 id="R4",
@@ -197,6 +198,14 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 sources=(_L, _P),
                 reference="strpl § 71 a; konfliktrådsloven § 1",
             ),
+            Rule(
+                id="R19",
+                text="A follow-up meeting (oppfølgingsmøte) follows up a binding agreement: it is scheduled only "
+                "in follow-up, which takes no other kind of meeting, and the case stays in follow-up; it is held "
+                "under the meeting's rules (R5 to R8).",
+                sources=(_L, _C),
+                reference="konfliktrådsloven § 1; docs/concepts.md#the-follow-up-meeting",
+            ),
         )
     }
 )
@@ -215,25 +224,44 @@ SUPPORT_ROLES_NEEDING_EXEMPTION: Mapping[ParticipantRole, Exemption] = MappingPr
 # --- R3 ---------------------------------------------------------------------------
 
 
-def guardian_consent_settled(party: Party) -> bool:
-    """R3: a minor's guardians all consented, or staff dispensed with it; adults need nothing."""
-    if not party.minor or party.dispensed:
+def minor_at(case: Case, party: Party, at: datetime) -> bool:
+    """R3, R1, R10, R14: whether `party` is a minor at `at`.
+
+    A guardian's consent and standing end when the ward comes of age (strpl § 71 a asks
+    for the guardian's consent of a party under 18; guardianship of a minor ends at 18,
+    vergemålsloven). So with a birth date, a party is a minor while younger than the
+    policy's age of majority on the day `at` falls on at the service (`Policy.day_of`);
+    without one, as referred (`Party.minor`). A party of age at referral stays so.
+    """
+    if not party.minor:
+        return False
+    born = party.birth_date
+    if born is None:
         return True
-    return bool(party.guardians) and len(party.guardian_consents) == len(party.guardians)
+    policy = case.policy
+    age = party.age_on(policy.day_of(at))
+    return age is not None and age < policy.age_of_majority
 
 
-def consenting(party: Party) -> bool:
-    """R3: informed, consent given and not withdrawn, and guardian consent settled."""
-    return party.informed and party.consented and not party.withdrawn and guardian_consent_settled(party)
+def guardian_consent_settled(case: Case, party: Party, at: datetime) -> bool:
+    """R3: at `at`, a minor's guardians all consented, or staff dispensed with it; adults need nothing."""
+    if party.dispensed or not minor_at(case, party, at):
+        return True
+    return bool(party.guardians) and all(g in party.guardian_consents for g in party.guardians)
 
 
-def may_dispense(case: Case, party: Party, day: date) -> str | None:
-    """R3: why staff may not dispense with this party's guardian consent on `day`, or ``None`` if they may."""
+def consenting(case: Case, party: Party, at: datetime) -> bool:
+    """R3: informed, consent given and not withdrawn, and guardian consent settled at `at`."""
+    return party.informed and party.consented and not party.withdrawn and guardian_consent_settled(case, party, at)
+
+
+def may_dispense(case: Case, party: Party, at: datetime) -> str | None:
+    """R3: why staff may not dispense with this party's guardian consent at `at`, or ``None`` if they may."""
     if case.kind is not CaseKind.CIVIL:
         return "guardian consent can be dispensed with only in a civil case"
-    if not party.minor:
+    if not minor_at(case, party, at):
         return f"{party.id} is not a minor"
-    age = party.age_on(day)
+    age = party.age_on(case.policy.day_of(at))
     if age is None:
         return f"{party.id}'s birth date is not in the referral, and the dispensation depends on age; ask the guardians"
     if age < case.policy.civil_dispensation_age:
@@ -246,22 +274,27 @@ def may_dispense(case: Case, party: Party, day: date) -> str | None:
 # --- R4 ---------------------------------------------------------------------------
 
 
-def preparation_blockers(case: Case) -> list[str]:
-    """R4: what still stands between the case and preparation (empty when nothing does)."""
-    blockers = [f"{p.id} {_missing_consent(case, p)}" for p in case.active_parties if not consenting(p)]
+def preparation_blockers(case: Case, at: datetime) -> list[str]:
+    """R4: what still stands between the case and preparation at `at` (empty when nothing does)."""
+    blockers = [f"{p.id} {_missing_consent(case, p)}" for p in case.active_parties if not consenting(case, p, at)]
     if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
         blockers.append("no admission of the facts by the responsible party is recorded (RecordAdmission)")
     return blockers
 
 
 def _missing_consent(case: Case, party: Party) -> str:
+    """What a party who does not count as consenting (R3) still lacks, naming whoever must act."""
     if not party.informed:
         return "has not been informed about the process"
     if not party.consented:
         return "has not consented"
+    waiting = [g for g in party.guardians if g not in party.guardian_consents]
+    if not waiting:  # a minor without a registered guardian: only civil, from the dispensation age (R18)
+        return "has no registered guardian to consent; staff may dispense with guardian consent"
+    who = f"guardian {waiting[0]}" if len(waiting) == 1 else f"guardians {', '.join(waiting[:-1])} and {waiting[-1]}"
     if case.kind is CaseKind.CIVIL:
-        return "lacks guardian consent (or a staff dispensation)"
-    return "lacks guardian consent"
+        return f"lacks the consent of {who} (or a staff dispensation)"
+    return f"lacks the consent of {who}"
 
 
 # --- R5 ---------------------------------------------------------------------------
@@ -365,44 +398,61 @@ class Signature(NamedTuple):
     """The ids of whoever may give it (any one of them will do)."""
 
 
-def signatures_due(case: Case, agreement: Agreement | None = None) -> list[Signature]:
+def signatures_due(case: Case, agreement: Agreement | None = None, at: datetime | None = None) -> list[Signature]:
     """R10: the signatures the agreement still needs, parties first, then guardians, then a mediator.
 
-    With no agreement recorded yet, the signatures an agreement recorded now would need.
-    A mediator signs only if they took part in the meeting.
+    With no agreement recorded yet, the signatures an agreement recorded at `at` (by
+    default the case's last event) would need. A mediator signs only if they took part
+    in the meeting. See `signing_time` for when a party counts as a minor here.
     """
-    return list(_due(case, case.agreement if agreement is None else agreement))
+    chosen = case.agreement if agreement is None else agreement
+    return list(_due(case, chosen, signing_time(chosen, case.updated_at if at is None else at)))
 
 
-def _due(case: Case, agreement: Agreement | None) -> Iterator[Signature]:
+def signing_time(agreement: Agreement | None, at: datetime) -> datetime:
+    """R10: the moment minority is judged at for an agreement's signatures: when it was recorded.
+
+    The signatures an agreement needs are fixed when it is recorded (only a withdrawal
+    takes one away): a party who was a minor then signs with a guardian, even if they
+    come of age while it is being signed. Judging at each signature instead would leave
+    an agreement that waits only for the guardian of a ward who has since come of age
+    with nobody who may complete it. Without an agreement, `at`.
+    """
+    return at if agreement is None else agreement.made_at
+
+
+def _due(case: Case, agreement: Agreement | None, at: datetime) -> Iterator[Signature]:
     signed = set(() if agreement is None else agreement.signatures)
     active = case.active_parties
     for p in active:
         if p.id not in signed:
             yield Signature(p.id, (p.id,))
     for p in active:
-        if p.minor and not p.dispensed and not signed.intersection(p.guardians):
+        if p.minor and not p.dispensed and not signed.intersection(p.guardians) and minor_at(case, p, at):
             yield Signature("a guardian of " + p.id, p.guardians)
     if not signed.intersection(case.mediators):
         met = () if case.meeting is None else case.meeting.attendees
         yield Signature("a mediator", tuple(m for m in case.mediators if m in met))
 
 
-def missing_signatures(case: Case, agreement: Agreement) -> list[str]:
-    """R10: who still has to sign (a guardian or mediator slot is named by its options)."""
-    return [signature.label for signature in _due(case, agreement)]
-
-
 def fully_signed(case: Case, agreement: Agreement) -> bool:
     """R10: whether nobody is missing from the agreement's signatures."""
-    return next(_due(case, agreement), None) is None
+    return next(_due(case, agreement, agreement.made_at), None) is None
 
 
-def may_sign(case: Case, signer: str) -> bool:
+def guardian_signs_for(case: Case, agreement: Agreement, signer: str) -> Party | None:
+    """R10: the party still in the case whom `signer` signs the agreement for as their guardian, if any."""
+    for p in case.active_parties:
+        if signer in p.guardians and minor_at(case, p, agreement.made_at):
+            return p
+    return None
+
+
+def may_sign(case: Case, agreement: Agreement, signer: str) -> bool:
     """R10: whether `signer` is someone whose signature the agreement takes."""
     if signer in case.mediators:
         return True
-    return any(p.id == signer or (p.minor and signer in p.guardians) for p in case.active_parties)
+    return any(p.id == signer for p in case.active_parties) or guardian_signs_for(case, agreement, signer) is not None
 
 
 # --- R11 --------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class MeetingKind(IdentityEnum):
     LARGE_GROUP = "large_group"
     """A *stormøte*: a meeting with a wider circle around the parties."""
     FOLLOW_UP = "follow_up"
+    """An *oppfølgingsmøte*: held in follow-up, after the agreement binds, keeping the case there (R19)."""
 
 
 class TalkChannel(IdentityEnum):
@@ -191,8 +192,11 @@ class Party:
     Args:
         id: the party's id, unique in the case.
         role: harmed, responsible, or a party to a civil conflict.
-        minor: whether the party is a minor; derived from `birth_date` at referral when given.
-        birth_date: optional; with it, minority is decided by the policy's age of majority.
+        minor: whether the party was a minor when referred; derived from `birth_date` at
+            referral when given. Without a birth date it holds for the whole case.
+        birth_date: optional; with it, minority is judged at each command's time by the
+            policy's age of majority, on the day in the policy's time zone, so a guardian's
+            consent and standing end at the 18th birthday (strpl § 71 a; vergemålsloven).
         guardians: the ids of the guardians of a minor (R3, R10).
         guardian_consents: the guardians who consented (R3).
         progress: the flags of `Progress` the party has reached; read them as the
@@ -214,7 +218,11 @@ class Party:
 
     @property
     def consented(self) -> bool:
-        """Gave consent and has not withdrawn (R3)."""
+        """Gave their own consent and has not withdrawn.
+
+        Not yet whether they count as consenting under R3, which for a minor also needs
+        every guardian's consent or a dispensation: ask `restorative.counts_as_consenting`.
+        """
         return bool(self.progress._value_ & _CONSENTED)
 
     @property

@@ -9,7 +9,7 @@ The tree:
     │   └── ScenarioError            a simulation scenario with an impossible or unknown key
     ├── Refused                      a well-formed command the case will not take;
     │   ├── StageError               the command is not possible in this stage
-    │   ├── RuleViolation            a rule (R1-R18) refuses it now
+    │   ├── RuleViolation            a rule (R1-R19) refuses it now
     │   └── NotPermitted             the actor may not issue it (R14)
     ├── StoreError                   an event store could not do what was asked
     │   ├── CaseNotFound             no case with this id is stored

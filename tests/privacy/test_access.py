@@ -208,3 +208,16 @@ def test_inspect_as_an_outsider_says_the_same_of_a_missing_case(
         answers.append(capsys.readouterr())
     assert answers[0] == answers[1]
     assert "withdrawn" not in answers[0].err
+
+
+def test_a_former_guardian_reads_nothing_once_the_ward_is_18(reader: Reader) -> None:
+    """A guardian reads for a minor ward only: guardianship ends at 18 (vergemålsloven), and the
+    demo's jonas (born 2009-08-30) turns 18 on 30 August 2027, the day in Oslo."""
+    eve = Reader(reader.store, reader.vault, clock=lambda: datetime(2027, 8, 29, 21, 59, tzinfo=UTC))
+    assert eve.load(CASE, GUARDIAN).id == CASE  # 23:59 in Oslo, the day before the birthday
+    birthday = Reader(reader.store, reader.vault, clock=lambda: datetime(2027, 8, 29, 22, 0, tzinfo=UTC))
+    with pytest.raises(NotPermitted) as refused:  # midnight in Oslo: jonas is 18 and reads for himself
+        birthday.load(CASE, GUARDIAN)
+    assert "R14" == refused.value.rule
+    with pytest.raises(NotPermitted):
+        birthday.person(CASE, "jonas", GUARDIAN)

@@ -14,7 +14,7 @@ import pytest
 
 import restorative as r
 from restorative.commands import Command
-from restorative.simulation import Scenario, simulate_case
+from restorative.simulation import Distribution, Scenario, simulate_case
 from tests.simulation.test_simulation import ODD_POLICIES, _busy, _instant
 
 
@@ -79,3 +79,27 @@ def test_the_check_sees_a_command_that_was_not_offered() -> None:
         simulate_case(_busy(), index, observe)
     assert real == []
     assert len(doctored) == sum(checked.values()) > 0
+
+
+def test_a_simulated_minor_who_comes_of_age_needs_no_guardian_any_more() -> None:
+    """strpl § 71 a asks for a guardian's consent while the party is under 18: the agent sees a
+    17-year-old who turns 18 before their guardian answered, and starts preparation without it."""
+    base = Scenario()
+    mix = attrs.evolve(base.mix, minors=1.0, criminal_minor_ages=(17, 17), civil_minor_ages=(17, 17))
+    slow = attrs.evolve(base.durations, consent=Distribution.of("fixed", value=90))  # 90 days to answer
+    scenario = base.replace(seed=5, mix=mix, durations=slow)
+    came_of_age: list[str] = []
+    problems: list[str] = []
+
+    def observe(before: r.Case | None, command: Command, after: r.Case, events: tuple[r.Event, ...]) -> None:
+        problem = not_offered(before, command)
+        if problem is not None:
+            problems.append(problem)
+        if before is not None and isinstance(command, r.StartPreparation):
+            waiting = [p for p in before.active_parties if p.minor and not (p.dispensed or p.guardian_consents)]
+            came_of_age.extend(p.id for p in waiting)
+
+    for index in range(300):
+        simulate_case(scenario, index, observe)
+    assert problems == []
+    assert came_of_age

@@ -16,6 +16,7 @@ import attrs
 from attrs import field, frozen
 
 from .._checks import check_aware, check_id, check_optional_id, check_text
+from .._rules import minor_at
 from .._values import Actor, ActorKind, Case, Party, ReferralSource, Report
 from ..errors import CaseNotFound, NotPermitted
 from ..events import CaseReferred, Event, ReportSent
@@ -89,7 +90,8 @@ class Reader:
         store: the cases.
         vault: the personal data (needed for `person`).
         log: where to record reads (`AccessLog`), or ``None`` for no log.
-        clock: the time a read is logged at.
+        clock: the time a read is logged at, and at which a guardian's ward must still be a
+            minor for the guardian to read (R14).
     """
 
     def __init__(
@@ -193,7 +195,8 @@ class Reader:
         if kind is ActorKind.PARTY and case.party(actor.id) is not None:
             return frozenset({actor.id})
         if kind is ActorKind.GUARDIAN:  # a guardian only of a minor party: adults speak for themselves
-            wards = {p.id for p in case.parties if p.minor and actor.id in p.guardians}
+            now = self.clock()  # a guardian's standing ends when the ward comes of age (vergemålsloven)
+            wards = {p.id for p in case.parties if actor.id in p.guardians and minor_at(case, p, now)}
             if wards:
                 return frozenset({actor.id, *wards})
         raise _outsider(actor.id)

@@ -83,7 +83,7 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
         )
         for row in log.rows
     )
-    received = case.referral.received_at.date()
+    received = case.policy.day_of(case.referral.received_at)
     bands = {f"{case.id}/{party.id}": age_band(party, received) for party in case.parties}
     objects = []
     for obj in log.objects:

@@ -11,7 +11,7 @@ from .. import commands as c
 from .. import events as e
 from .._lifecycle import Stage
 from .._replace import replace, replacer
-from .._rules import cooling_off_days, fully_signed, latest_deadline, may_sign
+from .._rules import cooling_off_days, fully_signed, guardian_signs_for, latest_deadline, may_sign
 from .._values import Actor, ActorKind, Agreement, Case, CaseKind, ItemStatus, Outcome, ReportKind
 from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
@@ -93,7 +93,11 @@ def _own(case: Case, actor: Actor, at: datetime) -> tuple[Command, ...]:
 
 @part.command(c.SignAgreement, by=(ActorKind.PARTY, ActorKind.GUARDIAN, ActorKind.MEDIATOR), candidates=_own)
 def sign_agreement(case: Case, command: c.SignAgreement) -> Events:
-    """R10: each party, a guardian of each minor party and a mediator of the meeting sign for themselves."""
+    """R10: each party, a guardian of each minor party and a mediator of the meeting sign for themselves.
+
+    A guardian signs for a ward who was a minor when the agreement was recorded (see
+    `restorative._rules.signing_time`).
+    """
     actor = command.actor
     signer = command.signer_id
     agreement = guard.agreement(case)
@@ -104,13 +108,14 @@ def sign_agreement(case: Case, command: c.SignAgreement) -> Events:
     elif actor.kind is ActorKind.MEDIATOR:
         guard.meeting_mediator(case, actor)
     elif actor.kind is ActorKind.GUARDIAN:
-        if not any(p.minor and signer in p.guardians for p in case.active_parties):
-            raise NotPermitted(actor.id, case.stage, "a guardian signs only for a minor party still in the case")
+        if guardian_signs_for(case, agreement, signer) is None:
+            hint = "a guardian signs only for a party still in the case who was a minor when the agreement was made"
+            raise NotPermitted(actor.id, case.stage, hint)
     else:
         raise NotPermitted(
             actor.id, case.stage, "the agreement is signed by the parties, guardians of minor parties and a mediator"
         )
-    if not may_sign(case, signer):
+    if not may_sign(case, agreement, signer):
         hint = f"{signer} is not a party, a guardian of a minor party, or a mediator of the case"
         raise guard.refuse(case, "R10", hint)
     if signer in agreement.signatures:

@@ -10,7 +10,7 @@ from datetime import datetime
 from .. import commands as c
 from .. import events as e
 from .._replace import replace, replacer
-from .._rules import may_dispense, preparation_blockers
+from .._rules import may_dispense, minor_at, preparation_blockers
 from .._values import Actor, ActorKind, Case, CaseKind, Party, Progress
 from ..errors import NotPermitted
 from . import _guards as guard
@@ -109,7 +109,7 @@ def give_guardian_consent(case: Case, command: c.GiveGuardianConsent) -> Events:
     actor = command.actor
     if actor.kind is not ActorKind.GUARDIAN or actor.id not in party.guardians:
         raise NotPermitted(actor.id, case.stage, f"only a guardian of {party.id} consents for them")
-    if not party.minor:
+    if not minor_at(case, party, command.at):  # a guardian's consent ends when the ward comes of age
         raise guard.refuse(case, "R3", f"{party.id} is not a minor and consents for themself")
     if not party.informed:
         raise guard.refuse(case, "R3", f"{party.id} must be informed about the process first")
@@ -129,7 +129,9 @@ def guardian_consent_given(case: Case, event: e.GuardianConsentGiven) -> Changes
 
 
 def _minors(case: Case, actor: Actor, at: datetime) -> tuple[c.Command, ...]:
-    return tuple(c.DispenseGuardianConsent(actor=actor, at=at, party_id=p.id) for p in case.parties if p.minor)
+    return tuple(
+        c.DispenseGuardianConsent(actor=actor, at=at, party_id=p.id) for p in case.parties if minor_at(case, p, at)
+    )
 
 
 @part.command(c.DispenseGuardianConsent, by=_STAFF, candidates=_minors)
@@ -137,7 +139,7 @@ def dispense_guardian_consent(case: Case, command: c.DispenseGuardianConsent) ->
     """R3: in a civil case, staff may find a minor at the dispensation age needs no guardian consent."""
     guard.staff(case, command.actor)
     party = guard.active_party(case, command.party_id)
-    problem = may_dispense(case, party, command.at.date())
+    problem = may_dispense(case, party, command.at)
     if problem is not None:
         raise guard.refuse(case, "R3", problem)
     if party.dispensed:
@@ -154,7 +156,7 @@ def guardian_consent_dispensed(case: Case, event: e.GuardianConsentDispensed) ->
 def start_preparation(case: Case, command: c.StartPreparation) -> Events:
     """R4: preparation starts once every party consents (and a criminal case has its admission)."""
     guard.mediator_or_staff(case, command.actor)
-    blockers = preparation_blockers(case)
+    blockers = preparation_blockers(case, command.at)
     if blockers:
         raise guard.refuse(case, "R4", "; ".join(blockers))
     return (e.PreparationStarted(actor=command.actor, at=command.at),)

@@ -362,10 +362,10 @@ def _check_case(case: object, where: str, *, field: str = "case") -> None:
 
 
 def _known(case: Case, actor: Actor) -> bool:
-    """R14 by identity: staff and mediators of the case, or a party still in it."""
+    """R14 by identity: staff and mediators of the case, or a party still in it; R5: no conflicted mediator."""
     if actor.kind is ActorKind.STAFF:
         return actor.id in case.staff
     if actor.kind is ActorKind.MEDIATOR:
-        return actor.id in case.mediators
+        return actor.id in case.mediators and all(who != actor.id for who, _ in case.conflicts)
     party = case.party(actor.id) if actor.kind is ActorKind.PARTY else None
     return party is not None and not party.withdrawn

@@ -11,7 +11,7 @@ import attrs
 from .. import commands as c
 from .. import events as e
 from .._replace import replacer
-from .._rules import overdue_items, report_problem
+from .._rules import minor_at, overdue_items, report_problem
 from .._values import Actor, ActorKind, Agreement, Case, Item, ItemStatus, Outcome, ReportKind
 from ..commands import Command
 from ..errors import InvalidInput, NotPermitted
@@ -45,7 +45,7 @@ def breach(case: Case, command: Command, events: list[e.Event], agreement: Agree
     report(case, command, events, ReportKind.RETURN, Outcome.BREACHED, agreement=final)
 
 
-def _may_report(case: Case, actor: Actor, item: Item) -> None:
+def _may_report(case: Case, actor: Actor, item: Item, at: datetime) -> None:
     """R11, R14: the harmed party (a party other than the one who owes it, in a civil case), their
     guardian, or assigned staff report on an item."""
     if actor.kind is ActorKind.STAFF:
@@ -54,7 +54,7 @@ def _may_report(case: Case, actor: Actor, item: Item) -> None:
     if actor.kind is ActorKind.PARTY:
         reporter = guard.as_party(case, actor, actor.id)
     elif actor.kind is ActorKind.GUARDIAN:
-        wards = [p for p in case.active_parties if p.minor and actor.id in p.guardians]
+        wards = [p for p in case.active_parties if actor.id in p.guardians and minor_at(case, p, at)]
         if not wards:
             raise NotPermitted(actor.id, case.stage, "a guardian reports only for a minor party still in the case")
         reporter = wards[0]
@@ -80,7 +80,7 @@ def report_item(case: Case, command: c.ReportItem) -> Events:
     if item is None:
         known = ", ".join(i.id for i in agreement.items)
         raise InvalidInput(f"unknown item {command.item_id!r}; the agreement's items are {known}", field="item_id")
-    _may_report(case, actor, item)
+    _may_report(case, actor, item, command.at)
     if item.status is not ItemStatus.OPEN:
         raise guard.refuse(case, "R11", f"item {item.id} is already {item.status.value}")
     events: list[e.Event] = []

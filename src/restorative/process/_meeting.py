@@ -1,5 +1,5 @@
 """The meeting: scheduled with its agreed attendees (R5-R7), held with those present who keep
-confidentiality (R8), or adjourned for another one."""
+confidentiality (R8), or adjourned for another one; in follow-up, the follow-up meeting (R19)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from .. import commands as c
 from .. import events as e
+from .._lifecycle import Stage
 from .._replace import replacer
 from .._rules import attendee_problem, conflicted, has_exemption, knows
 from .._values import Actor, ActorKind, Case, Exemption, Meeting, MeetingKind
@@ -35,14 +36,33 @@ def _check_mediators(case: Case, mediators: Iterable[str]) -> None:
             raise guard.refuse(case, "R5", f"{m} has a conflict of interest towards {towards}; release them first")
 
 
+def _check_kind(case: Case, kind: MeetingKind) -> None:
+    """R19: a follow-up meeting follows up a binding agreement, and follow-up holds no other kind."""
+    follow_up = case.stage is Stage.FOLLOW_UP
+    if follow_up and kind is not MeetingKind.FOLLOW_UP:
+        hint = "the agreement binds and the case is in follow-up: schedule a follow-up meeting (MeetingKind.FOLLOW_UP)"
+        raise guard.refuse(case, "R19", hint)
+    if not follow_up and kind is MeetingKind.FOLLOW_UP:
+        hint = (
+            "a follow-up meeting follows up a binding agreement, in follow-up; "
+            "schedule a mediation or large-group meeting now"
+        )
+        raise guard.refuse(case, "R19", hint)
+
+
 @part.command(c.ScheduleMeeting, by=(ActorKind.MEDIATOR, ActorKind.STAFF))
 def schedule_meeting(case: Case, command: c.ScheduleMeeting) -> Events:
-    """R5, R6, R7: impartial mediators, every party prepared and on the list, every other attendee agreed."""
+    """R5, R6, R7: impartial mediators, every party prepared and on the list, every other attendee agreed.
+
+    R19: in follow-up, only a follow-up meeting, which replaces the meeting before it and
+    keeps the case in follow-up; before, any kind but a follow-up meeting.
+    """
     guard.mediator_or_staff(case, command.actor)
     if command.starts_at < command.at:
         raise InvalidInput(
             "a meeting is scheduled for a time after it is scheduled (starts_at >= at)", field="starts_at"
         )
+    _check_kind(case, command.kind)
     _check_mediators(case, (a for a in command.attendees if a in case.mediators))
     if case.policy.preparatory_talks_required:
         unprepared = [p.id for p in case.active_parties if not p.prepared]
@@ -107,7 +127,8 @@ def _for_themself(case: Case, actor: Actor, at: datetime) -> Sequence[c.Command]
 
 @part.command(c.AgreeConfidentiality, by=tuple(ActorKind), candidates=_for_themself)
 def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events:
-    """R8: a person agrees for themself, or a mediator records that they agreed."""
+    """R8, R5: a person agrees for themself, or a mediator records that they agreed; a mediator with
+    a declared conflict of interest does neither, as they may not act on the case."""
     actor = command.actor
     person = command.person_id
     if not knows(case, person):
@@ -115,6 +136,8 @@ def agree_confidentiality(case: Case, command: c.AgreeConfidentiality) -> Events
     if actor.id == person:
         if capacity(case, person) is not actor.kind:
             raise NotPermitted(actor.id, case.stage, f"{person} takes part as {capacity(case, person).value}")
+        if actor.kind is ActorKind.MEDIATOR:
+            guard.impartial(case, actor.id)
     elif actor.kind is ActorKind.MEDIATOR:
         guard.mediator(case, actor)
     else:
@@ -139,8 +162,14 @@ def hold_meeting(case: Case, command: c.HoldMeeting) -> Events:
     """R8, R5, R7: everyone present was on the list, may still attend and keeps confidentiality."""
     guard.mediator(case, command.actor)
     meeting = guard.meeting(case)
+    follow_up = case.stage is Stage.FOLLOW_UP
     if meeting.held_at is not None:
-        raise guard.refuse(case, "R8", "the meeting was already held; record the agreement, no agreement, or adjourn")
+        hint = (
+            "the meeting was already held; schedule another follow-up meeting to meet again"
+            if follow_up
+            else "the meeting was already held; record the agreement, no agreement, or adjourn"
+        )
+        raise guard.refuse(case, "R8", hint)
     if command.at < meeting.starts_at:
         raise guard.refuse(case, "R8", f"the meeting is scheduled for {meeting.starts_at.isoformat()}")
     attendees = set(meeting.attendees)
@@ -161,7 +190,8 @@ def hold_meeting(case: Case, command: c.HoldMeeting) -> Events:
     _check_mediators(case, (p for p in command.present if p in case.mediators))
     absent = [p.id for p in case.active_parties if p.id not in present]
     if absent:
-        hint = f"the parties attend themselves; {', '.join(absent)} is absent: adjourn instead"
+        instead = "schedule the follow-up meeting again" if follow_up else "adjourn instead"
+        hint = f"the parties attend themselves; {', '.join(absent)} is absent: {instead}"
         raise guard.refuse(case, "R7", hint)
     return (e.MeetingHeld(actor=command.actor, at=command.at, present=command.present),)
 

@@ -36,7 +36,7 @@ def refer(command: c.ReferCase) -> Events:
     taken = {p.id for p in command.parties} | {g for p in command.parties for g in p.guardians}
     if staff_id in taken:
         raise NotPermitted(staff_id, Stage.REFERRED, "staff may not act on a case in which they take part")
-    day = referral.received_at.date()
+    day = command.policy.day_of(referral.received_at)  # the day at the service, not in UTC
     parties = []
     for p in command.parties:
         age = p.age_on(day)

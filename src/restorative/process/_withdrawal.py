@@ -10,7 +10,7 @@ from .. import commands as c
 from .. import events as e
 from .._lifecycle import Stage
 from .._replace import replace
-from .._rules import withdrawal_continues
+from .._rules import minor_at, withdrawal_continues
 from .._values import Actor, ActorKind, Case, ItemStatus, Outcome, ReportKind
 from ..commands import Command
 from ..errors import NotPermitted
@@ -36,7 +36,7 @@ def withdraw(case: Case, command: c.Withdraw) -> Events:
     actor = command.actor
     party = guard.party(case, command.party_id)
     if actor.kind is ActorKind.GUARDIAN and actor.id in party.guardians:
-        if not party.minor:
+        if not minor_at(case, party, command.at):  # a guardian's standing ends when the ward comes of age
             raise NotPermitted(actor.id, case.stage, f"{party.id} is not a minor and withdraws only themself")
     elif actor.kind is not ActorKind.PARTY or actor.id != party.id:
         raise NotPermitted(actor.id, case.stage, f"only {party.id} or their guardian may withdraw them")

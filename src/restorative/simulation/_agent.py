@@ -20,7 +20,7 @@ from typing import Any
 from .. import _arguments as arguments
 from .. import commands as c
 from .._lifecycle import FINAL_STAGES, Stage
-from .._rules import attendee_problem, cooling_off_days, may_dispense, report_problem, signatures_due
+from .._rules import attendee_problem, cooling_off_days, may_dispense, minor_at, report_problem, signatures_due
 from .._values import (
     Actor,
     ActorKind,
@@ -347,18 +347,20 @@ class _Agent:
                 else:
                     self.send(c.Withdraw(actor=actor, at=at, party_id=party.id))
                 return
-            if party.minor and not party.dispensed and not party.guardian_consents:
+            if not party.dispensed and not party.guardian_consents and minor_at(case, party, self.now):
                 self.guardian(case, party)
                 return
         self.send(c.StartPreparation(actor=mediator, at=self.later(_QUICK)))
 
     def guardian(self, case: Case, party: Party) -> None:
         at = self.later(self.d.consent)
+        if not minor_at(case, party, at):
+            return  # came of age meanwhile: their own consent now suffices (R3), and preparation comes next
         if (
             case.kind is CaseKind.CIVIL
             and self.once(f"dispense:{party.id}", self.b.dispense)
             and c.DispenseGuardianConsent in self.offers(self.staff, c.DispenseGuardianConsent)
-            and may_dispense(case, party, at.date()) is None
+            and may_dispense(case, party, at) is None
         ):
             self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
@@ -527,7 +529,7 @@ class _Agent:
     def reporter(self, case: Case, item: Item) -> Actor:
         """Who reports on the item: the first adult party who may (R11), else staff."""
         for party in case.active_parties:
-            if not party.minor and report_problem(case, party, item) is None:
+            if not minor_at(case, party, self.now) and report_problem(case, party, item) is None:
                 return self.party_actor(party.id)
         return self.staff
 

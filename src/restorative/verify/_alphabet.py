@@ -17,7 +17,7 @@ from attrs import field, frozen
 
 from .. import commands as c
 from .._checks import check_non_negative, check_type
-from .._lifecycle import MEDIATION
+from .._lifecycle import MEDIATION, Stage
 from .._values import (
     Actor,
     ActorKind,
@@ -27,6 +27,7 @@ from .._values import (
     Item,
     ItemKind,
     ItemStatus,
+    MeetingKind,
     ParticipantRole,
     Party,
     Role,
@@ -168,7 +169,11 @@ def commands(case: Case, cast: Cast = Cast()) -> Iterator[Command]:
     if "schedule" in takes:
         yield from _schedules(case, med)
     yield from _confidentiality(case)
-    if "hold_meeting" in takes and case.meeting is not None:
+    if "hold_meeting" in takes and case.meeting is not None and case.stage is Stage.FOLLOW_UP:
+        if case.meeting.held_at is None:  # the follow-up meeting (R19)
+            yield c.HoldMeeting(actor=med, at=at, present=case.meeting.attendees)
+            yield c.HoldMeeting(actor=med, at=at, present=(*case.meeting.attendees, VISITOR))
+    elif "hold_meeting" in takes and case.meeting is not None:
         meeting = case.meeting
         yield c.HoldMeeting(actor=med, at=at, present=meeting.attendees)
         yield c.HoldMeeting(actor=med, at=at, present=(*meeting.attendees, VISITOR))
@@ -237,9 +242,22 @@ def _party_commands(
 
 
 def _schedules(case: Case, med: Actor) -> Iterator[Command]:
+    """The meetings tried: in follow-up, one follow-up meeting (R19) and a meeting of another kind."""
     at = case.updated_at
     parties = tuple(p.id for p in case.active_parties)
     guests = tuple(q.id for q in case.participants)
+    if case.stage is Stage.FOLLOW_UP:
+        yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id))  # refused (R19)
+        if case.meeting is None or case.meeting.kind is not MeetingKind.FOLLOW_UP:  # one follow-up meeting
+            yield c.ScheduleMeeting(
+                actor=med, at=at, kind=MeetingKind.FOLLOW_UP, starts_at=at, attendees=(*parties, med.id, *guests)
+            )
+        return
+    if not case.adjournments:  # a follow-up meeting as the first meeting: refused (R19)
+        first = c.ScheduleMeeting(
+            actor=med, at=at, kind=MeetingKind.FOLLOW_UP, starts_at=at, attendees=(*parties, med.id)
+        )
+        yield first
     yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, med.id))
     if len(case.mediators) > 1:
         yield c.ScheduleMeeting(actor=med, at=at, starts_at=at, attendees=(*parties, *case.mediators))

@@ -9,8 +9,9 @@ naming the rule (its R-id, see `RULES`) and what was seen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 from attrs import frozen
@@ -26,6 +27,7 @@ from .._values import (
     CaseKind,
     Exemption,
     ItemStatus,
+    MeetingKind,
     Outcome,
     ParticipantRole,
     Party,
@@ -65,11 +67,25 @@ _CRIMINAL_SOURCES = frozenset({ReferralSource.PROSECUTION, ReferralSource.COURT}
 _NEEDS_EXEMPTION = {ParticipantRole.LAWYER: Exemption.LAWYER, ParticipantRole.REPRESENTATIVE: Exemption.REPRESENTATIVE}
 
 
-def consents(party: Party) -> bool:
-    """R3, restated: informed, consented, still in, and (for a minor) every guardian or a dispensation."""
+def minor(case: Case, party: Party, at: datetime) -> bool:
+    """Minority, restated: under the age of majority on that day at the service, or as referred without a birth date.
+
+    A guardian's consent and standing end at 18 (strpl § 71 a; vergemålsloven), so the
+    age counts on the day of each command, in the policy's time zone.
+    """
+    born = party.birth_date
+    if born is None:
+        return party.minor
+    day = at.astimezone(ZoneInfo(case.policy.time_zone)).date()
+    years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return years < case.policy.age_of_majority
+
+
+def consents(case: Case, party: Party, at: datetime) -> bool:
+    """R3, restated: informed, consented, still in, and (for a minor at `at`) every guardian or a dispensation."""
     if not (party.informed and party.consented) or party.withdrawn:
         return False
-    if not party.minor or party.dispensed:
+    if party.dispensed or not minor(case, party, at):
         return True
     return bool(party.guardians) and set(party.guardians) <= set(party.guardian_consents)
 
@@ -150,12 +166,18 @@ def _permitted(before: Case, command: Command) -> str | None:
         acting_for = getattr(command, "party_id", actor.id)
         return None if acting_for == actor.id else f"party {actor.id} acted for {acting_for}"
     if actor.kind is ActorKind.GUARDIAN:
+        at = command.at
         if isinstance(command, c.ReportItem):
-            wards = [p for p in before.active_parties if p.minor and actor.id in p.guardians]
+            wards = [p for p in before.active_parties if actor.id in p.guardians and minor(before, p, at)]
             return None if wards else f"{actor.id} reported without a minor ward in the case"
+        if isinstance(command, c.SignAgreement):  # for a ward who was a minor when the agreement was made
+            made = at if before.agreement is None else before.agreement.made_at
+            wards = [p for p in before.active_parties if actor.id in p.guardians and minor(before, p, made)]
+            return None if wards and command.signer_id == actor.id else f"{actor.id} signed without a minor ward"
         ward = before.party(getattr(command, "party_id", ""))
-        own = actor.id in (getattr(command, "signer_id", None), getattr(command, "person_id", None))
-        if (ward is not None and actor.id in ward.guardians) or own:
+        if ward is not None and actor.id in ward.guardians:
+            return None if minor(before, ward, at) else f"{actor.id} acted for {ward.id}, who has come of age"
+        if getattr(command, "person_id", None) == actor.id:
             return None
         return f"{actor.id} acted without a ward in the case"
     if isinstance(command, c.AgreeConfidentiality) and command.person_id == actor.id:
@@ -180,6 +202,9 @@ def accepted(before: Case, command: Command, after: Case, events: Sequence[Event
     problem = _permitted(before, command)
     if problem is not None:
         yield Violation("R14", f"{name} accepted although {problem}")
+    actor = command.actor
+    if actor.kind is ActorKind.MEDIATOR and any(who == actor.id for who, _ in before.conflicts):
+        yield Violation("R5", f"{name} accepted from {actor.id}, who declared a conflict of interest")
     stage = before.stage
     for event in events:
         try:
@@ -195,7 +220,7 @@ def accepted(before: Case, command: Command, after: Case, events: Sequence[Event
 
 def _event(before: Case, command: Command, after: Case, event: Event) -> Iterator[Violation]:
     if isinstance(event, e.PreparationStarted):
-        missing = [p.id for p in before.active_parties if not consents(p)]
+        missing = [p.id for p in before.active_parties if not consents(before, p, command.at)]
         if missing:
             yield Violation("R4", f"preparation started without the consent of {', '.join(missing)}")
         if before.kind is CaseKind.CRIMINAL and not before.referral.admission_of_facts:
@@ -236,15 +261,17 @@ def _dispensed(before: Case, command: Command, event: e.GuardianConsentDispensed
     party = before.party(event.party_id)
     if before.kind is not CaseKind.CIVIL:
         yield Violation("R3", "guardian consent was dispensed with in a criminal case")
-    if party is None or not party.minor:
+    if party is None or not minor(before, party, command.at):
         yield Violation("R3", f"guardian consent was dispensed with for {event.party_id}, who is not a minor")
         return
-    age = party.age_on(command.at.date())
+    age = party.age_on(command.at.astimezone(ZoneInfo(before.policy.time_zone)).date())
     if age is None or age < before.policy.civil_dispensation_age:
         yield Violation("R3", f"guardian consent was dispensed with for {party.id}, aged {age}, under the policy's age")
 
 
 def _scheduled(before: Case, event: e.MeetingScheduled) -> Iterator[Violation]:
+    if (before.stage is Stage.FOLLOW_UP) is not (event.kind is MeetingKind.FOLLOW_UP):
+        yield Violation("R19", f"a {event.kind.value} meeting was scheduled in {before.stage.value}")
     chosen = [a for a in event.attendees if a in before.mediators]
     if not 1 <= len(chosen) <= before.policy.max_mediators:
         yield Violation("R5", f"a meeting was scheduled with {len(chosen)} mediators")
@@ -303,7 +330,7 @@ def _bound(after: Case, command: Command) -> Iterator[Violation]:
     for party in after.active_parties:
         if party.id not in signed:
             yield Violation("R10", f"the agreement bound without the signature of {party.id}")
-        if party.minor and not party.dispensed and not signed & set(party.guardians):
+        if minor(after, party, agreement.made_at) and not party.dispensed and not signed & set(party.guardians):
             yield Violation("R10", f"the agreement bound without a guardian's signature for {party.id}")
     if not signed & set(after.mediators):
         yield Violation("R10", "the agreement bound without a mediator's signature")
@@ -414,7 +441,7 @@ def _own_withdrawal(case: Case, command: c.Withdraw) -> bool:
         return False
     actor = command.actor
     own = actor.kind is ActorKind.PARTY and actor.id == party.id
-    guardian = actor.kind is ActorKind.GUARDIAN and party.minor and actor.id in party.guardians
+    guardian = actor.kind is ActorKind.GUARDIAN and actor.id in party.guardians and minor(case, party, command.at)
     return (own or guardian) and command.at >= case.updated_at
 
 
