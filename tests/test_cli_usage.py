@@ -45,7 +45,7 @@ def test_rules_print_their_sources_and_citations_in_full(capsys: pytest.CaptureF
     assert "docs/" not in out, "an installed package has no docs folder to point to"
     for rule in r.RULES.values():
         assert f"\n{rule.id} " in "\n" + out
-    assert "sources: law, practice; cites: strpl § 71 a; UN Basic Principles 2002/12\n" in out
+    assert "sources: law, practice; cites: strpl § 71 a; vergemålsloven; UN Basic Principles 2002/12\n" in out
     assert "  law       the Mediation Service Act (konfliktrådsloven)" in out
     assert "strpl: straffeprosessloven, the Criminal Procedure Act" in out
     assert 0 == main(["rules", "r8", "R14"])

@@ -59,6 +59,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     # restorative
     "allowed": r.allowed,
     "command_from_json": r.command_from_json,
+    "counts_as_consenting": r.counts_as_consenting,
+    "default_attendees": r.default_attendees,
+    "missing_signatures": r.missing_signatures,
     "event_from_json": r.event_from_json,
     "decide": r.decide,
     "describe": r.describe,
@@ -203,6 +206,9 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[tuple[Any
     return {
         "allowed": ((case, STAFF, later), {"among": (r.Withdraw,)}),
         "command_from_json": ((r.to_json(accept),), {}),
+        "counts_as_consenting": ((case, case.parties[0].id), {"at": later}),
+        "default_attendees": ((case,), {}),
+        "missing_signatures": ((case, None), {"at": later}),
         "event_from_json": ((r.to_json(events[0]),), {}),
         "decide": ((None, referral), {}),
         "describe": ((events[0],), {}),
