@@ -63,7 +63,9 @@ def nasty_log() -> CaseLog:
     case = f"case-{NASTY}"
     party = f"{case}/p{NASTY}"
     rows = (
-        LogRow(case, 1, f"Act{NASTY}", "2026-01-05T09:33:42+00:00", "staff", f"staff{NASTY}", "referred", NASTY, ()),
+        LogRow(
+            case, 1, f"Act{NASTY}", "2026-01-05T09:33:42+00:00", "staff", f"staff{NASTY}", "referred", NASTY, "", ()
+        ),
         LogRow(
             case,
             2,
@@ -72,6 +74,7 @@ def nasty_log() -> CaseLog:
             "party",
             party,
             f"consent{NASTY}",
+            NASTY,
             NASTY,
             (("party", "party", party), ("mediator", "mediator", f"mediator-{NASTY}")),
         ),
@@ -120,6 +123,7 @@ def test_xes_is_well_formed_and_holds_every_row(tmp_path: Path, scenario: Scenar
                 "actor": row.actor,
                 "stage": row.stage,
                 "seq": str(row.seq),
+                **({"report_kind": row.report_kind} if row.report_kind else {}),
             }
 
 
@@ -174,6 +178,7 @@ def test_ocel_is_valid_json_and_consistent(tmp_path: Path, scenario: Scenario, l
             "role": row.role,
             "actor": row.actor,
             "stage": row.stage,
+            **({"report_kind": row.report_kind} if row.report_kind else {}),
         }
         links = [(r["qualifier"], r["objectId"]) for r in event["relationships"]]
         assert links == [("case", row.case_id), *((q, i) for q, _, i in row.objects)]
@@ -264,7 +269,7 @@ def test_pm4py_reads_escaped_text(tmp_path: Path, scenario: Scenario, pm4py: Any
 def test_ocel_objects_named_only_by_rows_are_declared(tmp_path: Path, scenario: Scenario) -> None:
     case = "c1"
     rows = (
-        LogRow(case, 1, "GuardianConsentGiven", "2026-01-05T09:00:00+00:00", "guardian", "c1/g", "consent", "civil",
+        LogRow(case, 1, "GuardianConsentGiven", "2026-01-05T09:00:00+00:00", "guardian", "c1/g", "consent", "civil", "",
                (("guardian", "participant", "c1/g"),)),
     )  # fmt: skip
     path = export(OcelFormat, tmp_path, scenario, [CaseLog(rows, (LogObject(case, "case", (), ()),))])

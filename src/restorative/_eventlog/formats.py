@@ -110,6 +110,7 @@ class ParquetFormat(Format):
                 ("actor", pa.string()),
                 ("stage", pa.string()),
                 ("case_kind", pa.string()),
+                ("report_kind", pa.string()),
                 ("objects", pa.string()),
             ]
         )
@@ -120,9 +121,9 @@ class ParquetFormat(Format):
         columns: list[list[Any]] = [[] for _ in COLUMNS]
         for log in logs:
             for row in log.rows:
-                for i in range(8):
+                for i in range(9):
                     columns[i].append(row[i])
-                columns[8].append(objects_cell(row.objects))
+                columns[9].append(objects_cell(row.objects))
         return columns
 
     def write(self, encoded: Any) -> None:

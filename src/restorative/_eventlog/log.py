@@ -1,8 +1,12 @@
 """The event log of cases: one row per event, the objects each case touches, CSV.
 
 A row holds outcomes and process facts only: the activity, when, who acted (their role
-and id), the stage after it, and which objects it concerns. No free text of any event
-(agreement wording, reasons, meeting content) ever reaches a row.
+and id), the stage after it, the kind of a report, and which objects it concerns. No free
+text of any event (agreement wording, reasons, meeting content) ever reaches a row.
+
+A report is logged as the activity of its kind (``Report agreement``, ``Report fulfilment``,
+``Report return``), not as one ``ReportSent``: the three mean different things to the
+referrer, and as one activity they would merge in a process map.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any, NamedTuple
 import attrs
 
 from .._lifecycle import walk
-from .._values import Actor, ActorKind, Case
-from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
+from .._values import Actor, ActorKind, Case, ReportKind
+from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned, ReportSent
 
-COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "objects")
+COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "report_kind", "objects")
 """The columns of the CSV and Parquet logs, in order."""
+
+REPORT_ACTIVITIES = {kind: f"Report {kind.value}" for kind in ReportKind}
+"""The activity of a `ReportSent` event, by the report's kind."""
 
 
 class LogRow(NamedTuple):
@@ -37,6 +44,8 @@ class LogRow(NamedTuple):
     actor: str
     stage: str
     case_kind: str
+    report_kind: str
+    """The kind of a report (``agreement``, ``fulfilment``, ``return``); empty for every other event."""
     objects: tuple[tuple[str, str, str], ...]
 
 
@@ -140,6 +149,16 @@ class _Shape(NamedTuple):
     """Whether it concerns any object besides the case."""
     lone: tuple[str, str] | None
     """The field naming a person and its qualifier, when that person is all it concerns."""
+    report: bool
+    """Whether it is a report, whose activity is its kind's."""
+
+
+def _activity(event: Event, shape: _Shape) -> tuple[str, str]:
+    """The activity and the report kind of an event."""
+    if shape.report:
+        kind = getattr(event, "report").kind  # noqa: B009 - Event is a union
+        return REPORT_ACTIVITIES[kind], kind._value_
+    return shape.activity, ""
 
 
 def _shape(kind: Any) -> _Shape:
@@ -149,7 +168,7 @@ def _shape(kind: Any) -> _Shape:
     agreement = kind.__name__.startswith(("Agreement", "CoolingOff"))
     related = bool(people or item or agreement or kind is CaseReferred)
     lone = people[0] if len(people) == 1 and not (item or agreement or kind is CaseReferred) else None
-    return _Shape(kind.__name__, people, item, agreement, related, lone)
+    return _Shape(kind.__name__, people, item, agreement, related, lone, kind is ReportSent)
 
 
 def _objects_of(people: _People, event: Event, shape: _Shape) -> tuple[tuple[str, str, str], ...]:
@@ -192,7 +211,8 @@ def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> Ca
             at = event.at
             stamp = at.isoformat()
         stage = after._value_  # the stage after the event, as the text the log writes
-        rows.append(row(LogRow, (case_id, seq, shape.activity, stamp, role, actor, stage, kind, refs)))
+        activity, report = _activity(event, shape)
+        rows.append(row(LogRow, (case_id, seq, activity, stamp, role, actor, stage, kind, report, refs)))
     return CaseLog(tuple(rows), _case_objects(case, events) if objects else ())
 
 
@@ -222,7 +242,8 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
     """
     people = _People(case, events)
     head = f"{case.id},"
-    tail = f",{case.kind.value},"
+    kind = case.kind.value
+    tail = f",{kind},,"  # the case kind, and no report kind
     lines = []
     at, stamp = None, ""
     for seq, (event, _, after) in enumerate(walk(events), start=1):
@@ -235,10 +256,17 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
             cell = "" if person is None else people.tag(shape.lone[1], person)
         else:
             cell = _cell_of(people, event, shape) if shape.related else ""
-        lines.append(f"{head}{seq},{shape.activity},{stamp},{people.who(event.actor)},{after._value_}{tail}{cell}\n")
+        if shape.report:  # a report's activity and its kind's cell are its kind's
+            activity, report = _activity(event, shape)
+            who = people.who(event.actor)
+            lines.append(f"{head}{seq},{activity},{stamp},{who},{after._value_},{kind},{report},{cell}\n")
+        else:
+            lines.append(
+                f"{head}{seq},{shape.activity},{stamp},{people.who(event.actor)},{after._value_}{tail}{cell}\n"
+            )
     text = "".join(lines)
     rows = len(lines)
-    if text.count(",") != 8 * rows or text.count("\n") != rows or '"' in text or "\r" in text:
+    if text.count(",") != 9 * rows or text.count("\n") != rows or '"' in text or "\r" in text:
         return csv_text([case_log(events, case, objects=False)])  # a cell needs quoting
     return text
 
@@ -315,8 +343,8 @@ def csv_text(logs: Iterable[CaseLog], header: bool = False) -> str:
     for log in logs:  # the cells of `objects_cell`, inline: this runs for every row of every case
         writer.writerows(
             [
-                (case, seq, activity, at, role, actor, stage, kind, ";".join([f"{q}={i}" for q, _, i in refs]))
-                for case, seq, activity, at, role, actor, stage, kind, refs in log.rows
+                (case, seq, activity, at, role, actor, stage, kind, report, ";".join([f"{q}={i}" for q, _, i in refs]))
+                for case, seq, activity, at, role, actor, stage, kind, report, refs in log.rows
             ]
         )
     return out.getvalue()

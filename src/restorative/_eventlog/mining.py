@@ -83,8 +83,10 @@ def xes_text(logs: Sequence[CaseLog]) -> str:
                 f'\t\t\t<string key="actor" value={_q(row.actor)}/>\n'
                 f'\t\t\t<string key="stage" value={_q(row.stage)}/>\n'
                 f'\t\t\t<int key="seq" value="{int(row.seq)}"/>\n'
-                f"\t\t</event>\n"
             )
+            if row.report_kind:
+                add(f'\t\t\t<string key="report_kind" value={_q(row.report_kind)}/>\n')
+            add("\t\t</event>\n")
         add("\t</trace>\n")
     return "".join(parts)
 
@@ -129,7 +131,8 @@ class OcelChunk(NamedTuple):
     """The chunk's own objects (everything but the shared mediators), the same way."""
     mediators: tuple[str, ...]
     """The shared mediators the chunk's events mention (sorted): written once, at the end."""
-    event_types: tuple[str, ...]
+    event_types: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(event type, attribute names)``, sorted."""
     object_types: tuple[tuple[str, tuple[str, ...]], ...]
     """``(object type, attribute names)``, sorted."""
 
@@ -161,13 +164,20 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
     events: list[str] = []
     objects: list[str] = []
     mediators: set[str] = set()
-    event_types: set[str] = set()
+    event_types: dict[str, set[str]] = {}
     object_types: dict[str, set[str]] = {}
     for log in logs:
         declared = {o.id for o in log.objects}
         bare: dict[str, tuple[str, str]] = {}  # id -> (type, case id), in order of first mention
         for row in log.rows:
-            event_types.add(row.activity)
+            attributes = [
+                {"name": "role", "value": row.role},
+                {"name": "actor", "value": row.actor},
+                {"name": "stage", "value": row.stage},
+            ]
+            if row.report_kind:
+                attributes.append({"name": "report_kind", "value": row.report_kind})
+            event_types.setdefault(row.activity, set()).update(a["name"] for a in attributes)
             relationships: list[dict[str, str]] = []
             seen: set[tuple[str, str]] = set()
             for qualifier, kind, oid in (("case", "case", row.case_id), *row.objects):
@@ -187,11 +197,7 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
                         "id": f"{row.case_id}:{row.seq}",
                         "type": row.activity,
                         "time": row.timestamp,
-                        "attributes": [
-                            {"name": "role", "value": row.role},
-                            {"name": "actor", "value": row.actor},
-                            {"name": "stage", "value": row.stage},
-                        ],
+                        "attributes": attributes,
                         "relationships": relationships,
                     }
                 )
@@ -206,9 +212,17 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
         ",\n".join(events),
         ",\n".join(objects),
         tuple(sorted(mediators)),
-        tuple(sorted(event_types)),
+        tuple((k, tuple(sorted(v))) for k, v in sorted(event_types.items())),
         tuple((k, tuple(sorted(v))) for k, v in sorted(object_types.items())),
     )
+
+
+_EVENT_ATTRIBUTES = ("role", "actor", "stage", "report_kind")
+
+
+def _event_attributes(names: set[str]) -> list[str]:
+    """An event type's attribute names, in the order its events list them."""
+    return [n for n in _EVENT_ATTRIBUTES if n in names] + sorted(names.difference(_EVENT_ATTRIBUTES))
 
 
 class OcelFormat(Format):
@@ -231,7 +245,7 @@ class OcelFormat(Format):
         self.events_written = False
         self.objects_written = False
         self.mediators: set[str] = set()
-        self.event_types: set[str] = set()
+        self.event_types: dict[str, set[str]] = {}
         self.object_types: dict[str, set[str]] = {}
         self.file.write('{"events":[')
 
@@ -250,7 +264,8 @@ class OcelFormat(Format):
             self.objects.write(chunk.objects)
             self.objects_written = True
         self.mediators.update(chunk.mediators)
-        self.event_types.update(chunk.event_types)
+        for kind, names in chunk.event_types:
+            self.event_types.setdefault(kind, set()).update(names)
         for kind, names in chunk.object_types:
             self.object_types.setdefault(kind, set()).update(names)
 
@@ -271,8 +286,8 @@ class OcelFormat(Format):
                 for k, v in sorted(self.object_types.items())
             ]
             event_types = [
-                {"name": t, "attributes": [{"name": n, "type": "string"} for n in ("role", "actor", "stage")]}
-                for t in sorted(self.event_types)
+                {"name": k, "attributes": [{"name": n, "type": "string"} for n in _event_attributes(v)]}
+                for k, v in sorted(self.event_types.items())
             ]
             self.file.write(f'],\n"objectTypes":{_json(object_types)},\n"eventTypes":{_json(event_types)}}}\n')
         finally:

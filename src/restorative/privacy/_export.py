@@ -79,6 +79,7 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
             p(row.actor),
             row.stage,
             row.case_kind,
+            row.report_kind,
             tuple((qualifier, kind, p(oid)) for qualifier, kind, oid in row.objects),
         )
         for row in log.rows
