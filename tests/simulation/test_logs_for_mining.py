@@ -66,3 +66,40 @@ def test_the_directly_follows_graph_keeps_the_report_kinds_apart(run: Path, pm4p
     assert not any("ReportSent" in edge for edge in dfg)
     assert {"Report fulfilment", "Report return"} <= set(ends)
     assert "Report agreement" not in ends  # a bound agreement is followed up
+
+
+# -- XES ------------------------------------------------------------------------------
+
+
+def test_the_resources_of_the_xes_log_are_people(run: Path, pm4py: Any) -> None:
+    rows = list(_csv_rows(run / "events.csv"))
+    people = {row["actor"] for row in rows}
+    assert len(people) > CASES  # each case's parties are people of their own
+    xes = pm4py.read_xes(str(run / "events.xes"))
+    assert set(xes["org:resource"]) == people
+    assert set(xes["org:role"]) == {"staff", "mediator", "party", "guardian", "participant"} & {r["role"] for r in rows}
+    handovers = pm4py.discover_handover_of_work_network(xes)
+    found = {person for pair in handovers.connections for person in pair}
+    assert found <= people
+    assert len(found) > 0.9 * len(people)  # everyone who hands work on to someone else
+
+
+def test_xes_traces_carry_kind_source_parties_and_outcome(run: Path, pm4py: Any) -> None:
+    from restorative.simulation import simulate_case
+
+    xes = pm4py.read_xes(str(run / "events.xes"))
+    traces = xes.drop_duplicates("case:concept:name").set_index("case:concept:name")
+    assert len(traces) == CASES
+    for index in range(0, CASES, 7):
+        _events, case = simulate_case(Scenario(seed=5), index)
+        trace = traces.loc[case.id]
+        assert trace["case:case_kind"] == case.kind.value
+        assert trace["case:referral_source"] == case.referral.source.value
+        assert trace["case:parties"] == len(case.parties)
+        assert trace["case:outcome"] == case.stage.value
+
+
+def test_xes_events_are_complete_transitions_of_the_standard_lifecycle(run: Path, pm4py: Any) -> None:
+    log = pm4py.read_xes(str(run / "events.xes"), return_legacy_log_object=True)
+    assert log.attributes["lifecycle:model"] == "standard"
+    assert {event["lifecycle:transition"] for trace in log for event in trace} == {"complete"}

@@ -59,11 +59,30 @@ class LogObject(NamedTuple):
     """``(object id, qualifier)`` pairs: e.g. a case's parties, an item's responsible party."""
 
 
+class CaseFacts(NamedTuple):
+    """What the log says of a case as a whole (an XES trace's attributes)."""
+
+    kind: str
+    source: str
+    """Who referred it (`ReferralSource` value)."""
+    parties: int
+    outcome: str
+    """The final stage, or ``open`` while the case is active."""
+
+
 class CaseLog(NamedTuple):
     """Everything the exports need of one simulated case."""
 
     rows: tuple[LogRow, ...]
     objects: tuple[LogObject, ...]
+    facts: CaseFacts
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """The facts of a case from its value."""
+    stage = case.stage
+    outcome = stage._value_ if stage.is_final else "open"
+    return CaseFacts(case.kind._value_, case.referral.source._value_, len(case.parties), outcome)
 
 
 class _People:
@@ -213,7 +232,7 @@ def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> Ca
         stage = after._value_  # the stage after the event, as the text the log writes
         activity, report = _activity(event, shape)
         rows.append(row(LogRow, (case_id, seq, activity, stamp, role, actor, stage, kind, report, refs)))
-    return CaseLog(tuple(rows), _case_objects(case, events) if objects else ())
+    return CaseLog(tuple(rows), _case_objects(case, events) if objects else (), case_facts(case))
 
 
 def _cell_of(people: _People, event: Event, shape: _Shape) -> str:

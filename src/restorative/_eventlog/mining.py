@@ -43,6 +43,9 @@ _XES_HEADER = """\
 \t<global scope="trace">
 \t\t<string key="concept:name" value="__INVALID__"/>
 \t\t<string key="case_kind" value="__INVALID__"/>
+\t\t<string key="referral_source" value="__INVALID__"/>
+\t\t<int key="parties" value="0"/>
+\t\t<string key="outcome" value="__INVALID__"/>
 \t</global>
 \t<global scope="event">
 \t\t<string key="concept:name" value="__INVALID__"/>
@@ -50,11 +53,16 @@ _XES_HEADER = """\
 \t\t<string key="lifecycle:transition" value="complete"/>
 \t\t<string key="org:resource" value="__INVALID__"/>
 \t\t<string key="org:role" value="__INVALID__"/>
-\t\t<string key="actor" value="__INVALID__"/>
 \t\t<string key="stage" value="__INVALID__"/>
 \t\t<int key="seq" value="0"/>
 \t</global>
 \t<classifier name="Activity" keys="concept:name"/>
+\t<string key="lifecycle:model" value="standard"/>
+"""
+"""The head of an XES log: its extensions, the attributes every trace and event has, its classifiers.
+
+Every event is instantaneous, so each is the ``complete`` transition of the standard
+lifecycle model of IEEE 1849 (no ``start``, ``schedule`` or ``suspend``).
 """
 
 
@@ -65,22 +73,23 @@ def xes_text(logs: Sequence[CaseLog]) -> str:
     for log in logs:
         if not log.rows:
             continue  # a case without events has no trace
-        first = log.rows[0]
+        facts = log.facts
         add(
             f"\t<trace>\n"
-            f'\t\t<string key="concept:name" value={_q(first.case_id)}/>\n'
-            f'\t\t<string key="case_kind" value={_q(first.case_kind)}/>\n'
+            f'\t\t<string key="concept:name" value={_q(log.rows[0].case_id)}/>\n'
+            f'\t\t<string key="case_kind" value={_q(facts.kind)}/>\n'
+            f'\t\t<string key="referral_source" value={_q(facts.source)}/>\n'
+            f'\t\t<int key="parties" value="{int(facts.parties)}"/>\n'
+            f'\t\t<string key="outcome" value={_q(facts.outcome)}/>\n'
         )
         for row in log.rows:
-            role = _q(row.role)
             add(
                 f"\t\t<event>\n"
                 f'\t\t\t<string key="concept:name" value={_q(row.activity)}/>\n'
                 f'\t\t\t<date key="time:timestamp" value={_q(row.timestamp)}/>\n'
                 f'\t\t\t<string key="lifecycle:transition" value="complete"/>\n'
-                f'\t\t\t<string key="org:resource" value={role}/>\n'
-                f'\t\t\t<string key="org:role" value={role}/>\n'
-                f'\t\t\t<string key="actor" value={_q(row.actor)}/>\n'
+                f'\t\t\t<string key="org:resource" value={_q(row.actor)}/>\n'
+                f'\t\t\t<string key="org:role" value={_q(row.role)}/>\n'
                 f'\t\t\t<string key="stage" value={_q(row.stage)}/>\n'
                 f'\t\t\t<int key="seq" value="{int(row.seq)}"/>\n'
             )
@@ -92,7 +101,12 @@ def xes_text(logs: Sequence[CaseLog]) -> str:
 
 
 class XesFormat(Format):
-    """``events.xes``: IEEE 1849 XES, one trace per case, one event per row."""
+    """``events.xes``: IEEE 1849 XES, one trace per case, one event per row.
+
+    A trace carries the case's kind, referral source, number of parties and outcome; an
+    event's ``org:resource`` is the person who acted (their id as the row gives it) and
+    ``org:role`` the capacity they acted in.
+    """
 
     name = "xes"
     filename = "events.xes"

@@ -92,7 +92,7 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
         if obj.id in bands:
             attributes = (*attributes, ("age_band", bands[obj.id]))
         objects.append(LogObject(p(obj.id), obj.type, attributes, tuple((p(target), q) for target, q in obj.relations)))
-    return CaseLog(rows, tuple(objects))
+    return CaseLog(rows, tuple(objects), log.facts)
 
 
 def export(
