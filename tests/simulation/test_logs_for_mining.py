@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from restorative.simulation import Scenario, simulate
+from restorative.simulation import Scenario, simulate, simulate_case
+
+SCHEMA = Path(__file__).with_name("ocel20_schema.json")
 
 CASES = 300
 REPORTS = {"Report agreement": "agreement", "Report fulfilment": "fulfilment", "Report return": "return"}
@@ -85,8 +89,6 @@ def test_the_resources_of_the_xes_log_are_people(run: Path, pm4py: Any) -> None:
 
 
 def test_xes_traces_carry_kind_source_parties_and_outcome(run: Path, pm4py: Any) -> None:
-    from restorative.simulation import simulate_case
-
     xes = pm4py.read_xes(str(run / "events.xes"))
     traces = xes.drop_duplicates("case:concept:name").set_index("case:concept:name")
     assert len(traces) == CASES
@@ -103,3 +105,128 @@ def test_xes_events_are_complete_transitions_of_the_standard_lifecycle(run: Path
     log = pm4py.read_xes(str(run / "events.xes"), return_legacy_log_object=True)
     assert log.attributes["lifecycle:model"] == "standard"
     assert {event["lifecycle:transition"] for trace in log for event in trace} == {"complete"}
+
+
+# -- OCEL 2.0 -------------------------------------------------------------------------
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "float": (int, float),
+    "boolean": (bool,),
+}
+
+
+def _check_ocel(data: Any) -> None:
+    """`data` validates against the OCEL 2.0 schema, and each value has its declared type."""
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(data, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    declared = {
+        (section, t["name"]): {a["name"]: a["type"] for a in t["attributes"]}
+        for section in ("objectTypes", "eventTypes")
+        for t in data[section]
+    }
+    for section, items in (("objectTypes", data["objects"]), ("eventTypes", data["events"])):
+        for item in items:
+            types = declared[(section, item["type"])]
+            for attribute in item["attributes"]:
+                value, kind = attribute["value"], types[attribute["name"]]
+                assert isinstance(value, JSON_TYPES[kind]), (item["id"], attribute)
+                assert kind == "boolean" or not isinstance(value, bool), (item["id"], attribute)
+                if "time" in attribute:
+                    assert datetime.fromisoformat(attribute["time"]).tzinfo is not None
+            if "time" in item:
+                assert datetime.fromisoformat(item["time"]).tzinfo is not None
+
+
+def test_the_ocel_log_validates_against_the_ocel_2_0_schema(run: Path) -> None:
+    data = json.loads((run / "events.ocel.json").read_text(encoding="utf-8"))
+    _check_ocel(data)
+    types = {t["name"]: {a["name"]: a["type"] for a in t["attributes"]} for t in data["objectTypes"]}
+    assert types["case"] == {
+        "kind": "string",
+        "outcome": "string",
+        "parties": "integer",
+        "source": "string",
+        "stage": "string",
+    }
+    assert types["party"] == {"minor": "boolean", "role": "string", "withdrawn": "boolean"}
+    assert types["agreement"] == {"bound": "boolean", "items": "integer"}
+
+
+def test_the_schema_refuses_what_is_not_ocel(run: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    whole = json.loads((run / "events.ocel.json").read_text(encoding="utf-8"))
+    data = {**whole, "objects": whole["objects"][:5], "events": whole["events"][:5]}
+    jsonschema.validate(data, schema)
+    broken = [
+        {k: v for k, v in data.items() if k != "objectTypes"},
+        {**data, "events": [{k: v for k, v in data["events"][0].items() if k != "time"}]},
+        {**data, "objects": [{**data["objects"][0], "attributes": [{"name": "kind", "value": "civil"}]}]},
+        {**data, "eventTypes": [{"name": "X", "attributes": [{"name": "a", "type": "text"}]}]},
+    ]
+    for document in broken:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(document, schema)
+
+
+def test_object_attributes_change_when_the_events_change_them(run: Path, pm4py: Any) -> None:
+    data = json.loads((run / "events.ocel.json").read_text(encoding="utf-8"))
+    objects = {o["id"]: o for o in data["objects"]}
+    times = {e["id"]: e["time"] for e in data["events"]}
+    by_case: dict[str, list[dict[str, str]]] = {}
+    for row in _csv_rows(run / "events.csv"):
+        by_case.setdefault(row["case_id"], []).append(row)
+    checked = Counter[str]()
+    for index in range(CASES):
+        events, case = simulate_case(Scenario(seed=5), index)
+        stamps = [e.at.isoformat() for e in events]
+        history = [(a["name"], a["value"], a["time"]) for a in objects[case.id]["attributes"]]
+        assert history[:5] == [
+            ("kind", case.kind.value, stamps[0]),
+            ("source", case.referral.source.value, stamps[0]),
+            ("parties", len(case.parties), stamps[0]),
+            ("stage", "referred", stamps[0]),
+            ("outcome", "open", stamps[0]),  # not known at the referral
+        ]
+        rows = by_case[case.id]
+        # every change of stage, at the time of the row that made it
+        moves = [
+            (r["stage"], r["timestamp"])
+            for r, before in zip(rows[1:], rows, strict=False)
+            if r["stage"] != before["stage"]
+        ]
+        assert [(v, t) for n, v, t in history if n == "stage"][1:] == moves
+        if case.stage.is_final:
+            closing = next(t for n, v, t in history if n == "stage" and v == case.stage.value)
+            assert history[-1] == ("outcome", case.stage.value, closing)
+            checked["closed"] += 1
+        for party in case.parties:
+            values = [(a["name"], a["value"]) for a in objects[f"{case.id}/{party.id}"]["attributes"]]
+            assert ("withdrawn", False) in values
+            assert (("withdrawn", True) in values) is party.withdrawn
+        if case.agreement is not None:
+            agreement = objects[f"{case.id}/agreement"]["attributes"]
+            recorded = next(e.at.isoformat() for e in reversed(events) if type(e).__name__ == "AgreementRecorded")
+            assert agreement[0] == {"name": "items", "value": len(case.agreement.items), "time": recorded}
+            for item in case.agreement.items:
+                status = [
+                    (a["value"], a["time"])
+                    for a in objects[f"{case.id}/{item.id}"]["attributes"]
+                    if a["name"] == "status"
+                ]
+                assert status[0] == ("open", recorded)
+                assert status[-1][0] == item.status.value
+                checked["items"] += 1
+    assert checked["closed"] > CASES / 2 and checked["items"] > 20
+    assert set(times.values()) >= {a["time"] for o in data["objects"] for a in o["attributes"]}
+
+    ocel = pm4py.read_ocel2_json(str(run / "events.ocel.json"))
+    changes = ocel.object_changes
+    assert len(changes) > CASES  # pm4py reads every later value as a change
+    assert set(changes["ocel:field"]) == {"stage", "outcome", "withdrawn", "bound", "status"}
+    outcomes = changes[changes["ocel:field"] == "outcome"]
+    cases = ocel.objects.set_index("ocel:oid")
+    assert set(cases.loc[list(outcomes["ocel:oid"]), "outcome"]) == {"open"}  # the first value is the base
+    assert min(changes["ocel:timestamp"]) > min(ocel.events["ocel:timestamp"])

@@ -80,8 +80,8 @@ def nasty_log() -> CaseLog:
         ),
     )
     objects = (
-        LogObject(case, "case", (("kind", NASTY),), ((party, "party"),)),
-        LogObject(party, "party", (("role", NASTY),), ((case, "case"),)),
+        LogObject(case, "case", (("kind", NASTY, "2026-01-05T09:33:42+00:00"),), ((party, "party"),)),
+        LogObject(party, "party", (("role", NASTY, "2026-01-05T09:33:42+00:00"),), ((case, "case"),)),
     )
     return CaseLog(rows, objects, CaseFacts(NASTY, NASTY, 2, NASTY))
 
@@ -201,12 +201,13 @@ def test_ocel_is_valid_json_and_consistent(tmp_path: Path, scenario: Scenario, l
     for item in (*events, *data["objects"]):
         for link in item["relationships"]:
             assert link["objectId"] in types
+    times = {r.timestamp for r in rows}
     for obj in data["objects"]:
-        for attribute in obj["attributes"]:
-            assert attribute["time"] == "1970-01-01T00:00:00Z"
+        for attribute in obj["attributes"]:  # set when an event of the log set it
+            assert attribute["time"] in times
     declared_types = {t["name"]: {a["name"] for a in t["attributes"]} for t in data["objectTypes"]}
     assert set(declared_types) == set(types.values())
-    assert declared_types["case"] == {"kind", "source", "outcome"}
+    assert declared_types["case"] == {"kind", "source", "parties", "stage", "outcome"}
     assert {t["name"] for t in data["eventTypes"]} == {r.activity for r in rows}
 
 

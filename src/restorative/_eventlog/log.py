@@ -20,7 +20,19 @@ import attrs
 
 from .._lifecycle import walk
 from .._values import Actor, ActorKind, Case, ReportKind
-from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned, ReportSent
+from ..events import (
+    EVENT_TYPES,
+    AgreementBound,
+    AgreementRecorded,
+    CaseReferred,
+    Event,
+    ItemBreached,
+    ItemFulfilled,
+    MediatorAssigned,
+    ParticipantProposed,
+    PartyWithdrew,
+    ReportSent,
+)
 
 COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "report_kind", "objects")
 """The columns of the CSV and Parquet logs, in order."""
@@ -49,12 +61,19 @@ class LogRow(NamedTuple):
     objects: tuple[tuple[str, str, str], ...]
 
 
+AttributeValue = str | int | bool
+"""The value of an object's attribute: text, a count, or a yes or no (OCEL types them)."""
+Attribute = tuple[str, AttributeValue, str]
+"""``(name, value, time)``: the value an attribute took at a time (ISO 8601)."""
+
+
 class LogObject(NamedTuple):
     """An object of the OCEL log: a case, party, participant, mediator, agreement or item."""
 
     id: str
     type: str
-    attributes: tuple[tuple[str, str], ...]
+    attributes: tuple[Attribute, ...]
+    """Each attribute's first value at the object's creation, then each change when it happened."""
     relations: tuple[tuple[str, str], ...]
     """``(object id, qualifier)`` pairs: e.g. a case's parties, an item's responsible party."""
 
@@ -291,59 +310,91 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
 
 
 def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
+    """The objects of a case, each attribute with the times its value was set (OCEL 2.0).
+
+    An object's attributes start at the event that brings it in (the referral for the
+    case, its parties and their guardians; the proposal of a participant; the recording of
+    the agreement and its items), and each later change is dated by the event that makes
+    it: the case's stage and outcome, a party's withdrawal, the agreement's binding and an
+    item's status. Nothing a reader could not have known at that moment is dated earlier.
+    """
+    if not events:
+        return ()
+    cid = case.id
+    stamps: dict[object, str] = {}
+    changes: dict[str, list[Attribute]] = {}  # object id -> its attributes' later values
+    proposed: dict[str, str] = {}  # participant -> when they were proposed
     mediators: list[str] = []
-    for event in events:
-        m = getattr(event, "mediator_id", None)
-        if m is not None and m not in mediators:
-            mediators.append(m)
-    relations = [(f"{case.id}/{p.id}", "party") for p in case.parties]
+    agreed = ""
+    first: str | None = None
+    for event, before, after in walk(events):
+        at = stamps.get(event.at)
+        if at is None:
+            at = stamps[event.at] = event.at.isoformat()
+        if first is None:
+            first = at
+            opening = after
+        elif after is not before:
+            changes.setdefault(cid, []).append(("stage", after._value_, at))
+            if after.is_final:
+                changes[cid].append(("outcome", after._value_, at))
+        if isinstance(event, MediatorAssigned) and event.mediator_id not in mediators:
+            mediators.append(event.mediator_id)
+        elif isinstance(event, PartyWithdrew):
+            changes.setdefault(f"{cid}/{event.party_id}", []).append(("withdrawn", True, at))
+        elif isinstance(event, ParticipantProposed):
+            proposed.setdefault(event.participant_id, at)
+        elif isinstance(event, AgreementRecorded):  # the case's agreement is the last one recorded
+            agreed = at
+            for key in [k for k in changes if k == f"{cid}/agreement" or k.startswith(f"{cid}/item:")]:
+                del changes[key]
+        elif isinstance(event, AgreementBound):
+            changes.setdefault(f"{cid}/agreement", []).append(("bound", True, at))
+        elif isinstance(event, ItemFulfilled | ItemBreached):
+            status = "fulfilled" if isinstance(event, ItemFulfilled) else "breached"
+            changes.setdefault(f"{cid}/item:{event.item_id}", []).append(("status", status, at))
+    t0 = first or ""
+
+    def made(
+        oid: str, at: str, attributes: Iterable[tuple[str, AttributeValue]], key: str | None = None
+    ) -> tuple[Attribute, ...]:
+        return (*((name, value, at) for name, value in attributes), *changes.get(key or oid, ()))
+
+    relations = [(f"{cid}/{p.id}", "party") for p in case.parties]
     relations += [(m, "mediator") for m in mediators]
-    objects = [
-        LogObject(
-            case.id,
-            "case",
-            (("kind", case.kind.value), ("source", case.referral.source.value), ("outcome", case.stage.value)),
-            (),
-        )
-    ]
+    source = case.referral.source._value_
+    opened = (("kind", case.kind._value_), ("source", source), ("parties", len(case.parties)))
+    objects = [LogObject(cid, "case", made(cid, t0, (*opened, ("stage", opening._value_), ("outcome", "open"))), ())]
     for p in case.parties:
-        objects.append(
-            LogObject(
-                f"{case.id}/{p.id}",
-                "party",
-                (("role", p.role.value), ("minor", "yes" if p.minor else "no")),
-                ((case.id, "case"),),
-            )
-        )
+        oid = f"{cid}/{p.id}"
+        attributes = made(oid, t0, (("role", p.role._value_), ("minor", p.minor), ("withdrawn", False)))
+        objects.append(LogObject(oid, "party", attributes, ((cid, "case"),)))
+    guardians = {g for p in case.parties for g in p.guardians}  # known from the referral
     listed = set()
     for q in case.participants:
         listed.add(q.id)
-        objects.append(LogObject(f"{case.id}/{q.id}", "participant", (("role", q.role.value),), ((case.id, "case"),)))
+        oid = f"{cid}/{q.id}"
+        attributes = made(oid, t0 if q.id in guardians else proposed.get(q.id, t0), (("role", q.role._value_),))
+        objects.append(LogObject(oid, "participant", attributes, ((cid, "case"),)))
     for p in case.parties:
         for g in p.guardians:
             if g not in listed:
                 listed.add(g)
-                relations_of_g = ((case.id, "case"), (f"{case.id}/{p.id}", "ward"))
-                objects.append(LogObject(f"{case.id}/{g}", "participant", (("role", "guardian"),), relations_of_g))
-    if case.agreement is not None:
-        relations.append((f"{case.id}/agreement", "agreement"))
-        objects.append(
-            LogObject(
-                f"{case.id}/agreement",
-                "agreement",
-                (("items", str(len(case.agreement.items))),),
-                ((case.id, "case"), *((f"{case.id}/{i.id}", "item") for i in case.agreement.items)),
-            )
-        )
-        for i in case.agreement.items:
-            objects.append(
-                LogObject(
-                    f"{case.id}/{i.id}",
-                    "item",
-                    (("kind", i.kind.value), ("status", i.status.value)),
-                    ((f"{case.id}/agreement", "agreement"), (f"{case.id}/{i.responsible}", "responsible")),
-                )
-            )
+                relations_of_g = ((cid, "case"), (f"{cid}/{p.id}", "ward"))
+                attributes = made(f"{cid}/{g}", t0, (("role", "guardian"),))
+                objects.append(LogObject(f"{cid}/{g}", "participant", attributes, relations_of_g))
+    agreement = case.agreement
+    if agreement is not None:
+        at = agreed or t0
+        oid = f"{cid}/agreement"
+        relations.append((oid, "agreement"))
+        attributes = made(oid, at, (("items", len(agreement.items)), ("bound", False)))
+        items = tuple((f"{cid}/{i.id}", "item") for i in agreement.items)
+        objects.append(LogObject(oid, "agreement", attributes, ((cid, "case"), *items)))
+        for i in agreement.items:
+            attributes = made(f"{cid}/{i.id}", at, (("kind", i.kind._value_), ("status", "open")), f"{cid}/item:{i.id}")
+            responsible = ((oid, "agreement"), (f"{cid}/{i.responsible}", "responsible"))
+            objects.append(LogObject(f"{cid}/{i.id}", "item", attributes, responsible))
     objects[0] = objects[0]._replace(relations=tuple(relations))
     return tuple(objects)
 

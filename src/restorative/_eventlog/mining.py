@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from .formats import Format
-from .log import CaseLog
+from .log import Attribute, AttributeValue, CaseLog
 
 # -- XES -------------------------------------------------------------------------------
 
@@ -132,8 +132,12 @@ class XesFormat(Format):
 
 # -- OCEL 2.0 JSON -----------------------------------------------------------------------
 
-STATIC_TIME = "1970-01-01T00:00:00Z"
-"""The ``time`` of an object attribute that never changes (the OCEL 2.0 convention)."""
+
+def ocel_type(value: AttributeValue) -> str:
+    """The OCEL 2.0 type of an attribute's value: ``boolean``, ``integer`` or ``string``."""
+    if isinstance(value, bool):  # before int: a bool is an int
+        return "boolean"
+    return "integer" if isinstance(value, int) else "string"
 
 
 class OcelChunk(NamedTuple):
@@ -147,20 +151,20 @@ class OcelChunk(NamedTuple):
     """The shared mediators the chunk's events mention (sorted): written once, at the end."""
     event_types: tuple[tuple[str, tuple[str, ...]], ...]
     """``(event type, attribute names)``, sorted."""
-    object_types: tuple[tuple[str, tuple[str, ...]], ...]
-    """``(object type, attribute names)``, sorted."""
+    object_types: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    """``(object type, ((attribute name, OCEL type), ...))``, sorted."""
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _object(oid: str, kind: str, attributes: Sequence[tuple[str, str]], relations: Sequence[tuple[str, str]]) -> str:
+def _object(oid: str, kind: str, attributes: Sequence[Attribute], relations: Sequence[tuple[str, str]]) -> str:
     return _json(
         {
             "id": oid,
             "type": kind,
-            "attributes": [{"name": n, "value": v, "time": STATIC_TIME} for n, v in attributes],
+            "attributes": [{"name": n, "value": v, "time": t} for n, v, t in attributes],
             "relationships": [{"objectId": o, "qualifier": q} for o, q in relations],
         }
     )
@@ -179,7 +183,7 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
     objects: list[str] = []
     mediators: set[str] = set()
     event_types: dict[str, set[str]] = {}
-    object_types: dict[str, set[str]] = {}
+    object_types: dict[str, dict[str, str]] = {}
     for log in logs:
         declared = {o.id for o in log.objects}
         bare: dict[str, tuple[str, str]] = {}  # id -> (type, case id), in order of first mention
@@ -217,17 +221,19 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
                 )
             )
         for obj in log.objects:
-            object_types.setdefault(obj.type, set()).update(n for n, _ in obj.attributes)
+            declared_types = object_types.setdefault(obj.type, {})
+            for name, value, _ in obj.attributes:
+                declared_types.setdefault(name, ocel_type(value))
             objects.append(_object(obj.id, obj.type, obj.attributes, obj.relations))
         for oid, (kind, case) in bare.items():
-            object_types.setdefault(kind, set())
+            object_types.setdefault(kind, {})
             objects.append(_object(oid, kind, (), () if oid == case else ((case, "case"),)))
     return OcelChunk(
         ",\n".join(events),
         ",\n".join(objects),
         tuple(sorted(mediators)),
         tuple((k, tuple(sorted(v))) for k, v in sorted(event_types.items())),
-        tuple((k, tuple(sorted(v))) for k, v in sorted(object_types.items())),
+        tuple((k, tuple(sorted(v.items()))) for k, v in sorted(object_types.items())),
     )
 
 
@@ -260,7 +266,7 @@ class OcelFormat(Format):
         self.objects_written = False
         self.mediators: set[str] = set()
         self.event_types: dict[str, set[str]] = {}
-        self.object_types: dict[str, set[str]] = {}
+        self.object_types: dict[str, dict[str, str]] = {}
         self.file.write('{"events":[')
 
     @staticmethod
@@ -280,8 +286,10 @@ class OcelFormat(Format):
         self.mediators.update(chunk.mediators)
         for kind, names in chunk.event_types:
             self.event_types.setdefault(kind, set()).update(names)
-        for kind, names in chunk.object_types:
-            self.object_types.setdefault(kind, set()).update(names)
+        for kind, types in chunk.object_types:
+            declared = self.object_types.setdefault(kind, {})
+            for name, type_ in types:
+                declared.setdefault(name, type_)
 
     def close(self) -> None:
         try:
@@ -292,11 +300,11 @@ class OcelFormat(Format):
             if self.mediators:
                 self.file.write(",\n" if self.objects_written else "\n")
                 self.file.write(",\n".join(_object(m, "mediator", (), ()) for m in sorted(self.mediators)))
-                self.object_types.setdefault("mediator", set())
+                self.object_types.setdefault("mediator", {})
             if self.objects_written or self.mediators:
                 self.file.write("\n")
             object_types = [
-                {"name": k, "attributes": [{"name": n, "type": "string"} for n in sorted(v)]}
+                {"name": k, "attributes": [{"name": n, "type": t} for n, t in sorted(v.items())]}
                 for k, v in sorted(self.object_types.items())
             ]
             event_types = [

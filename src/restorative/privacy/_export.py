@@ -89,8 +89,8 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
     objects = []
     for obj in log.objects:
         attributes = obj.attributes
-        if obj.id in bands:
-            attributes = (*attributes, ("age_band", bands[obj.id]))
+        if obj.id in bands:  # known when the party is: at the referral, with their other first values
+            attributes = (*attributes, ("age_band", bands[obj.id], attributes[0][2]))
         objects.append(LogObject(p(obj.id), obj.type, attributes, tuple((p(target), q) for target, q in obj.relations)))
     return CaseLog(rows, tuple(objects), log.facts)
 
