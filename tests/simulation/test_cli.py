@@ -115,10 +115,10 @@ def test_worker_counts_below_one_are_refused(capsys: pytest.CaptureFixture[str],
             main(argv)
         assert stopped.value.code == 2
         assert "at least 1" in capsys.readouterr().err
-    from restorative.errors import ScenarioError
+    from restorative.errors import InvalidInput
     from restorative.simulation import Scenario, simulate
 
-    with pytest.raises(ScenarioError, match="workers"):
+    with pytest.raises(InvalidInput, match="workers"):
         simulate(Scenario(), tmp_path / "api", cases=5, workers=0)
     assert not (tmp_path / "api").exists()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ import pytest
 from restorative.simulation import Scenario, simulate, simulate_case
 
 SCHEMA = Path(__file__).with_name("ocel20_schema.json")
+FORMATS = ("csv", "csv.gz", "parquet", "xes", "xes.gz", "ocel", "ocel.gz")
+GZIPPED = ("events.csv.gz", "events.xes.gz", "events.ocel.json.gz")
 
 CASES = 300
 REPORTS = {"Report agreement": "agreement", "Report fulfilment": "fulfilment", "Report return": "return"}
@@ -29,9 +32,9 @@ def pm4py() -> Any:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One run that writes every format."""
+    """One run that writes every format, gzipped too."""
     folder = tmp_path_factory.mktemp("run")
-    simulate(Scenario(seed=5), folder, cases=CASES, workers=1, formats=("csv", "parquet", "xes", "ocel"))
+    simulate(Scenario(seed=5), folder, cases=CASES, workers=1, formats=FORMATS)
     return folder
 
 
@@ -230,3 +233,51 @@ def test_object_attributes_change_when_the_events_change_them(run: Path, pm4py: 
     cases = ocel.objects.set_index("ocel:oid")
     assert set(cases.loc[list(outcomes["ocel:oid"]), "outcome"]) == {"open"}  # the first value is the base
     assert min(changes["ocel:timestamp"]) > min(ocel.events["ocel:timestamp"])
+
+
+# -- every format, gzipped too --------------------------------------------------------
+
+
+def test_gzipped_files_hold_the_same_log(run: Path) -> None:
+    for name in GZIPPED:
+        packed = (run / name).read_bytes()
+        assert packed[:2] == b"\x1f\x8b" and packed[4:8] == b"\0\0\0\0"  # gzip, with no time in its header
+        assert gzip.decompress(packed) == (run / name.removesuffix(".gz")).read_bytes()
+        assert len(packed) < (run / name.removesuffix(".gz")).stat().st_size / 5
+
+
+def test_pm4py_reads_every_format_gzipped_ones_included(run: Path, pm4py: Any) -> None:
+    import pyarrow.csv
+    import pyarrow.parquet as pq
+
+    rows = list(_csv_rows(run / "events.csv"))
+    frames = {
+        name: pm4py.format_dataframe(
+            table.to_pandas(), case_id="case_id", activity_key="activity", timestamp_key="timestamp"
+        )
+        for name, table in (
+            ("csv", pyarrow.csv.read_csv(run / "events.csv")),
+            ("csv.gz", pyarrow.csv.read_csv(run / "events.csv.gz")),
+            ("parquet", pq.read_table(run / "events.parquet")),
+        )
+    }
+    frames["xes"] = pm4py.read_xes(str(run / "events.xes"))
+    frames["xes.gz"] = pm4py.read_xes(str(run / "events.xes.gz"))
+    expected = pm4py.discover_dfg(frames["xes"])
+    for name, frame in frames.items():
+        assert len(frame) == len(rows), name
+        assert frame["case:concept:name"].nunique() == CASES, name
+        assert pm4py.discover_dfg(frame) == expected, name
+    for name in ("events.ocel.json", "events.ocel.json.gz"):
+        ocel = pm4py.read_ocel2_json(str(run / name))
+        assert len(ocel.events) == len(rows), name
+        assert set(ocel.objects.loc[ocel.objects["ocel:type"] == "case", "ocel:oid"]) == {r["case_id"] for r in rows}
+        assert len(ocel.object_changes) > CASES, name
+    _check_ocel(json.loads(gzip.decompress((run / "events.ocel.json.gz").read_bytes())))
+
+
+def test_the_same_seed_gives_the_same_gzipped_bytes(run: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    simulate(Scenario(seed=5), again, cases=CASES, workers=2, formats=("csv.gz", "xes.gz", "ocel.gz"), chunk=70)
+    for name in GZIPPED:
+        assert (again / name).read_bytes() == (run / name).read_bytes(), name

@@ -20,7 +20,7 @@ import pytest
 import restorative as r
 from restorative._eventlog.log import csv_text
 from restorative.commands import Command
-from restorative.errors import RuleViolation, ScenarioError, SimulationError
+from restorative.errors import InvalidInput, RuleViolation, ScenarioError, SimulationError
 from restorative.simulation import (
     OUTCOMES,
     Distribution,
@@ -543,8 +543,9 @@ def test_an_item_deadline_cap_within_the_cooling_off_period_is_refused() -> None
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="unknown format 'xlsx'"):
+    with pytest.raises(InvalidInput, match="unknown format 'xlsx'") as refused:
         simulate(Scenario(), tmp_path, cases=10, workers=1, formats=("csv", "xlsx"))
+    assert refused.value.field == "formats" and "scenario key" not in str(refused.value)
 
 
 def test_the_worked_study_in_the_docs_reproduces() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
-from .formats import Format
+from .formats import Format, open_text
 from .log import Attribute, AttributeValue, CaseLog
 
 # -- XES -------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ class XesFormat(Format):
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)
-        self.file = path.open("w", encoding="utf-8", newline="\n")
+        self.file = open_text(path)
         self.file.write(_XES_HEADER)
         self.file.write(f'\t<string key="concept:name" value={_q(name)}/>\n')
 
@@ -258,7 +258,7 @@ class OcelFormat(Format):
 
     def __init__(self, path: Path, name: str) -> None:
         super().__init__(path, name)
-        self.file = path.open("w", encoding="utf-8", newline="\n")
+        self.file = open_text(path)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".objects", dir=path.parent)
         self.objects_path = Path(name)
         self.objects = os.fdopen(fd, "w+", encoding="utf-8", newline="\n")

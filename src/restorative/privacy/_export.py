@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .._checks import shown
-from .._eventlog.formats import Format
-from .._eventlog.formats import formats as format_table
+from .._eventlog.formats import Format, output, unknown
 from .._eventlog.log import CaseLog, LogObject, LogRow, case_log
 from .._values import Case, Party
 from ..errors import InvalidInput
@@ -110,7 +108,8 @@ def export(
         store: the cases.
         out: the output folder (created if needed).
         key: the secret pseudonym key (at least 16 bytes; keep it apart from the exports).
-        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``.
+        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``; ``csv.gz``, ``xes.gz`` and
+            ``ocel.gz`` write the same log gzipped.
         name: the log's name (in XES).
         chunk: cases per write.
 
@@ -118,13 +117,15 @@ def export(
         The files written, by format.
     """
     pseudonym = Pseudonyms(key)
-    table = format_table()
-    for fmt in formats:
-        if fmt not in table:
-            raise InvalidInput(f"unknown format {shown(fmt)}; choose from {', '.join(table)}", field="formats")
+    outputs = {}
+    for asked in formats:
+        found = output(asked)
+        if found is None:
+            raise InvalidInput(unknown(asked), field="formats")
+        outputs[asked] = found
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    writers = [table[fmt](folder / table[fmt].filename, name) for fmt in dict.fromkeys(formats)]
+    writers = {asked: fmt(folder / filename, name) for asked, (fmt, filename) in outputs.items()}
     try:
         batch: list[CaseLog] = []
         for summary in sorted(store.cases(), key=lambda s: pseudonym(s.case_id)):
@@ -136,13 +137,16 @@ def export(
                 batch = []
         _write(writers, batch)
     finally:
-        for writer in writers:
+        for writer in writers.values():
             writer.close()
-    return {writer.name: writer.path for writer in writers}
+    return {asked: writer.path for asked, writer in writers.items()}
 
 
-def _write(writers: Sequence[Format], batch: list[CaseLog]) -> None:
+def _write(writers: dict[str, Format], batch: list[CaseLog]) -> None:
     if not batch:
         return
-    for writer in writers:
-        writer.write(writer.encode(batch))
+    encoded: dict[str, object] = {}  # xes and xes.gz encode once
+    for writer in writers.values():
+        if writer.name not in encoded:
+            encoded[writer.name] = writer.encode(batch)
+        writer.write(encoded[writer.name])

@@ -19,10 +19,10 @@ from typing import Any
 
 from attrs import frozen
 
-from .._eventlog.formats import Format
+from .._eventlog.formats import GZIP, Format, output, unknown
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
-from ..errors import ScenarioError
+from ..errors import InvalidInput
 from ._agent import simulate_case
 from ._kpis import Tally, kpis
 from ._scenario import Scenario
@@ -97,7 +97,8 @@ def simulate(
         cases: overrides the scenario's number of cases.
         seed: overrides the scenario's seed.
         workers: processes to use; ``None`` means one per core, ``1`` runs in this process.
-        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``.
+        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``; ``csv.gz``, ``xes.gz`` and
+            ``ocel.gz`` write the same log gzipped (``events.xes.gz``).
         dask: a ``distributed.Client`` or a scheduler address: run the chunks on that
             cluster instead of local processes (needs ``restorative[dask]``).
         progress: called with (cases done, total) after each chunk.
@@ -107,7 +108,7 @@ def simulate(
         The KPIs and the paths written.
 
     Raises:
-        ScenarioError: an unknown format name, or fewer than one worker.
+        InvalidInput: an unknown format name, or fewer than one worker.
         SimulationError: the rules refused a simulated command (a bug to report).
     """
     if dask is None:
@@ -119,25 +120,22 @@ def simulate(
         changes["seed"] = seed
     if changes:
         scenario = scenario.replace(**changes)
-    table = format_table()
-    names = list(dict.fromkeys(formats)) if out is not None else []
-    for name in names:
-        if name not in table:
-            raise ScenarioError("formats", f"unknown format {name!r}; choose from {', '.join(table)}")
+    outputs = _outputs(formats) if out is not None else {}
+    names = list(dict.fromkeys(fmt.name for fmt, _ in outputs.values()))  # what the workers encode: xes once
     began = time.perf_counter()
     folder = Path(out) if out is not None else None
-    writers: list[Format] = []
+    writers: dict[str, Format] = {}
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in ("kpis.json", "scenario.json"):  # a run that fails must not leave an earlier run's KPIs
             (folder / stale).unlink(missing_ok=True)
-        writers = [table[name](folder / table[name].filename, scenario.name) for name in names]
+        writers = {asked: fmt(folder / filename, scenario.name) for asked, (fmt, filename) in outputs.items()}
     total = Tally()
     done = 0
     used = 0
     try:
         for encoded, tally in _results(scenario, names, workers, dask, chunk):
-            for writer in writers:
+            for writer in writers.values():
                 writer.write(encoded[writer.name])
             total.merge(tally)
             done += tally.cases
@@ -145,10 +143,10 @@ def simulate(
                 progress(done, scenario.cases)
         used = _workers(workers) if dask is None else 0
     finally:
-        for writer in writers:
+        for writer in writers.values():
             writer.close()
     figures = kpis(total, scenario.to_data())
-    files = {w.name: w.path for w in writers}
+    files = {asked: w.path for asked, w in writers.items()}
     if folder is not None:
         path = folder / "kpis.json"
         path.write_text(json.dumps(figures, indent=2, sort_keys=False) + "\n", encoding="utf-8")
@@ -157,9 +155,26 @@ def simulate(
     return Result(kpis=figures, files=files, seconds=time.perf_counter() - began, workers=used)
 
 
+def _outputs(formats: Sequence[str]) -> dict[str, tuple[type[Format], str]]:
+    """Each format asked for, once, with the format that writes it and the name of its file."""
+    if isinstance(formats, str):  # "csv,xes" would be taken letter by letter
+        raise InvalidInput(
+            f"formats is a list of names, such as ('csv', 'xes{GZIP}'), not {formats!r:.60}", field="formats"
+        )
+    outputs = {}
+    for asked in formats:
+        found = output(asked)
+        if found is None:
+            raise InvalidInput(unknown(asked), field="formats")
+        outputs[asked] = found
+    return outputs
+
+
 def _workers(workers: int | None) -> int:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ScenarioError("workers", f"must be a whole number of at least 1 (None: one per core), not {workers!r}")
+        raise InvalidInput(
+            f"workers must be a whole number of at least 1 (None: one per core), not {workers!r}", field="workers"
+        )
     return max(1, os.cpu_count() or 1) if workers is None else workers
 
 
