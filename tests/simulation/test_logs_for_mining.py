@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import restorative
 from restorative.simulation import Scenario, simulate, simulate_case
 
 SCHEMA = Path(__file__).with_name("ocel20_schema.json")
@@ -281,3 +283,36 @@ def test_the_same_seed_gives_the_same_gzipped_bytes(run: Path, tmp_path: Path) -
     simulate(Scenario(seed=5), again, cases=CASES, workers=2, formats=("csv.gz", "xes.gz", "ocel.gz"), chunk=70)
     for name in GZIPPED:
         assert (again / name).read_bytes() == (run / name).read_bytes(), name
+
+
+# -- what wrote it --------------------------------------------------------------------
+
+
+def test_every_output_records_the_library_version_and_the_scenario_hash(run: Path, pm4py: Any) -> None:
+    import pyarrow.parquet as pq
+
+    meta = {
+        "restorative_version": restorative.__version__,
+        "scenario_sha256": hashlib.sha256((run / "scenario.json").read_bytes()).hexdigest(),
+    }
+    for name in ("events.xes", "events.xes.gz"):
+        log = pm4py.read_xes(str(run / name), return_legacy_log_object=True)
+        assert {key: log.attributes[key] for key in meta} == meta, name
+    schema = pq.read_schema(run / "events.parquet")
+    assert {key: schema.metadata[key.encode()].decode() for key in meta} == meta
+    kpis = json.loads((run / "kpis.json").read_text(encoding="utf-8"))
+    assert {key: kpis[key] for key in meta} == meta
+    sidecar = json.loads((run / "metadata.json").read_text(encoding="utf-8"))
+    assert sidecar == {**meta, "files": sidecar["files"]}
+    assert sidecar["files"] == {
+        "csv": "events.csv",
+        "csv.gz": "events.csv.gz",
+        "parquet": "events.parquet",
+        "xes": "events.xes",
+        "xes.gz": "events.xes.gz",
+        "ocel": "events.ocel.json",
+        "ocel.gz": "events.ocel.json.gz",
+        "kpis": "kpis.json",
+        "scenario": "scenario.json",
+    }
+    assert {p.name for p in run.iterdir()} == set(sidecar["files"].values()) | {"metadata.json"}

@@ -10,13 +10,20 @@ bytes do not depend on the number of workers.
 
 A text format asked for with ``.gz`` after its name (``xes.gz``) writes its file gzipped,
 with ``.gz`` after the file's name (``events.xes.gz``): the file's name decides.
+
+Every output says what wrote it (`metadata`): the library's version and, for a simulation,
+the SHA-256 of its ``scenario.json``. XES holds them as log attributes and Parquet as
+key-value metadata of the file; CSV and OCEL 2.0 have no place for them, so the
+``metadata.json`` beside every run or export holds them for all its files.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -38,9 +45,11 @@ class Format:
     compressible: ClassVar[bool] = True
     """Whether it is text that may be gzipped (Parquet compresses its own columns)."""
 
-    def __init__(self, path: Path, name: str) -> None:
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.name_of_log = name
+        self.meta: Mapping[str, str] = {} if meta is None else meta
+        """What the file records of what wrote it (`metadata`)."""
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -74,8 +83,8 @@ class CsvFormat(Format):
     needs_objects = False
     direct = True
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)
         self.file = open_text(path)
         self.file.write(",".join(COLUMNS) + "\n")
 
@@ -106,8 +115,8 @@ class ParquetFormat(Format):
     needs_objects = False
     compressible = False
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)
         pa, pq = _arrow()
         self.schema = pa.schema(
             [
@@ -121,7 +130,8 @@ class ParquetFormat(Format):
                 ("case_kind", pa.string()),
                 ("report_kind", pa.string()),
                 ("objects", pa.string()),
-            ]
+            ],
+            metadata={key.encode(): value.encode() for key, value in self.meta.items()},
         )
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
 
@@ -200,3 +210,27 @@ def open_text(path: Path) -> IO[str]:
         return path.open("w", encoding="utf-8", newline="")
     zipped = gzip.GzipFile(str(path), "wb", compresslevel=6, mtime=0)
     return io.TextIOWrapper(zipped, encoding="utf-8", newline="")
+
+
+METADATA = "metadata.json"
+"""The file beside a run's or an export's logs that says what wrote them, and which files they are."""
+
+
+def metadata(scenario_json: str | None = None) -> dict[str, str]:
+    """What every output records of what wrote it: the library's version and the scenario's hash.
+
+    Args:
+        scenario_json: the text of the run's ``scenario.json``, whose SHA-256 identifies the
+            scenario (``sha256sum scenario.json`` prints the same); ``None`` for an export.
+    """
+    from .. import __version__  # noqa: PLC0415 - the package imports this module
+
+    meta = {"restorative_version": __version__}
+    if scenario_json is not None:
+        meta["scenario_sha256"] = hashlib.sha256(scenario_json.encode("utf-8")).hexdigest()
+    return meta
+
+
+def metadata_json(meta: Mapping[str, str], files: Mapping[str, str]) -> str:
+    """The text of ``metadata.json``: `meta`, and the name of each file written, by what it holds."""
+    return json.dumps({**meta, "files": dict(files)}, indent=2) + "\n"

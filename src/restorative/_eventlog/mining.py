@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
@@ -112,11 +112,13 @@ class XesFormat(Format):
     filename = "events.xes"
     needs_objects = False  # a trace is the case's rows; the objects are OCEL's
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)
         self.file = open_text(path)
         self.file.write(_XES_HEADER)
         self.file.write(f'\t<string key="concept:name" value={_q(name)}/>\n')
+        for key, value in self.meta.items():  # the library's version, the scenario's hash
+            self.file.write(f"\t<string key={_q(key)} value={_q(value)}/>\n")
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -256,8 +258,8 @@ class OcelFormat(Format):
     name = "ocel"
     filename = "events.ocel.json"
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)  # OCEL 2.0 has no log attributes: metadata.json holds `meta`
         self.file = open_text(path)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".objects", dir=path.parent)
         self.objects_path = Path(name)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .._eventlog.formats import Format, output, unknown
+from .._eventlog.formats import METADATA, Format, metadata, metadata_json, output, unknown
 from .._eventlog.log import CaseLog, LogObject, LogRow, case_log
 from .._values import Case, Party
 from ..errors import InvalidInput
@@ -114,7 +114,8 @@ def export(
         chunk: cases per write.
 
     Returns:
-        The files written, by format.
+        The files written, by format, and ``"metadata"``: ``metadata.json``, which records
+        the library's version (as the XES and Parquet files do themselves).
     """
     pseudonym = Pseudonyms(key)
     outputs = {}
@@ -125,7 +126,8 @@ def export(
         outputs[asked] = found
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    writers = {asked: fmt(folder / filename, name) for asked, (fmt, filename) in outputs.items()}
+    meta = metadata()
+    writers = {asked: fmt(folder / filename, name, meta) for asked, (fmt, filename) in outputs.items()}
     try:
         batch: list[CaseLog] = []
         for summary in sorted(store.cases(), key=lambda s: pseudonym(s.case_id)):
@@ -139,7 +141,12 @@ def export(
     finally:
         for writer in writers.values():
             writer.close()
-    return {asked: writer.path for asked, writer in writers.items()}
+    files = {asked: writer.path for asked, writer in writers.items()}
+    files["metadata"] = folder / METADATA
+    files["metadata"].write_text(
+        metadata_json(meta, {k: p.name for k, p in files.items() if k != "metadata"}), encoding="utf-8"
+    )
+    return files
 
 
 def _write(writers: dict[str, Format], batch: list[CaseLog]) -> None:

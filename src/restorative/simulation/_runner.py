@@ -19,7 +19,7 @@ from typing import Any
 
 from attrs import frozen
 
-from .._eventlog.formats import GZIP, Format, output, unknown
+from .._eventlog.formats import GZIP, METADATA, Format, metadata, metadata_json, output, unknown
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
 from ..errors import InvalidInput
@@ -30,6 +30,9 @@ from ._scenario import Scenario
 CHUNK = 500
 """Cases per chunk: the unit of work, of writing, and of a Parquet row group."""
 
+_RUN_FILES = ("kpis.json", "scenario.json", METADATA)
+"""What every run writes into its folder besides the logs, once they are all written."""
+
 Progress = Callable[[int, int], None]
 """Called with (cases done, cases in all) after every chunk."""
 
@@ -39,8 +42,10 @@ class Result:
     """What a simulation run produced.
 
     Attributes:
-        kpis: the KPIs, as written to ``kpis.json``.
-        files: the files written, by format name (and ``"kpis"``).
+        kpis: the KPIs, as written to ``kpis.json``, with the library's version and the
+            scenario's hash.
+        files: the files written, by format name (and ``"kpis"``, ``"scenario"`` and
+            ``"metadata"``).
         seconds: wall-clock time of the run.
         workers: how many workers ran it (0 for a Dask cluster).
     """
@@ -123,13 +128,16 @@ def simulate(
     outputs = _outputs(formats) if out is not None else {}
     names = list(dict.fromkeys(fmt.name for fmt, _ in outputs.values()))  # what the workers encode: xes once
     began = time.perf_counter()
+    data = scenario.to_data()
+    scenario_json = json.dumps(data, indent=2) + "\n"
+    meta = metadata(scenario_json)
     folder = Path(out) if out is not None else None
     writers: dict[str, Format] = {}
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("kpis.json", "scenario.json"):  # a run that fails must not leave an earlier run's KPIs
+        for stale in _RUN_FILES:  # a run that fails must not leave an earlier run's KPIs
             (folder / stale).unlink(missing_ok=True)
-        writers = {asked: fmt(folder / filename, scenario.name) for asked, (fmt, filename) in outputs.items()}
+        writers = {asked: fmt(folder / filename, scenario.name, meta) for asked, (fmt, filename) in outputs.items()}
     total = Tally()
     done = 0
     used = 0
@@ -145,13 +153,14 @@ def simulate(
     finally:
         for writer in writers.values():
             writer.close()
-    figures = kpis(total, scenario.to_data())
+    figures = {**meta, **kpis(total, data)}
     files = {asked: w.path for asked, w in writers.items()}
     if folder is not None:
-        path = folder / "kpis.json"
-        path.write_text(json.dumps(figures, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-        (folder / "scenario.json").write_text(json.dumps(scenario.to_data(), indent=2) + "\n", encoding="utf-8")
-        files["kpis"] = path
+        files["kpis"], files["scenario"], files["metadata"] = (folder / name for name in _RUN_FILES)
+        files["scenario"].write_text(scenario_json, encoding="utf-8")
+        files["kpis"].write_text(json.dumps(figures, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        listed = {what: path.name for what, path in files.items() if what != "metadata"}
+        files["metadata"].write_text(metadata_json(meta, listed), encoding="utf-8")
     return Result(kpis=figures, files=files, seconds=time.perf_counter() - began, workers=used)
 
 
