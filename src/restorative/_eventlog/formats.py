@@ -29,6 +29,7 @@ from typing import IO, Any, ClassVar
 
 from .._checks import shown
 from .._values import Case
+from ..errors import MissingExtra
 from ..events import Event
 from .log import COLUMNS, CaseLog, case_csv, csv_text, objects_cell
 
@@ -50,6 +51,14 @@ class Format:
         self.name_of_log = name
         self.meta: Mapping[str, str] = {} if meta is None else meta
         """What the file records of what wrote it (`metadata`)."""
+
+    @staticmethod
+    def require() -> None:
+        """Check that what the format needs is installed, before anything is written.
+
+        Raises:
+            MissingExtra: a package it needs is not installed.
+        """
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -145,6 +154,10 @@ class ParquetFormat(Format):
                 columns[9].append(objects_cell(row.objects))
         return columns
 
+    @staticmethod
+    def require() -> None:
+        _arrow()
+
     def write(self, encoded: Any) -> None:
         pa, _ = _arrow()
         arrays = [
@@ -162,8 +175,8 @@ def _arrow() -> tuple[Any, Any]:
     try:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise ImportError("Parquet export needs pyarrow: pip install 'restorative[sim]'") from None
+    except ImportError:
+        raise MissingExtra("Parquet export", "pyarrow", "sim") from None
     return pa, pq
 
 

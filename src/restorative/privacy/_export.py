@@ -113,6 +113,10 @@ def export(
         name: the log's name (in XES).
         chunk: cases per write.
 
+    Raises:
+        InvalidInput: a key shorter than 16 bytes, or an unknown format.
+        MissingExtra: a format needs a package that is not installed (pyarrow for Parquet).
+
     Returns:
         The files written, by format, and ``"metadata"``: ``metadata.json``, which records
         the library's version (as the XES and Parquet files do themselves).
@@ -124,6 +128,8 @@ def export(
         if found is None:
             raise InvalidInput(unknown(asked), field="formats")
         outputs[asked] = found
+    for fmt, _ in outputs.values():
+        fmt.require()  # a missing pyarrow is said before anything is written
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     meta = metadata()

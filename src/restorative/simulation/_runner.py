@@ -22,7 +22,7 @@ from attrs import frozen
 from .._eventlog.formats import GZIP, METADATA, Format, metadata, metadata_json, output, unknown
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
-from ..errors import InvalidInput
+from ..errors import InvalidInput, MissingExtra
 from ._agent import simulate_case
 from ._kpis import Tally, kpis
 from ._scenario import Scenario
@@ -93,12 +93,14 @@ def simulate(
     dask: Any = None,
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    force: bool = False,
 ) -> Result:
     """Simulate a scenario's cases through the real decider and write the event log and KPIs.
 
     Args:
         scenario: the study.
-        out: the output folder (created if needed); ``None`` computes the KPIs only.
+        out: the output folder (created if needed); ``None`` computes the KPIs only. A folder
+            that holds anything is refused, unless `force` is given.
         cases: overrides the scenario's number of cases.
         seed: overrides the scenario's seed.
         workers: processes to use; ``None`` means one per core, ``1`` runs in this process.
@@ -108,13 +110,19 @@ def simulate(
             cluster instead of local processes (needs ``restorative[dask]``).
         progress: called with (cases done, total) after each chunk.
         chunk: cases per chunk; part of what fixes the bytes of a Parquet file.
+        force: write into a folder that holds something: first remove the files this run
+            writes (`run_files`), if they are there, and leave everything else as it is.
 
     Returns:
         The KPIs and the paths written.
 
     Raises:
-        InvalidInput: an unknown format name, or fewer than one worker.
+        InvalidInput: an unknown format name, fewer than one worker, or an output folder
+            that is not empty (without `force`) or holds a folder where a file goes.
+        MissingExtra: a format or Dask needs a package that is not installed.
         SimulationError: the rules refused a simulated command (a bug to report).
+
+    Everything that can be refused is checked before anything is written or removed.
     """
     if dask is None:
         _workers(workers)  # a bad count is refused before anything is written
@@ -126,6 +134,10 @@ def simulate(
     if changes:
         scenario = scenario.replace(**changes)
     outputs = _outputs(formats) if out is not None else {}
+    for fmt, _ in outputs.values():
+        fmt.require()
+    if dask is not None:
+        _distributed()
     names = list(dict.fromkeys(fmt.name for fmt, _ in outputs.values()))  # what the workers encode: xes once
     began = time.perf_counter()
     data = scenario.to_data()
@@ -134,9 +146,8 @@ def simulate(
     folder = Path(out) if out is not None else None
     writers: dict[str, Format] = {}
     if folder is not None:
+        _clear(folder, [filename for _, filename in outputs.values()] + list(_RUN_FILES), force)
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in _RUN_FILES:  # a run that fails must not leave an earlier run's KPIs
-            (folder / stale).unlink(missing_ok=True)
         writers = {asked: fmt(folder / filename, scenario.name, meta) for asked, (fmt, filename) in outputs.items()}
     total = Tally()
     done = 0
@@ -162,6 +173,47 @@ def simulate(
         listed = {what: path.name for what, path in files.items() if what != "metadata"}
         files["metadata"].write_text(metadata_json(meta, listed), encoding="utf-8")
     return Result(kpis=figures, files=files, seconds=time.perf_counter() - began, workers=used)
+
+
+def run_files(formats: Sequence[str]) -> list[str]:
+    """The names of the files a run with these formats writes into its folder, and so what `force` removes."""
+    return [filename for _, filename in _outputs(formats).values()] + list(_RUN_FILES)
+
+
+def check_out(folder: Path, *, force: bool, flags: bool = False) -> None:
+    """Refuse an output folder that holds anything, unless `force`: a run there would mix its files with it.
+
+    Args:
+        folder: the output folder; one that does not exist yet is fine.
+        force: whether the files the run writes may replace what is there.
+        flags: say it as the command line does (``--out``, ``--force``).
+    """
+    if force or not folder.is_dir():
+        return  # a file in the way is for mkdir to report
+    with os.scandir(folder) as entries:
+        first = next(entries, None)
+    if first is None:
+        return
+    where, how = (f"--out {folder}", "add --force") if flags else (f"the output folder {folder}", "pass force=True")
+    raise InvalidInput(
+        f"{where} is not empty (it holds {first.name!r:.60}), and a run would mix its files with what is there: "
+        f"choose a new or empty folder, or {how} to replace the files this run writes and keep everything else",
+        field="out",
+    )
+
+
+def _clear(folder: Path, files: Sequence[str], force: bool) -> None:
+    """Refuse a full folder unless forced; forced, remove the run's own files and nothing else."""
+    check_out(folder, force=force)
+    if not folder.is_dir():
+        return
+    paths = [folder / name for name in files]
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            raise InvalidInput(f"{path} is a folder where this run writes a file: move it away", field="out")
+    for path in paths:  # a link is removed, not what it points at
+        if path.is_symlink() or path.is_file():
+            path.unlink()
 
 
 def _outputs(formats: Sequence[str]) -> dict[str, tuple[type[Format], str]]:
@@ -214,13 +266,19 @@ def _windowed(submit: Callable[[tuple[int, int]], Any], spans: Iterator[tuple[in
         yield pending.popleft().result()
 
 
+def _distributed() -> Any:
+    """Dask's `distributed.Client`, or `MissingExtra` if the extra is not installed."""
+    try:
+        from distributed import Client  # noqa: PLC0415
+    except ImportError:
+        raise MissingExtra("running on Dask", "dask.distributed", "dask") from None
+    return Client
+
+
 def _on_dask(
     scenario: Scenario, names: Sequence[str], dask: Any, spans: Iterator[tuple[int, int]]
 ) -> Iterator[tuple[dict[str, Any], Tally]]:
-    try:
-        from distributed import Client  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise ImportError("running on Dask needs: pip install 'restorative[dask]'") from None
+    Client = _distributed()  # noqa: N806 - a class
     connect: Any = Client
     client: Any = dask if isinstance(dask, Client) else connect(dask)
     try:
