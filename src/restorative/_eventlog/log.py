@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from .._lifecycle import walk
+from .._lifecycle import Stage, walk
 from .._values import Actor, ActorKind, Case, ReportKind
 from ..events import (
     EVENT_TYPES,
@@ -251,7 +251,7 @@ def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> Ca
         stage = after._value_  # the stage after the event, as the text the log writes
         activity, report = _activity(event, shape)
         rows.append(row(LogRow, (case_id, seq, activity, stamp, role, actor, stage, kind, report, refs)))
-    return CaseLog(tuple(rows), _case_objects(case, events) if objects else (), case_facts(case))
+    return CaseLog(tuple(rows), _case_objects(case, events, rows) if objects else (), case_facts(case))
 
 
 def _cell_of(people: _People, event: Event, shape: _Shape) -> str:
@@ -309,7 +309,7 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
     return text
 
 
-def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
+def _case_objects(case: Case, events: Sequence[Event], rows: Sequence[LogRow]) -> tuple[LogObject, ...]:
     """The objects of a case, each attribute with the times its value was set (OCEL 2.0).
 
     An object's attributes start at the event that brings it in (the referral for the
@@ -317,27 +317,25 @@ def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
     the agreement and its items), and each later change is dated by the event that makes
     it: the case's stage and outcome, a party's withdrawal, the agreement's binding and an
     item's status. Nothing a reader could not have known at that moment is dated earlier.
+
+    The rows are the events' own (`case_log`), which give each event's time and the stage after it.
     """
     if not events:
         return ()
     cid = case.id
-    stamps: dict[object, str] = {}
     changes: dict[str, list[Attribute]] = {}  # object id -> its attributes' later values
     proposed: dict[str, str] = {}  # participant -> when they were proposed
     mediators: list[str] = []
     agreed = ""
-    first: str | None = None
-    for event, before, after in walk(events):
-        at = stamps.get(event.at)
-        if at is None:
-            at = stamps[event.at] = event.at.isoformat()
-        if first is None:
-            first = at
-            opening = after
-        elif after is not before:
-            changes.setdefault(cid, []).append(("stage", after._value_, at))
-            if after.is_final:
-                changes[cid].append(("outcome", after._value_, at))
+    t0, opening = rows[0].timestamp, rows[0].stage
+    stage = opening
+    for event, row in zip(events, rows, strict=True):
+        at = row.timestamp
+        if row.stage != stage:
+            stage = row.stage
+            changes.setdefault(cid, []).append(("stage", stage, at))
+            if Stage(stage).is_final:
+                changes[cid].append(("outcome", stage, at))
         if isinstance(event, MediatorAssigned) and event.mediator_id not in mediators:
             mediators.append(event.mediator_id)
         elif isinstance(event, PartyWithdrew):
@@ -353,7 +351,6 @@ def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
         elif isinstance(event, ItemFulfilled | ItemBreached):
             status = "fulfilled" if isinstance(event, ItemFulfilled) else "breached"
             changes.setdefault(f"{cid}/item:{event.item_id}", []).append(("status", status, at))
-    t0 = first or ""
 
     def made(
         oid: str, at: str, attributes: Iterable[tuple[str, AttributeValue]], key: str | None = None
@@ -364,7 +361,7 @@ def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
     relations += [(m, "mediator") for m in mediators]
     source = case.referral.source._value_
     opened = (("kind", case.kind._value_), ("source", source), ("parties", len(case.parties)))
-    objects = [LogObject(cid, "case", made(cid, t0, (*opened, ("stage", opening._value_), ("outcome", "open"))), ())]
+    objects = [LogObject(cid, "case", made(cid, t0, (*opened, ("stage", opening), ("outcome", "open"))), ())]
     for p in case.parties:
         oid = f"{cid}/{p.id}"
         attributes = made(oid, t0, (("role", p.role._value_), ("minor", p.minor), ("withdrawn", False)))
