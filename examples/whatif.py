@@ -19,11 +19,16 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 def study(cases: int, out: Path) -> None:
-    # formats=(): only kpis.json and scenario.json per run; add "csv" etc. for the event logs
-    baseline = simulate(Scenario.from_toml(SCENARIOS / "norway.toml"), out / "norway", cases=cases, formats=())
+    # formats=(): only kpis.json, scenario.json and metadata.json per run; add "csv" etc. for the event logs.
+    # force=True: a study run again replaces the files of its own runs (and leaves anything else in the folders).
+    baseline = simulate(
+        Scenario.from_toml(SCENARIOS / "norway.toml"), out / "norway", cases=cases, formats=(), force=True
+    )
     print(table(baseline.kpis), end="\n\n")
     for variant in ("longer-preparation", "no-cooling-off"):
-        run = simulate(Scenario.from_toml(SCENARIOS / f"{variant}.toml"), out / variant, cases=cases, formats=())
+        run = simulate(
+            Scenario.from_toml(SCENARIOS / f"{variant}.toml"), out / variant, cases=cases, formats=(), force=True
+        )
         print(compare_table(compare(baseline.kpis, run.kpis)), end="\n\n")
         if variant == "longer-preparation":
             try:

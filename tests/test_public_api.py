@@ -152,6 +152,7 @@ def test_every_error_pickles_with_its_attributes() -> None:
         errors.VaultError("kari", "has nothing stored in the vault"),
         errors.WrongKey("kari"),
         errors.DefinitionError("mediation", ["AcceptCase is decided twice"]),
+        errors.MissingExtra("Parquet export", "pyarrow", "sim"),
     ]
     for error in samples:
         again = pickle.loads(pickle.dumps(error))

@@ -19,6 +19,7 @@ The tree:
     │       ├── WrongKey             the master key does not open a person's key
     │       └── ErasurePending       erased, but a reader kept the bytes on disk for now
     ├── SimulationError              the rules refused a simulated command (a bug to report)
+    ├── MissingExtra                 an optional part is not installed (also an ImportError)
     └── DefinitionError              a process definition whose registrations disagree
 
 Every `Refused` leaves the case exactly as it was (R16).
@@ -295,6 +296,24 @@ class SimulationError(RestorativeError):
         self.refusal = refusal
 
 
+class MissingExtra(RestorativeError, ImportError):
+    """Something asked for needs an optional package that is not installed; nothing was written.
+
+    Install the extra the message names, e.g. ``pip install 'restorative[sim]'``.
+
+    Attributes:
+        feature: what needs it, e.g. ``Parquet export``.
+        module: the package that is missing, e.g. ``pyarrow``.
+        extra: the extra of restorative that installs it, e.g. ``sim``.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        super().__init__(f"{feature} needs {module}, which is not installed: pip install 'restorative[{extra}]'")
+        self.feature = feature
+        self.module = module
+        self.extra = extra
+
+
 class DefinitionError(RestorativeError):
     """A process definition's parts do not fit together; raised when the definition is built (at import).
 
@@ -322,6 +341,7 @@ __all__ = [
     "ErasurePending",
     "IntegrityError",
     "InvalidInput",
+    "MissingExtra",
     "NotPermitted",
     "Refused",
     "RestorativeError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 from datetime import date
@@ -49,7 +50,7 @@ def test_the_export_names_nobody_and_keeps_every_event(store: SQLiteStore, tmp_p
         assert real not in words and not any(w.startswith(f"{real}/") or w.endswith(f"/{real}") for w in words), real
     for born in ("1979-05-14", "2009-08-30"):  # the demo's birth dates
         assert born not in text
-    assert {row["activity"] for row in rows} >= {"CaseReferred", "ReportSent", "PartyWithdrew"}
+    assert {row["activity"] for row in rows} >= {"CaseReferred", "Report return", "PartyWithdrew"}
     ocel = json.loads(files["ocel"].read_text(encoding="utf-8"))
     bands = {
         a["value"] for o in ocel["objects"] if o["type"] == "party" for a in o["attributes"] if a["name"] == "age_band"
@@ -67,6 +68,23 @@ def test_pseudonyms_are_stable_with_a_key_and_differ_without_it(store: SQLiteSto
     assert pseudonym("demo-1").encode() in one
     assert pseudonym("demo-1").encode() not in other
     assert "key" not in repr(pseudonym).replace("key hidden", "")
+
+
+def test_a_gzipped_export_holds_the_same_log(store: SQLiteStore, tmp_path: Path) -> None:
+    formats = ("csv", "csv.gz", "xes", "xes.gz", "ocel", "ocel.gz")
+    files = export(store, tmp_path / "out", key=KEY, formats=formats)
+    assert [files[f].name for f in formats] == [
+        "events.csv",
+        "events.csv.gz",
+        "events.xes",
+        "events.xes.gz",
+        "events.ocel.json",
+        "events.ocel.json.gz",
+    ]
+    for plain in ("csv", "xes", "ocel"):
+        assert gzip.decompress(files[f"{plain}.gz"].read_bytes()) == files[plain].read_bytes()
+    with pytest.raises(InvalidInput, match=r"parquet\.gz: a Parquet file compresses its own columns"):
+        export(store, tmp_path / "no", key=KEY, formats=("parquet.gz",))
 
 
 def test_bad_keys_and_formats_are_refused(store: SQLiteStore, tmp_path: Path) -> None:

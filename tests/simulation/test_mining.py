@@ -14,7 +14,7 @@ import pytest
 
 from restorative._eventlog.formats import Format, formats
 from restorative._eventlog.mining import OcelFormat, XesFormat
-from restorative.simulation import CaseLog, LogObject, LogRow, Scenario, case_log, simulate_case
+from restorative.simulation import CaseFacts, CaseLog, LogObject, LogRow, Scenario, case_log, simulate_case
 
 CASES = 200
 XES = "{http://www.xes-standard.org/}"
@@ -63,7 +63,9 @@ def nasty_log() -> CaseLog:
     case = f"case-{NASTY}"
     party = f"{case}/p{NASTY}"
     rows = (
-        LogRow(case, 1, f"Act{NASTY}", "2026-01-05T09:33:42+00:00", "staff", f"staff{NASTY}", "referred", NASTY, ()),
+        LogRow(
+            case, 1, f"Act{NASTY}", "2026-01-05T09:33:42+00:00", "staff", f"staff{NASTY}", "referred", NASTY, "", ()
+        ),
         LogRow(
             case,
             2,
@@ -73,14 +75,15 @@ def nasty_log() -> CaseLog:
             party,
             f"consent{NASTY}",
             NASTY,
+            NASTY,
             (("party", "party", party), ("mediator", "mediator", f"mediator-{NASTY}")),
         ),
     )
     objects = (
-        LogObject(case, "case", (("kind", NASTY),), ((party, "party"),)),
-        LogObject(party, "party", (("role", NASTY),), ((case, "case"),)),
+        LogObject(case, "case", (("kind", NASTY, "2026-01-05T09:33:42+00:00"),), ((party, "party"),)),
+        LogObject(party, "party", (("role", NASTY, "2026-01-05T09:33:42+00:00"),), ((case, "case"),)),
     )
-    return CaseLog(rows, objects)
+    return CaseLog(rows, objects, CaseFacts(NASTY, NASTY, 2, NASTY))
 
 
 def test_formats_are_registered() -> None:
@@ -105,8 +108,14 @@ def test_xes_is_well_formed_and_holds_every_row(tmp_path: Path, scenario: Scenar
     traces = root.findall(f"{XES}trace")
     assert len(traces) == CASES
     for trace, log in zip(traces, logs, strict=True):
-        attrs = {e.get("key"): e.get("value") for e in trace.findall(f"{XES}string")}
-        assert attrs == {"concept:name": log.rows[0].case_id, "case_kind": log.rows[0].case_kind}
+        attrs = {e.get("key"): e.get("value") for e in trace if e.tag != f"{XES}event"}
+        assert attrs == {
+            "concept:name": log.rows[0].case_id,
+            "case_kind": log.facts.kind,
+            "referral_source": log.facts.source,
+            "parties": str(log.facts.parties),
+            "outcome": log.facts.outcome,
+        }
         events = trace.findall(f"{XES}event")
         assert len(events) == len(log.rows)
         for event, row in zip(events, log.rows, strict=True):
@@ -115,11 +124,11 @@ def test_xes_is_well_formed_and_holds_every_row(tmp_path: Path, scenario: Scenar
                 "concept:name": row.activity,
                 "time:timestamp": row.timestamp,
                 "lifecycle:transition": "complete",
-                "org:resource": row.role,
+                "org:resource": row.actor,
                 "org:role": row.role,
-                "actor": row.actor,
                 "stage": row.stage,
                 "seq": str(row.seq),
+                **({"report_kind": row.report_kind} if row.report_kind else {}),
             }
 
 
@@ -133,8 +142,8 @@ def test_xes_reads_back_with_pm4py(tmp_path: Path, scenario: Scenario, logs: lis
         assert len(df) == len(rows)
         df = df.sort_values(["case:concept:name", "seq"], kind="stable")
         assert list(df["concept:name"]) == [r.activity for r in rows]
-        assert list(df["org:resource"]) == [r.role for r in rows]
-        assert list(df["actor"]) == [r.actor for r in rows]
+        assert list(df["org:resource"]) == [r.actor for r in rows]
+        assert list(df["org:role"]) == [r.role for r in rows]
         assert list(df["time:timestamp"]) == [datetime.fromisoformat(r.timestamp) for r in rows]
         assert Counter(df.drop_duplicates("case:concept:name")["case:case_kind"]) == Counter(
             log.rows[0].case_kind for log in logs
@@ -152,7 +161,7 @@ def test_xes_escapes_text(tmp_path: Path, scenario: Scenario) -> None:
     events = trace.findall(f"{XES}event")
     got = [{e.get("key"): e.get("value") for e in event} for event in events]
     assert [g["concept:name"] for g in got] == [r.activity for r in log.rows]
-    assert [g["actor"] for g in got] == [r.actor for r in log.rows]
+    assert [g["org:resource"] for g in got] == [r.actor for r in log.rows]
     assert [g["stage"] for g in got] == [r.stage for r in log.rows]
 
 
@@ -174,6 +183,7 @@ def test_ocel_is_valid_json_and_consistent(tmp_path: Path, scenario: Scenario, l
             "role": row.role,
             "actor": row.actor,
             "stage": row.stage,
+            **({"report_kind": row.report_kind} if row.report_kind else {}),
         }
         links = [(r["qualifier"], r["objectId"]) for r in event["relationships"]]
         assert links == [("case", row.case_id), *((q, i) for q, _, i in row.objects)]
@@ -191,12 +201,13 @@ def test_ocel_is_valid_json_and_consistent(tmp_path: Path, scenario: Scenario, l
     for item in (*events, *data["objects"]):
         for link in item["relationships"]:
             assert link["objectId"] in types
+    times = {r.timestamp for r in rows}
     for obj in data["objects"]:
-        for attribute in obj["attributes"]:
-            assert attribute["time"] == "1970-01-01T00:00:00Z"
+        for attribute in obj["attributes"]:  # set when an event of the log set it
+            assert attribute["time"] in times
     declared_types = {t["name"]: {a["name"] for a in t["attributes"]} for t in data["objectTypes"]}
     assert set(declared_types) == set(types.values())
-    assert declared_types["case"] == {"kind", "source", "outcome"}
+    assert declared_types["case"] == {"kind", "source", "parties", "stage", "outcome"}
     assert {t["name"] for t in data["eventTypes"]} == {r.activity for r in rows}
 
 
@@ -249,7 +260,7 @@ def test_pm4py_reads_escaped_text(tmp_path: Path, scenario: Scenario, pm4py: Any
     xes = export(XesFormat, tmp_path, scenario, [log])
     df = pm4py.read_xes(str(xes), variant="iterparse")  # chunk_regex would keep the entities as they are
     assert list(df["concept:name"]) == [r.activity for r in log.rows]
-    assert list(df["actor"]) == [r.actor for r in log.rows]
+    assert list(df["org:resource"]) == [r.actor for r in log.rows]
     assert set(df["case:concept:name"]) == {log.rows[0].case_id}
     ocel = pm4py.read_ocel2_json(str(export(OcelFormat, tmp_path, scenario, [log])))
     assert list(ocel.events["ocel:activity"]) == [r.activity for r in log.rows]
@@ -264,10 +275,11 @@ def test_pm4py_reads_escaped_text(tmp_path: Path, scenario: Scenario, pm4py: Any
 def test_ocel_objects_named_only_by_rows_are_declared(tmp_path: Path, scenario: Scenario) -> None:
     case = "c1"
     rows = (
-        LogRow(case, 1, "GuardianConsentGiven", "2026-01-05T09:00:00+00:00", "guardian", "c1/g", "consent", "civil",
+        LogRow(case, 1, "GuardianConsentGiven", "2026-01-05T09:00:00+00:00", "guardian", "c1/g", "consent", "civil", "",
                (("guardian", "participant", "c1/g"),)),
     )  # fmt: skip
-    path = export(OcelFormat, tmp_path, scenario, [CaseLog(rows, (LogObject(case, "case", (), ()),))])
+    log = CaseLog(rows, (LogObject(case, "case", (), ()),), CaseFacts("civil", "parties", 1, "open"))
+    path = export(OcelFormat, tmp_path, scenario, [log])
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["objects"][1] == {
         "id": "c1/g",

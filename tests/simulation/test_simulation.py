@@ -20,7 +20,7 @@ import pytest
 import restorative as r
 from restorative._eventlog.log import csv_text
 from restorative.commands import Command
-from restorative.errors import RuleViolation, ScenarioError, SimulationError
+from restorative.errors import InvalidInput, RuleViolation, ScenarioError, SimulationError
 from restorative.simulation import (
     OUTCOMES,
     Distribution,
@@ -55,7 +55,15 @@ def test_same_seed_gives_the_same_bytes_whatever_the_number_of_workers(tmp_path:
     two = simulate(scenario, tmp_path / "two", cases=1200, workers=2, formats=ALL_FORMATS, chunk=250)
     assert one.workers == 1 and two.workers == 2
     digests = _digest(tmp_path / "one")
-    expected = {"events.csv", "events.parquet", "events.xes", "events.ocel.json", "kpis.json", "scenario.json"}
+    expected = {
+        "events.csv",
+        "events.parquet",
+        "events.xes",
+        "events.ocel.json",
+        "kpis.json",
+        "scenario.json",
+        "metadata.json",
+    }
     assert expected == set(digests)
     assert digests == _digest(tmp_path / "two")
     # another interpreter with another hash seed (set and dict orders) writes the same bytes
@@ -543,8 +551,9 @@ def test_an_item_deadline_cap_within_the_cooling_off_period_is_refused() -> None
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="unknown format 'xlsx'"):
+    with pytest.raises(InvalidInput, match="unknown format 'xlsx'") as refused:
         simulate(Scenario(), tmp_path, cases=10, workers=1, formats=("csv", "xlsx"))
+    assert refused.value.field == "formats" and "scenario key" not in str(refused.value)
 
 
 def test_the_worked_study_in_the_docs_reproduces() -> None:
@@ -552,6 +561,7 @@ def test_the_worked_study_in_the_docs_reproduces() -> None:
     committed = json.loads((ROOT / "docs" / "img" / "simulation" / "norway" / "kpis.json").read_text(encoding="utf-8"))
     again = simulate(Scenario.from_toml(SCENARIOS / "norway.toml"), None, cases=committed["cases"], workers=2).kpis
     again["scenario"] = committed["scenario"]  # the folder is not part of the figures
+    again["restorative_version"] = committed["restorative_version"]  # nor is the version that wrote them
     assert again == committed, "rerun: python examples/whatif.py --cases 5600 --out docs/img/simulation"
     page = (ROOT / "docs" / "simulation.md").read_text(encoding="utf-8")
     for name, outcome in committed["outcomes"].items():

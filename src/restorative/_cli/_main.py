@@ -167,7 +167,15 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     sim.add_argument("--seed", type=int, help="the seed (default: the scenario's)")
     sim.add_argument("--out", required=True, help="the output folder")
     sim.add_argument("--workers", type=_at_least_one, help="processes (default: all cores; 1 runs in this process)")
-    sim.add_argument("--formats", default="csv", help="any of csv,parquet,xes,ocel (default csv)")
+    sim.add_argument(
+        "--formats",
+        type=_research.formats,
+        default="csv",
+        help="any of csv,parquet,xes,ocel, with .gz to gzip a text one, e.g. csv,xes.gz (default csv)",
+    )
+    sim.add_argument(
+        "--force", action="store_true", help="write into a folder that is not empty, replacing this run's files only"
+    )
     sim.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler instead of local processes")
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG and SVG plots")
     sim.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")

@@ -12,12 +12,15 @@ from typing import Any
 import attrs
 
 from .. import simulation, verify
+from .._eventlog.formats import output, unknown
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._timeline import describe_command
-from ..errors import InvalidInput
+from ..errors import InvalidInput, ScenarioError
 from ..simulation._kpis import check_kpis
+from ..simulation._plots import PLOT_FILES
 from ..simulation._reading import policy_file
+from ..simulation._runner import check_out
 from ._output import Bar
 
 POLICY_NAMES = {"norway": Policy.norway}
@@ -126,21 +129,42 @@ def _plots(kpis: dict[str, Any], folder: Path, other: dict[str, Any] | None = No
     print(f"plots: {', '.join(p.name for p in files)}")
 
 
+def formats(text: str) -> list[str]:
+    """The value of ``--formats``: names separated by commas, each a format (argparse names the flag)."""
+    names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    for name in names:
+        if output(name) is None:
+            raise argparse.ArgumentTypeError(unknown(name))
+    return names
+
+
+def _with_flag(scenario: simulation.Scenario, flag: str, key: str, value: int | None) -> simulation.Scenario:
+    """The scenario with a flag's value for `key`; a value the scenario refuses is the flag's error."""
+    if value is None:
+        return scenario
+    try:
+        return scenario.replace(**{key: value})
+    except ScenarioError as error:
+        reason = str(error).removeprefix(f"scenario key {key}: ")
+        raise InvalidInput(f"{flag} {value}: {reason}", field=flag) from None
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     """`restorative simulate`: a scenario's cases, their event logs, KPIs and plots."""
     scenario = simulation.Scenario.from_toml(Path(args.scenario))
-    names = [n.strip() for n in args.formats.split(",") if n.strip()]
+    scenario = _with_flag(_with_flag(scenario, "--cases", "cases", args.cases), "--seed", "seed", args.seed)
+    out = Path(args.out)
+    check_out(out, force=args.force, flags=True)
     update, stop = _sim_progress() if sys.stderr.isatty() or args.progress else ((lambda d, t: None), lambda: None)
     try:
         result = simulation.simulate(
             scenario,
-            args.out,
-            cases=args.cases,
-            seed=args.seed,
+            out,
             workers=args.workers,
-            formats=names,
+            formats=args.formats,
             dask=args.dask,
             progress=update,
+            force=args.force,
         )
     finally:
         stop()
@@ -148,7 +172,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     rate = result.kpis["cases"] / result.seconds if result.seconds else 0.0
     print(f"wrote {', '.join(str(p) for p in result.files.values())} in {result.seconds:.1f} s ({rate:,.0f} cases/s)")
     if not args.no_plots:
-        _plots(result.kpis, Path(args.out))
+        for name in PLOT_FILES if args.force else ():  # no earlier run's plot stays if these cannot be drawn
+            if (out / name).is_file() or (out / name).is_symlink():
+                (out / name).unlink()
+        _plots(result.kpis, out)
     return 0
 
 

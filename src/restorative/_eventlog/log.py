@@ -1,8 +1,12 @@
 """The event log of cases: one row per event, the objects each case touches, CSV.
 
 A row holds outcomes and process facts only: the activity, when, who acted (their role
-and id), the stage after it, and which objects it concerns. No free text of any event
-(agreement wording, reasons, meeting content) ever reaches a row.
+and id), the stage after it, the kind of a report, and which objects it concerns. No free
+text of any event (agreement wording, reasons, meeting content) ever reaches a row.
+
+A report is logged as the activity of its kind (``Report agreement``, ``Report fulfilment``,
+``Report return``), not as one ``ReportSent``: the three mean different things to the
+referrer, and as one activity they would merge in a process map.
 """
 
 from __future__ import annotations
@@ -15,12 +19,27 @@ from typing import Any, NamedTuple
 import attrs
 
 from .. import _arguments as arguments
-from .._lifecycle import walk
-from .._values import Actor, ActorKind, Case
-from ..events import EVENT_TYPES, AgreementRecorded, CaseReferred, Event, MediatorAssigned
+from .._lifecycle import Stage, walk
+from .._values import Actor, ActorKind, Case, ReportKind
+from ..events import (
+    EVENT_TYPES,
+    AgreementBound,
+    AgreementRecorded,
+    CaseReferred,
+    Event,
+    ItemBreached,
+    ItemFulfilled,
+    MediatorAssigned,
+    ParticipantProposed,
+    PartyWithdrew,
+    ReportSent,
+)
 
-COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "objects")
+COLUMNS = ("case_id", "seq", "activity", "timestamp", "role", "actor", "stage", "case_kind", "report_kind", "objects")
 """The columns of the CSV and Parquet logs, in order."""
+
+REPORT_ACTIVITIES = {kind: f"Report {kind.value}" for kind in ReportKind}
+"""The activity of a `ReportSent` event, by the report's kind."""
 
 
 class LogRow(NamedTuple):
@@ -38,7 +57,15 @@ class LogRow(NamedTuple):
     actor: str
     stage: str
     case_kind: str
+    report_kind: str
+    """The kind of a report (``agreement``, ``fulfilment``, ``return``); empty for every other event."""
     objects: tuple[tuple[str, str, str], ...]
+
+
+AttributeValue = str | int | bool
+"""The value of an object's attribute: text, a count, or a yes or no (OCEL types them)."""
+Attribute = tuple[str, AttributeValue, str]
+"""``(name, value, time)``: the value an attribute took at a time (ISO 8601)."""
 
 
 class LogObject(NamedTuple):
@@ -46,9 +73,21 @@ class LogObject(NamedTuple):
 
     id: str
     type: str
-    attributes: tuple[tuple[str, str], ...]
+    attributes: tuple[Attribute, ...]
+    """Each attribute's first value at the object's creation, then each change when it happened."""
     relations: tuple[tuple[str, str], ...]
     """``(object id, qualifier)`` pairs: e.g. a case's parties, an item's responsible party."""
+
+
+class CaseFacts(NamedTuple):
+    """What the log says of a case as a whole (an XES trace's attributes)."""
+
+    kind: str
+    source: str
+    """Who referred it (`ReferralSource` value)."""
+    parties: int
+    outcome: str
+    """The final stage, or ``open`` while the case is active."""
 
 
 class CaseLog(NamedTuple):
@@ -56,6 +95,14 @@ class CaseLog(NamedTuple):
 
     rows: tuple[LogRow, ...]
     objects: tuple[LogObject, ...]
+    facts: CaseFacts
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """The facts of a case from its value."""
+    stage = case.stage
+    outcome = stage._value_ if stage.is_final else "open"
+    return CaseFacts(case.kind._value_, case.referral.source._value_, len(case.parties), outcome)
 
 
 class _People:
@@ -141,6 +188,16 @@ class _Shape(NamedTuple):
     """Whether it concerns any object besides the case."""
     lone: tuple[str, str] | None
     """The field naming a person and its qualifier, when that person is all it concerns."""
+    report: bool
+    """Whether it is a report, whose activity is its kind's."""
+
+
+def _activity(event: Event, shape: _Shape) -> tuple[str, str]:
+    """The activity and the report kind of an event."""
+    if shape.report:
+        kind = getattr(event, "report").kind  # noqa: B009 - Event is a union
+        return REPORT_ACTIVITIES[kind], kind._value_
+    return shape.activity, ""
 
 
 def _shape(kind: Any) -> _Shape:
@@ -150,7 +207,7 @@ def _shape(kind: Any) -> _Shape:
     agreement = kind.__name__.startswith(("Agreement", "CoolingOff"))
     related = bool(people or item or agreement or kind is CaseReferred)
     lone = people[0] if len(people) == 1 and not (item or agreement or kind is CaseReferred) else None
-    return _Shape(kind.__name__, people, item, agreement, related, lone)
+    return _Shape(kind.__name__, people, item, agreement, related, lone, kind is ReportSent)
 
 
 def _objects_of(people: _People, event: Event, shape: _Shape) -> tuple[tuple[str, str, str], ...]:
@@ -200,8 +257,9 @@ def case_log(events: Sequence[Event], case: Case, *, objects: bool = True) -> Ca
             at = event.at
             stamp = at.isoformat()
         stage = after._value_  # the stage after the event, as the text the log writes
-        rows.append(row(LogRow, (case_id, seq, shape.activity, stamp, role, actor, stage, kind, refs)))
-    return CaseLog(tuple(rows), _case_objects(case, events) if objects else ())
+        activity, report = _activity(event, shape)
+        rows.append(row(LogRow, (case_id, seq, activity, stamp, role, actor, stage, kind, report, refs)))
+    return CaseLog(tuple(rows), _case_objects(case, events, rows) if objects else (), case_facts(case))
 
 
 def _cell_of(people: _People, event: Event, shape: _Shape) -> str:
@@ -230,7 +288,8 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
     """
     people = _People(case, events)
     head = f"{case.id},"
-    tail = f",{case.kind.value},"
+    kind = case.kind.value
+    tail = f",{kind},,"  # the case kind, and no report kind
     lines = []
     at, stamp = None, ""
     for seq, (event, _, after) in enumerate(walk(events), start=1):
@@ -243,68 +302,104 @@ def case_csv(events: Sequence[Event], case: Case) -> str:
             cell = "" if person is None else people.tag(shape.lone[1], person)
         else:
             cell = _cell_of(people, event, shape) if shape.related else ""
-        lines.append(f"{head}{seq},{shape.activity},{stamp},{people.who(event.actor)},{after._value_}{tail}{cell}\n")
+        if shape.report:  # a report's activity and its kind's cell are its kind's
+            activity, report = _activity(event, shape)
+            who = people.who(event.actor)
+            lines.append(f"{head}{seq},{activity},{stamp},{who},{after._value_},{kind},{report},{cell}\n")
+        else:
+            lines.append(
+                f"{head}{seq},{shape.activity},{stamp},{people.who(event.actor)},{after._value_}{tail}{cell}\n"
+            )
     text = "".join(lines)
     rows = len(lines)
-    if text.count(",") != 8 * rows or text.count("\n") != rows or '"' in text or "\r" in text:
+    if text.count(",") != 9 * rows or text.count("\n") != rows or '"' in text or "\r" in text:
         return csv_text([case_log(events, case, objects=False)])  # a cell needs quoting
     return text
 
 
-def _case_objects(case: Case, events: Sequence[Event]) -> tuple[LogObject, ...]:
+def _case_objects(case: Case, events: Sequence[Event], rows: Sequence[LogRow]) -> tuple[LogObject, ...]:
+    """The objects of a case, each attribute with the times its value was set (OCEL 2.0).
+
+    An object's attributes start at the event that brings it in (the referral for the
+    case, its parties and their guardians; the proposal of a participant; the recording of
+    the agreement and its items), and each later change is dated by the event that makes
+    it: the case's stage and outcome, a party's withdrawal, the agreement's binding and an
+    item's status. Nothing a reader could not have known at that moment is dated earlier.
+
+    The rows are the events' own (`case_log`), which give each event's time and the stage after it.
+    """
+    if not events:
+        return ()
+    cid = case.id
+    changes: dict[str, list[Attribute]] = {}  # object id -> its attributes' later values
+    proposed: dict[str, str] = {}  # participant -> when they were proposed
     mediators: list[str] = []
-    for event in events:
-        m = getattr(event, "mediator_id", None)
-        if m is not None and m not in mediators:
-            mediators.append(m)
-    relations = [(f"{case.id}/{p.id}", "party") for p in case.parties]
+    agreed = ""
+    t0, opening = rows[0].timestamp, rows[0].stage
+    stage = opening
+    for event, row in zip(events, rows, strict=True):
+        at = row.timestamp
+        if row.stage != stage:
+            stage = row.stage
+            changes.setdefault(cid, []).append(("stage", stage, at))
+            if Stage(stage).is_final:
+                changes[cid].append(("outcome", stage, at))
+        if isinstance(event, MediatorAssigned) and event.mediator_id not in mediators:
+            mediators.append(event.mediator_id)
+        elif isinstance(event, PartyWithdrew):
+            changes.setdefault(f"{cid}/{event.party_id}", []).append(("withdrawn", True, at))
+        elif isinstance(event, ParticipantProposed):
+            proposed.setdefault(event.participant_id, at)
+        elif isinstance(event, AgreementRecorded):  # the case's agreement is the last one recorded
+            agreed = at
+            for key in [k for k in changes if k == f"{cid}/agreement" or k.startswith(f"{cid}/item:")]:
+                del changes[key]
+        elif isinstance(event, AgreementBound):
+            changes.setdefault(f"{cid}/agreement", []).append(("bound", True, at))
+        elif isinstance(event, ItemFulfilled | ItemBreached):
+            status = "fulfilled" if isinstance(event, ItemFulfilled) else "breached"
+            changes.setdefault(f"{cid}/item:{event.item_id}", []).append(("status", status, at))
+
+    def made(
+        oid: str, at: str, attributes: Iterable[tuple[str, AttributeValue]], key: str | None = None
+    ) -> tuple[Attribute, ...]:
+        return (*((name, value, at) for name, value in attributes), *changes.get(key or oid, ()))
+
+    relations = [(f"{cid}/{p.id}", "party") for p in case.parties]
     relations += [(m, "mediator") for m in mediators]
-    objects = [
-        LogObject(
-            case.id,
-            "case",
-            (("kind", case.kind.value), ("source", case.referral.source.value), ("outcome", case.stage.value)),
-            (),
-        )
-    ]
+    source = case.referral.source._value_
+    opened = (("kind", case.kind._value_), ("source", source), ("parties", len(case.parties)))
+    objects = [LogObject(cid, "case", made(cid, t0, (*opened, ("stage", opening), ("outcome", "open"))), ())]
     for p in case.parties:
-        objects.append(
-            LogObject(
-                f"{case.id}/{p.id}",
-                "party",
-                (("role", p.role.value), ("minor", "yes" if p.minor else "no")),
-                ((case.id, "case"),),
-            )
-        )
+        oid = f"{cid}/{p.id}"
+        attributes = made(oid, t0, (("role", p.role._value_), ("minor", p.minor), ("withdrawn", False)))
+        objects.append(LogObject(oid, "party", attributes, ((cid, "case"),)))
+    guardians = {g for p in case.parties for g in p.guardians}  # known from the referral
     listed = set()
     for q in case.participants:
         listed.add(q.id)
-        objects.append(LogObject(f"{case.id}/{q.id}", "participant", (("role", q.role.value),), ((case.id, "case"),)))
+        oid = f"{cid}/{q.id}"
+        attributes = made(oid, t0 if q.id in guardians else proposed.get(q.id, t0), (("role", q.role._value_),))
+        objects.append(LogObject(oid, "participant", attributes, ((cid, "case"),)))
     for p in case.parties:
         for g in p.guardians:
             if g not in listed:
                 listed.add(g)
-                relations_of_g = ((case.id, "case"), (f"{case.id}/{p.id}", "ward"))
-                objects.append(LogObject(f"{case.id}/{g}", "participant", (("role", "guardian"),), relations_of_g))
-    if case.agreement is not None:
-        relations.append((f"{case.id}/agreement", "agreement"))
-        objects.append(
-            LogObject(
-                f"{case.id}/agreement",
-                "agreement",
-                (("items", str(len(case.agreement.items))),),
-                ((case.id, "case"), *((f"{case.id}/{i.id}", "item") for i in case.agreement.items)),
-            )
-        )
-        for i in case.agreement.items:
-            objects.append(
-                LogObject(
-                    f"{case.id}/{i.id}",
-                    "item",
-                    (("kind", i.kind.value), ("status", i.status.value)),
-                    ((f"{case.id}/agreement", "agreement"), (f"{case.id}/{i.responsible}", "responsible")),
-                )
-            )
+                relations_of_g = ((cid, "case"), (f"{cid}/{p.id}", "ward"))
+                attributes = made(f"{cid}/{g}", t0, (("role", "guardian"),))
+                objects.append(LogObject(f"{cid}/{g}", "participant", attributes, relations_of_g))
+    agreement = case.agreement
+    if agreement is not None:
+        at = agreed or t0
+        oid = f"{cid}/agreement"
+        relations.append((oid, "agreement"))
+        attributes = made(oid, at, (("items", len(agreement.items)), ("bound", False)))
+        items = tuple((f"{cid}/{i.id}", "item") for i in agreement.items)
+        objects.append(LogObject(oid, "agreement", attributes, ((cid, "case"), *items)))
+        for i in agreement.items:
+            attributes = made(f"{cid}/{i.id}", at, (("kind", i.kind._value_), ("status", "open")), f"{cid}/item:{i.id}")
+            responsible = ((oid, "agreement"), (f"{cid}/{i.responsible}", "responsible"))
+            objects.append(LogObject(f"{cid}/{i.id}", "item", attributes, responsible))
     objects[0] = objects[0]._replace(relations=tuple(relations))
     return tuple(objects)
 
@@ -323,8 +418,8 @@ def csv_text(logs: Iterable[CaseLog], header: bool = False) -> str:
     for log in logs:  # the cells of `objects_cell`, inline: this runs for every row of every case
         writer.writerows(
             [
-                (case, seq, activity, at, role, actor, stage, kind, ";".join([f"{q}={i}" for q, _, i in refs]))
-                for case, seq, activity, at, role, actor, stage, kind, refs in log.rows
+                (case, seq, activity, at, role, actor, stage, kind, report, ";".join([f"{q}={i}" for q, _, i in refs]))
+                for case, seq, activity, at, role, actor, stage, kind, report, refs in log.rows
             ]
         )
     return out.getvalue()

@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
-from .formats import Format
-from .log import CaseLog
+from .formats import Format, open_text
+from .log import Attribute, AttributeValue, CaseLog
 
 # -- XES -------------------------------------------------------------------------------
 
@@ -43,6 +43,9 @@ _XES_HEADER = """\
 \t<global scope="trace">
 \t\t<string key="concept:name" value="__INVALID__"/>
 \t\t<string key="case_kind" value="__INVALID__"/>
+\t\t<string key="referral_source" value="__INVALID__"/>
+\t\t<int key="parties" value="0"/>
+\t\t<string key="outcome" value="__INVALID__"/>
 \t</global>
 \t<global scope="event">
 \t\t<string key="concept:name" value="__INVALID__"/>
@@ -50,11 +53,16 @@ _XES_HEADER = """\
 \t\t<string key="lifecycle:transition" value="complete"/>
 \t\t<string key="org:resource" value="__INVALID__"/>
 \t\t<string key="org:role" value="__INVALID__"/>
-\t\t<string key="actor" value="__INVALID__"/>
 \t\t<string key="stage" value="__INVALID__"/>
 \t\t<int key="seq" value="0"/>
 \t</global>
 \t<classifier name="Activity" keys="concept:name"/>
+\t<string key="lifecycle:model" value="standard"/>
+"""
+"""The head of an XES log: its extensions, the attributes every trace and event has, its classifiers.
+
+Every event is instantaneous, so each is the ``complete`` transition of the standard
+lifecycle model of IEEE 1849 (no ``start``, ``schedule`` or ``suspend``).
 """
 
 
@@ -65,42 +73,52 @@ def xes_text(logs: Sequence[CaseLog]) -> str:
     for log in logs:
         if not log.rows:
             continue  # a case without events has no trace
-        first = log.rows[0]
+        facts = log.facts
         add(
             f"\t<trace>\n"
-            f'\t\t<string key="concept:name" value={_q(first.case_id)}/>\n'
-            f'\t\t<string key="case_kind" value={_q(first.case_kind)}/>\n'
+            f'\t\t<string key="concept:name" value={_q(log.rows[0].case_id)}/>\n'
+            f'\t\t<string key="case_kind" value={_q(facts.kind)}/>\n'
+            f'\t\t<string key="referral_source" value={_q(facts.source)}/>\n'
+            f'\t\t<int key="parties" value="{int(facts.parties)}"/>\n'
+            f'\t\t<string key="outcome" value={_q(facts.outcome)}/>\n'
         )
         for row in log.rows:
-            role = _q(row.role)
             add(
                 f"\t\t<event>\n"
                 f'\t\t\t<string key="concept:name" value={_q(row.activity)}/>\n'
                 f'\t\t\t<date key="time:timestamp" value={_q(row.timestamp)}/>\n'
                 f'\t\t\t<string key="lifecycle:transition" value="complete"/>\n'
-                f'\t\t\t<string key="org:resource" value={role}/>\n'
-                f'\t\t\t<string key="org:role" value={role}/>\n'
-                f'\t\t\t<string key="actor" value={_q(row.actor)}/>\n'
+                f'\t\t\t<string key="org:resource" value={_q(row.actor)}/>\n'
+                f'\t\t\t<string key="org:role" value={_q(row.role)}/>\n'
                 f'\t\t\t<string key="stage" value={_q(row.stage)}/>\n'
                 f'\t\t\t<int key="seq" value="{int(row.seq)}"/>\n'
-                f"\t\t</event>\n"
             )
+            if row.report_kind:
+                add(f'\t\t\t<string key="report_kind" value={_q(row.report_kind)}/>\n')
+            add("\t\t</event>\n")
         add("\t</trace>\n")
     return "".join(parts)
 
 
 class XesFormat(Format):
-    """``events.xes``: IEEE 1849 XES, one trace per case, one event per row."""
+    """``events.xes``: IEEE 1849 XES, one trace per case, one event per row.
+
+    A trace carries the case's kind, referral source, number of parties and outcome; an
+    event's ``org:resource`` is the person who acted (their id as the row gives it) and
+    ``org:role`` the capacity they acted in.
+    """
 
     name = "xes"
     filename = "events.xes"
     needs_objects = False  # a trace is the case's rows; the objects are OCEL's
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
-        self.file = path.open("w", encoding="utf-8", newline="\n")
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)
+        self.file = open_text(path)
         self.file.write(_XES_HEADER)
         self.file.write(f'\t<string key="concept:name" value={_q(name)}/>\n')
+        for key, value in self.meta.items():  # the library's version, the scenario's hash
+            self.file.write(f"\t<string key={_q(key)} value={_q(value)}/>\n")
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:
@@ -116,8 +134,12 @@ class XesFormat(Format):
 
 # -- OCEL 2.0 JSON -----------------------------------------------------------------------
 
-STATIC_TIME = "1970-01-01T00:00:00Z"
-"""The ``time`` of an object attribute that never changes (the OCEL 2.0 convention)."""
+
+def ocel_type(value: AttributeValue) -> str:
+    """The OCEL 2.0 type of an attribute's value: ``boolean``, ``integer`` or ``string``."""
+    if isinstance(value, bool):  # before int: a bool is an int
+        return "boolean"
+    return "integer" if isinstance(value, int) else "string"
 
 
 class OcelChunk(NamedTuple):
@@ -129,21 +151,22 @@ class OcelChunk(NamedTuple):
     """The chunk's own objects (everything but the shared mediators), the same way."""
     mediators: tuple[str, ...]
     """The shared mediators the chunk's events mention (sorted): written once, at the end."""
-    event_types: tuple[str, ...]
-    object_types: tuple[tuple[str, tuple[str, ...]], ...]
-    """``(object type, attribute names)``, sorted."""
+    event_types: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(event type, attribute names)``, sorted."""
+    object_types: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    """``(object type, ((attribute name, OCEL type), ...))``, sorted."""
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _object(oid: str, kind: str, attributes: Sequence[tuple[str, str]], relations: Sequence[tuple[str, str]]) -> str:
+def _object(oid: str, kind: str, attributes: Sequence[Attribute], relations: Sequence[tuple[str, str]]) -> str:
     return _json(
         {
             "id": oid,
             "type": kind,
-            "attributes": [{"name": n, "value": v, "time": STATIC_TIME} for n, v in attributes],
+            "attributes": [{"name": n, "value": v, "time": t} for n, v, t in attributes],
             "relationships": [{"objectId": o, "qualifier": q} for o, q in relations],
         }
     )
@@ -161,13 +184,20 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
     events: list[str] = []
     objects: list[str] = []
     mediators: set[str] = set()
-    event_types: set[str] = set()
-    object_types: dict[str, set[str]] = {}
+    event_types: dict[str, set[str]] = {}
+    object_types: dict[str, dict[str, str]] = {}
     for log in logs:
         declared = {o.id for o in log.objects}
         bare: dict[str, tuple[str, str]] = {}  # id -> (type, case id), in order of first mention
         for row in log.rows:
-            event_types.add(row.activity)
+            attributes = [
+                {"name": "role", "value": row.role},
+                {"name": "actor", "value": row.actor},
+                {"name": "stage", "value": row.stage},
+            ]
+            if row.report_kind:
+                attributes.append({"name": "report_kind", "value": row.report_kind})
+            event_types.setdefault(row.activity, set()).update(a["name"] for a in attributes)
             relationships: list[dict[str, str]] = []
             seen: set[tuple[str, str]] = set()
             for qualifier, kind, oid in (("case", "case", row.case_id), *row.objects):
@@ -187,28 +217,34 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
                         "id": f"{row.case_id}:{row.seq}",
                         "type": row.activity,
                         "time": row.timestamp,
-                        "attributes": [
-                            {"name": "role", "value": row.role},
-                            {"name": "actor", "value": row.actor},
-                            {"name": "stage", "value": row.stage},
-                        ],
+                        "attributes": attributes,
                         "relationships": relationships,
                     }
                 )
             )
         for obj in log.objects:
-            object_types.setdefault(obj.type, set()).update(n for n, _ in obj.attributes)
+            declared_types = object_types.setdefault(obj.type, {})
+            for name, value, _ in obj.attributes:
+                declared_types.setdefault(name, ocel_type(value))
             objects.append(_object(obj.id, obj.type, obj.attributes, obj.relations))
         for oid, (kind, case) in bare.items():
-            object_types.setdefault(kind, set())
+            object_types.setdefault(kind, {})
             objects.append(_object(oid, kind, (), () if oid == case else ((case, "case"),)))
     return OcelChunk(
         ",\n".join(events),
         ",\n".join(objects),
         tuple(sorted(mediators)),
-        tuple(sorted(event_types)),
-        tuple((k, tuple(sorted(v))) for k, v in sorted(object_types.items())),
+        tuple((k, tuple(sorted(v))) for k, v in sorted(event_types.items())),
+        tuple((k, tuple(sorted(v.items()))) for k, v in sorted(object_types.items())),
     )
+
+
+_EVENT_ATTRIBUTES = ("role", "actor", "stage", "report_kind")
+
+
+def _event_attributes(names: set[str]) -> list[str]:
+    """An event type's attribute names, in the order its events list them."""
+    return [n for n in _EVENT_ATTRIBUTES if n in names] + sorted(names.difference(_EVENT_ATTRIBUTES))
 
 
 class OcelFormat(Format):
@@ -222,17 +258,17 @@ class OcelFormat(Format):
     name = "ocel"
     filename = "events.ocel.json"
 
-    def __init__(self, path: Path, name: str) -> None:
-        super().__init__(path, name)
-        self.file = path.open("w", encoding="utf-8", newline="\n")
+    def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
+        super().__init__(path, name, meta)  # OCEL 2.0 has no log attributes: metadata.json holds `meta`
+        self.file = open_text(path)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".objects", dir=path.parent)
         self.objects_path = Path(name)
         self.objects = os.fdopen(fd, "w+", encoding="utf-8", newline="\n")
         self.events_written = False
         self.objects_written = False
         self.mediators: set[str] = set()
-        self.event_types: set[str] = set()
-        self.object_types: dict[str, set[str]] = {}
+        self.event_types: dict[str, set[str]] = {}
+        self.object_types: dict[str, dict[str, str]] = {}
         self.file.write('{"events":[')
 
     @staticmethod
@@ -250,9 +286,12 @@ class OcelFormat(Format):
             self.objects.write(chunk.objects)
             self.objects_written = True
         self.mediators.update(chunk.mediators)
-        self.event_types.update(chunk.event_types)
-        for kind, names in chunk.object_types:
-            self.object_types.setdefault(kind, set()).update(names)
+        for kind, names in chunk.event_types:
+            self.event_types.setdefault(kind, set()).update(names)
+        for kind, types in chunk.object_types:
+            declared = self.object_types.setdefault(kind, {})
+            for name, type_ in types:
+                declared.setdefault(name, type_)
 
     def close(self) -> None:
         try:
@@ -263,16 +302,16 @@ class OcelFormat(Format):
             if self.mediators:
                 self.file.write(",\n" if self.objects_written else "\n")
                 self.file.write(",\n".join(_object(m, "mediator", (), ()) for m in sorted(self.mediators)))
-                self.object_types.setdefault("mediator", set())
+                self.object_types.setdefault("mediator", {})
             if self.objects_written or self.mediators:
                 self.file.write("\n")
             object_types = [
-                {"name": k, "attributes": [{"name": n, "type": "string"} for n in sorted(v)]}
+                {"name": k, "attributes": [{"name": n, "type": t} for n, t in sorted(v.items())]}
                 for k, v in sorted(self.object_types.items())
             ]
             event_types = [
-                {"name": t, "attributes": [{"name": n, "type": "string"} for n in ("role", "actor", "stage")]}
-                for t in sorted(self.event_types)
+                {"name": k, "attributes": [{"name": n, "type": "string"} for n in _event_attributes(v)]}
+                for k, v in sorted(self.event_types.items())
             ]
             self.file.write(f'],\n"objectTypes":{_json(object_types)},\n"eventTypes":{_json(event_types)}}}\n')
         finally:

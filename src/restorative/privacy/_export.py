@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .._checks import shown
-from .._eventlog.formats import Format
-from .._eventlog.formats import formats as format_table
+from .._eventlog.formats import METADATA, Format, metadata, metadata_json, output, unknown
 from .._eventlog.log import CaseLog, LogObject, LogRow, case_log
 from .._values import Case, Party
 from ..errors import InvalidInput
@@ -79,6 +77,7 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
             p(row.actor),
             row.stage,
             row.case_kind,
+            row.report_kind,
             tuple((qualifier, kind, p(oid)) for qualifier, kind, oid in row.objects),
         )
         for row in log.rows
@@ -88,10 +87,10 @@ def pseudonymized(log: CaseLog, case: Case, pseudonym: Pseudonyms) -> CaseLog:
     objects = []
     for obj in log.objects:
         attributes = obj.attributes
-        if obj.id in bands:
-            attributes = (*attributes, ("age_band", bands[obj.id]))
+        if obj.id in bands:  # known when the party is: at the referral, with their other first values
+            attributes = (*attributes, ("age_band", bands[obj.id], attributes[0][2]))
         objects.append(LogObject(p(obj.id), obj.type, attributes, tuple((p(target), q) for target, q in obj.relations)))
-    return CaseLog(rows, tuple(objects))
+    return CaseLog(rows, tuple(objects), log.facts)
 
 
 def export(
@@ -109,21 +108,32 @@ def export(
         store: the cases.
         out: the output folder (created if needed).
         key: the secret pseudonym key (at least 16 bytes; keep it apart from the exports).
-        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``.
+        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``; ``csv.gz``, ``xes.gz`` and
+            ``ocel.gz`` write the same log gzipped.
         name: the log's name (in XES).
         chunk: cases per write.
 
+    Raises:
+        InvalidInput: a key shorter than 16 bytes, or an unknown format.
+        MissingExtra: a format needs a package that is not installed (pyarrow for Parquet).
+
     Returns:
-        The files written, by format.
+        The files written, by format, and ``"metadata"``: ``metadata.json``, which records
+        the library's version (as the XES and Parquet files do themselves).
     """
     pseudonym = Pseudonyms(key)
-    table = format_table()
-    for fmt in formats:
-        if fmt not in table:
-            raise InvalidInput(f"unknown format {shown(fmt)}; choose from {', '.join(table)}", field="formats")
+    outputs = {}
+    for asked in formats:
+        found = output(asked)
+        if found is None:
+            raise InvalidInput(unknown(asked), field="formats")
+        outputs[asked] = found
+    for fmt, _ in outputs.values():
+        fmt.require()  # a missing pyarrow is said before anything is written
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    writers = [table[fmt](folder / table[fmt].filename, name) for fmt in dict.fromkeys(formats)]
+    meta = metadata()
+    writers = {asked: fmt(folder / filename, name, meta) for asked, (fmt, filename) in outputs.items()}
     try:
         batch: list[CaseLog] = []
         for summary in sorted(store.cases(), key=lambda s: pseudonym(s.case_id)):
@@ -135,13 +145,21 @@ def export(
                 batch = []
         _write(writers, batch)
     finally:
-        for writer in writers:
+        for writer in writers.values():
             writer.close()
-    return {writer.name: writer.path for writer in writers}
+    files = {asked: writer.path for asked, writer in writers.items()}
+    files["metadata"] = folder / METADATA
+    files["metadata"].write_text(
+        metadata_json(meta, {k: p.name for k, p in files.items() if k != "metadata"}), encoding="utf-8"
+    )
+    return files
 
 
-def _write(writers: Sequence[Format], batch: list[CaseLog]) -> None:
+def _write(writers: dict[str, Format], batch: list[CaseLog]) -> None:
     if not batch:
         return
-    for writer in writers:
-        writer.write(writer.encode(batch))
+    encoded: dict[str, object] = {}  # xes and xes.gz encode once
+    for writer in writers.values():
+        if writer.name not in encoded:
+            encoded[writer.name] = writer.encode(batch)
+        writer.write(encoded[writer.name])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._eventlog.log import COLUMNS, CaseLog, LogObject, LogRow, case_log
+from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
@@ -28,6 +28,7 @@ __all__ = [
     "table",
     "wilson",
     "Behaviour",
+    "CaseFacts",
     "CaseLog",
     "Distribution",
     "Durations",

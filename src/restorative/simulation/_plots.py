@@ -376,6 +376,12 @@ def comparison_figure(a: Mapping[str, Any], b: Mapping[str, Any]) -> Figure:
     return fig
 
 
+PLOT_FILES = tuple(
+    f"{stem}.{ext}" for stem in ("funnel", "stage_durations", "time_to_outcome") for ext in ("png", "svg")
+)
+"""The files `plot_run` writes."""
+
+
 def plot_run(kpis: Mapping[str, Any], folder: Path) -> list[Path]:
     """Write ``funnel``, ``stage_durations`` and ``time_to_outcome`` as PNG and SVG into ``folder``.
 

@@ -21,16 +21,19 @@ from attrs import frozen
 
 from .. import _arguments as arguments
 from .._checks import shown
-from .._eventlog.formats import Format
+from .._eventlog.formats import GZIP, METADATA, Format, metadata, metadata_json, output, unknown
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
-from ..errors import ScenarioError
+from ..errors import InvalidInput, MissingExtra
 from ._agent import simulate_case
 from ._kpis import Tally, kpis
 from ._scenario import Scenario
 
 CHUNK = 500
 """Cases per chunk: the unit of work, of writing, and of a Parquet row group."""
+
+_RUN_FILES = ("kpis.json", "scenario.json", METADATA)
+"""What every run writes into its folder besides the logs, once they are all written."""
 
 Progress = Callable[[int, int], None]
 """Called with (cases done, cases in all) after every chunk."""
@@ -41,8 +44,10 @@ class Result:
     """What a simulation run produced.
 
     Attributes:
-        kpis: the KPIs, as written to ``kpis.json``.
-        files: the files written, by format name (and ``"kpis"``).
+        kpis: the KPIs, as written to ``kpis.json``, with the library's version and the
+            scenario's hash.
+        files: the files written, by format name (and ``"kpis"``, ``"scenario"`` and
+            ``"metadata"``).
         seconds: wall-clock time of the run.
         workers: how many workers ran it (0 for a Dask cluster).
     """
@@ -98,27 +103,36 @@ def simulate(
     dask: Any = None,
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    force: bool = False,
 ) -> Result:
     """Simulate a scenario's cases through the real decider and write the event log and KPIs.
 
     Args:
         scenario: the study.
-        out: the output folder (created if needed); ``None`` computes the KPIs only.
+        out: the output folder (created if needed); ``None`` computes the KPIs only. A folder
+            that holds anything is refused, unless `force` is given.
         cases: overrides the scenario's number of cases.
         seed: overrides the scenario's seed.
         workers: processes to use; ``None`` means one per core, ``1`` runs in this process.
-        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``.
+        formats: any of ``csv``, ``parquet``, ``xes``, ``ocel``; ``csv.gz``, ``xes.gz`` and
+            ``ocel.gz`` write the same log gzipped (``events.xes.gz``).
         dask: a ``distributed.Client`` or a scheduler address: run the chunks on that
             cluster instead of local processes (needs ``restorative[dask]``).
         progress: called with (cases done, total) after each chunk.
         chunk: cases per chunk; part of what fixes the bytes of a Parquet file.
+        force: write into a folder that holds something: first remove the files this run
+            writes (`run_files`), if they are there, and leave everything else as it is.
 
     Returns:
         The KPIs and the paths written.
 
     Raises:
-        ScenarioError: an unknown format name, or fewer than one worker.
+        InvalidInput: an unknown format name, fewer than one worker, or an output folder
+            that is not empty (without `force`) or holds a folder where a file goes.
+        MissingExtra: a format or Dask needs a package that is not installed.
         SimulationError: the rules refused a simulated command (a bug to report).
+
+    Everything that can be refused is checked before anything is written or removed.
     """
     arguments.instance("simulate", "scenario", scenario, Scenario, "a Scenario")
     if out is not None:
@@ -134,23 +148,28 @@ def simulate(
         changes["seed"] = seed
     if changes:
         scenario = scenario.replace(**changes)
-    table = format_table()
-    _formats("simulate", "formats", formats, table)
-    names = list(dict.fromkeys(formats)) if out is not None else []
+    outputs = _outputs(formats) if out is not None else {}
+    for fmt, _ in outputs.values():
+        fmt.require()
+    if dask is not None:
+        _distributed()
+    names = list(dict.fromkeys(fmt.name for fmt, _ in outputs.values()))  # what the workers encode: xes once
     began = time.perf_counter()
+    data = scenario.to_data()
+    scenario_json = json.dumps(data, indent=2) + "\n"
+    meta = metadata(scenario_json)
     folder = Path(out) if out is not None else None
-    writers: list[Format] = []
+    writers: dict[str, Format] = {}
     if folder is not None:
+        _clear(folder, [filename for _, filename in outputs.values()] + list(_RUN_FILES), force)
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in ("kpis.json", "scenario.json"):  # a run that fails must not leave an earlier run's KPIs
-            (folder / stale).unlink(missing_ok=True)
-        writers = [table[name](folder / table[name].filename, scenario.name) for name in names]
+        writers = {asked: fmt(folder / filename, scenario.name, meta) for asked, (fmt, filename) in outputs.items()}
     total = Tally()
     done = 0
     used = 0
     try:
         for encoded, tally in _results(scenario, names, workers, dask, chunk):
-            for writer in writers:
+            for writer in writers.values():
                 writer.write(encoded[writer.name])
             total.merge(tally)
             done += tally.cases
@@ -158,30 +177,91 @@ def simulate(
                 progress(done, scenario.cases)
         used = _workers(workers) if dask is None else 0
     finally:
-        for writer in writers:
+        for writer in writers.values():
             writer.close()
-    figures = kpis(total, scenario.to_data())
-    files = {w.name: w.path for w in writers}
+    figures = {**meta, **kpis(total, data)}
+    files = {asked: w.path for asked, w in writers.items()}
     if folder is not None:
-        path = folder / "kpis.json"
-        path.write_text(json.dumps(figures, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-        (folder / "scenario.json").write_text(json.dumps(scenario.to_data(), indent=2) + "\n", encoding="utf-8")
-        files["kpis"] = path
+        files["kpis"], files["scenario"], files["metadata"] = (folder / name for name in _RUN_FILES)
+        files["scenario"].write_text(scenario_json, encoding="utf-8")
+        files["kpis"].write_text(json.dumps(figures, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        listed = {what: path.name for what, path in files.items() if what != "metadata"}
+        files["metadata"].write_text(metadata_json(meta, listed), encoding="utf-8")
     return Result(kpis=figures, files=files, seconds=time.perf_counter() - began, workers=used)
 
 
 def _formats(function: str, name: str, given: Any, table: Mapping[str, type[Format]]) -> None:
-    """Refuse format names that are not a sequence of known names, as `ScenarioError` for `name`."""
+    """Refuse format names that are not a sequence of known names, as `InvalidInput` for `name`."""
     if isinstance(given, str | bytes) or not isinstance(given, Sequence):
         arguments.refuse(function, name, f"a list of format names ({', '.join(table)})", given)
     for entry in given:
         if not isinstance(entry, str) or entry not in table:
-            raise ScenarioError(name, f"unknown format {shown(entry)}; choose from {', '.join(table)}")
+            raise InvalidInput(f"{function}: unknown format {shown(entry)}; choose from {', '.join(table)}", field=name)
+
+
+def run_files(formats: Sequence[str]) -> list[str]:
+    """The names of the files a run with these formats writes into its folder, and so what `force` removes."""
+    return [filename for _, filename in _outputs(formats).values()] + list(_RUN_FILES)
+
+
+def check_out(folder: Path, *, force: bool, flags: bool = False) -> None:
+    """Refuse an output folder that holds anything, unless `force`: a run there would mix its files with it.
+
+    Args:
+        folder: the output folder; one that does not exist yet is fine.
+        force: whether the files the run writes may replace what is there.
+        flags: say it as the command line does (``--out``, ``--force``).
+    """
+    if force or not folder.is_dir():
+        return  # a file in the way is for mkdir to report
+    with os.scandir(folder) as entries:
+        first = next(entries, None)
+    if first is None:
+        return
+    where, how = (f"--out {folder}", "add --force") if flags else (f"the output folder {folder}", "pass force=True")
+    raise InvalidInput(
+        f"{where} is not empty (it holds {first.name!r:.60}), and a run would mix its files with what is there: "
+        f"choose a new or empty folder, or {how} to replace the files this run writes and keep everything else",
+        field="out",
+    )
+
+
+def _clear(folder: Path, files: Sequence[str], force: bool) -> None:
+    """Refuse a full folder unless forced; forced, remove the run's own files and nothing else."""
+    check_out(folder, force=force)
+    if not folder.is_dir():
+        return
+    paths = [folder / name for name in files]
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            raise InvalidInput(f"{path} is a folder where this run writes a file: move it away", field="out")
+    for path in paths:  # a link is removed, not what it points at
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+
+
+def _outputs(formats: Sequence[str]) -> dict[str, tuple[type[Format], str]]:
+    """Each format asked for, once, with the format that writes it and the name of its file."""
+    if isinstance(formats, str):  # "csv,xes" would be taken letter by letter
+        raise InvalidInput(
+            f"formats is a list of names, such as ('csv', 'xes{GZIP}'), not {formats!r:.60}", field="formats"
+        )
+    if isinstance(formats, bytes) or not isinstance(formats, Sequence):
+        arguments.refuse("simulate", "formats", "a list of format names", formats)
+    outputs = {}
+    for asked in formats:
+        found = output(asked) if isinstance(asked, str) else None
+        if found is None:
+            raise InvalidInput(unknown(asked), field="formats")
+        outputs[asked] = found
+    return outputs
 
 
 def _workers(workers: int | None) -> int:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ScenarioError("workers", f"must be a whole number of at least 1 (None: one per core), not {workers!r}")
+        raise InvalidInput(
+            f"workers must be a whole number of at least 1 (None: one per core), not {workers!r}", field="workers"
+        )
     return max(1, os.cpu_count() or 1) if workers is None else workers
 
 
@@ -212,13 +292,19 @@ def _windowed(submit: Callable[[tuple[int, int]], Any], spans: Iterator[tuple[in
         yield pending.popleft().result()
 
 
+def _distributed() -> Any:
+    """Dask's `distributed.Client`, or `MissingExtra` if the extra is not installed."""
+    try:
+        from distributed import Client  # noqa: PLC0415
+    except ImportError:
+        raise MissingExtra("running on Dask", "dask.distributed", "dask") from None
+    return Client
+
+
 def _on_dask(
     scenario: Scenario, names: Sequence[str], dask: Any, spans: Iterator[tuple[int, int]]
 ) -> Iterator[tuple[dict[str, Any], Tally]]:
-    try:
-        from distributed import Client  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise ImportError("running on Dask needs: pip install 'restorative[dask]'") from None
+    Client = _distributed()  # noqa: N806 - a class
     connect: Any = Client
     client: Any = dask if isinstance(dask, Client) else connect(dask)
     try:
