@@ -13,7 +13,7 @@ from .._rules import RULES
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
 from ..store._open import scrub
-from . import _research, _stores
+from . import _conform, _research, _stores
 from ._output import fail
 from ._stores import DEFAULT_DB
 
@@ -140,6 +140,18 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     study.add_argument("--no-plots", action="store_true", help="skip the sweep plot")
     study.add_argument("--json", action="store_true", help="print the sweep's table as one JSON document")
     study.set_defaults(run=_research.run_sweep)
+    checking = commands.add_parser(
+        "conform",
+        help="check a log of real cases against the rules (exit 2: a case breaks one)",
+        usage_status=1,
+    )
+    checking.add_argument("log", help="the log: the library's CSV, XES or OCEL 2.0 JSON, or another CSV (.gz too)")
+    checking.add_argument(
+        "--format", choices=("csv", "xes", "ocel"), help="the log's format (default: from its file name)"
+    )
+    checking.add_argument("--mapping", metavar="FILE", help="a TOML mapping of another system's CSV columns and names")
+    checking.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    checking.set_defaults(run=_conform.run_conform)
     cmp = commands.add_parser("compare", help="compare the KPIs of two simulation runs (B against A)")
     cmp.add_argument("a", help="the first run's output folder")
     cmp.add_argument("b", help="the second run's output folder")
