@@ -80,10 +80,8 @@ def read_csv(path: str | PathLike[str], *, mapping: LogMapping | str | PathLike[
                     continue
                 cells.add(row, line, cases)
         except UnicodeDecodeError as error:
-            raise LogError(
-                source,
-                f"is not {encoding} text ({error.reason}); a mapping's encoding key reads another encoding",
-                where=f"line {reader.line_num + 1}",
+            raise LogError(  # no line: the text is decoded ahead of the lines read
+                source, f"is not {encoding} text ({error.reason}); a mapping's encoding key reads another encoding"
             ) from None
     if not cases:
         if reader.line_num == 0:
@@ -157,7 +155,8 @@ class _Cells:
         if len(row) != self.width:
             raise LogError(
                 source,
-                f"has {len(row)} cells where the header has {self.width}; is the file cut short, or a cell unquoted?",
+                f"has {len(row)} cell{'s' if len(row) != 1 else ''} where the header has {self.width}; "
+                "is the file cut short, or a cell unquoted?",
                 where=where,
             )
         mapping = self.mapping

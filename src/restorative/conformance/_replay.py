@@ -289,17 +289,22 @@ class _Replay:
             return j
         missing = pending[0]
         rule = CONSEQUENCES.get(type(missing), "R15")
-        said = MEDIATION.describe(missing)
+        said = f"{_name(missing)}: {MEDIATION.describe(missing)}"
         if j < len(events) and events[j].event in FOLLOWERS and events[j].at == ev.at:
             instead = events[j]
             self.fitting += clean
-            self._violate(
-                instead, rule, f"the rules have {type(missing).__name__} here ({said}), not {instead.event.__name__}"
-            )
+            self._violate(instead, rule, f"the rules have {said} here, not {instead.activity}")
             return self._drag(j + 1, ev)
         self.fitting += clean - (0 if late or j == i else 1)
-        self._violate(ev, rule, f"the rules add {type(missing).__name__} after it ({said}); the log does not show it")
+        self._violate(ev, rule, f"the rules add {said} after it; the log does not show it")
         return max(j, i + 1)
+
+
+def _name(event: Event) -> str:
+    """An event's activity as the log names it: its class, or a report's kind."""
+    if isinstance(event, e.ReportSent):
+        return f"Report {event.report.kind.value}"
+    return type(event).__name__
 
 
 def _same(decided: Event, logged: LogEvent, subjects: dict[str, str]) -> bool:
