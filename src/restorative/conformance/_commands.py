@@ -93,7 +93,16 @@ def _actor(event: LogEvent, case: Case, subjects: dict[str, str]) -> Actor:
         who, kind = _default_actor(event, case, subjects)
     if kind is None:
         kind = _capacity(case, who, event)
-    return Actor(id=who, kind=kind)
+    known = _ACTORS.get((who, kind))
+    if known is None:
+        if len(_ACTORS) >= 10_000:
+            _ACTORS.clear()
+        known = _ACTORS[who, kind] = Actor(id=who, kind=kind)
+    return known
+
+
+_ACTORS: dict[tuple[str, ActorKind], Actor] = {}
+"""Actors are frozen values and repeat from event to event: each is built and checked once (bounded)."""
 
 
 _PARTY_EVENTS = frozenset({e.ConsentGiven, e.PartyWithdrew, e.ParticipantApproved, e.AgreementSigned})

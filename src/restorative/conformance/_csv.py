@@ -107,8 +107,7 @@ def _numbered(reader: Any, source: str, encoding: str) -> Iterator[tuple[int, li
 
 
 def _trace(case_id: str, rows: _Rows) -> Trace:
-    events = tuple(e._replace(position=n) for n, e in enumerate(rows.events, start=1))
-    return Trace(case_id=case_id, events=events, known=Known(kind=rows.kind, source=rows.source))
+    return Trace(case_id=case_id, events=tuple(rows.events), known=Known(kind=rows.kind, source=rows.source))
 
 
 class _Cells:
@@ -186,9 +185,8 @@ class _Cells:
         if event is ReportSent and report is None:
             report = _report_kind(self.cell(row, "report_kind"), source, where)
         self._case_facts(row, rows, where)
-        rows.events.append(
-            LogEvent(0, name, event, self.time(self.cell(row, "timestamp"), where), actor, role, objects, report, where)
-        )
+        at = self.time(self.cell(row, "timestamp"), where)
+        rows.events.append(LogEvent(len(rows.events) + 1, name, event, at, actor, role, objects, report, where))
 
     def _case_facts(self, row: Sequence[str], rows: _Rows, where: str) -> None:
         if rows.kind is None:

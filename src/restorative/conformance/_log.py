@@ -153,10 +153,19 @@ def activity_of(
 
 def checked_id(value: str, what: str, source: str, where: str) -> str:
     """`value` if it is an id the library accepts, else `LogError` naming the file and place."""
+    if value in _CHECKED:
+        return value
     problem = id_problem(value)
     if problem is not None:
         raise LogError(source, f"the {what} {problem}, got {shown(value)}", where=where)
+    if len(_CHECKED) >= 100_000:
+        _CHECKED.clear()
+    _CHECKED.add(value)
     return value
+
+
+_CHECKED: set[str] = set()
+"""Ids already found good: a log names the same case and people again and again (bounded)."""
 
 
 def local(value: str, case_id: str) -> str:

@@ -68,7 +68,7 @@ def read_ocel(path: str | PathLike[str]) -> EventLog:
         raise LogError(source, "holds no events")
     traces = []
     for case_id, events in cases.items():
-        numbered = tuple(e._replace(position=n) for n, e in enumerate(events, start=1))
+        numbered = tuple(events)
         traces.append(
             Trace(case_id=case_id, events=numbered, known=_known(case_id, numbered, objects, pointing, source))
         )
@@ -154,7 +154,8 @@ def _event(
     pairs = tuple(
         (q, local(checked_id(oid, q or "object", source, where), case_id)) for q, oid in relations if q != "case"
     )
-    cases.setdefault(case_id, []).append(LogEvent(0, name, event, at, actor, role, pairs, report, where))
+    trace = cases.setdefault(case_id, [])
+    trace.append(LogEvent(len(trace) + 1, name, event, at, actor, role, pairs, report, where))
 
 
 def _members(

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 _DAWN = datetime.min.replace(tzinfo=UTC)
 _decide = MEDIATION.decide
 _evolve = MEDIATION.evolve
+_handle = MEDIATION.handle
 _replay = MEDIATION.replay
 
 
@@ -226,12 +227,13 @@ class _Replay:
             self._fold(forced(ev.event, None, context))
             return self._drag(i + 1, ev)
         try:
-            decided = _decide(case, made)
+            after, decided = _handle(case, made)
         except (Refused, InvalidInput) as error:
             if not late:
                 self._refused(ev, error)
             self._fold(forced(ev.event, made, context))
             return self._drag(i + 1, ev)
+        self.case = after  # what the rules decided, whatever the log shows next
         return self._match(i, ev, late, decided)
 
     def _refused(self, ev: LogEvent, error: RestorativeError) -> None:
@@ -264,7 +266,7 @@ class _Replay:
         return j
 
     def _match(self, i: int, ev: LogEvent, late: bool, decided: Sequence[Event]) -> int:
-        """Match the decided events against the log from event `i`; fold what the rules decided."""
+        """Match the decided events (folded already) against the log from event `i`."""
         events = self.events
         pending = list(decided)
         subjects = self.reading.subjects
@@ -281,9 +283,6 @@ class _Replay:
             elif j > i or not late:
                 clean += 1
             j += 1
-        case = self.case
-        assert case is not None
-        self.case = _replay(decided, start=case)
         if not pending:
             self.fitting += clean
             return j

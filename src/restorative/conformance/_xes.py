@@ -23,7 +23,12 @@ from ._files import opened
 from ._log import ACTIVITIES, EventLog, Known, LogEvent, Trace, checked_id, local, role_of, timestamp, unknown_activity
 from ._mapping import SUBJECTS
 
-_ATTRIBUTES = frozenset({"string", "date", "int", "float", "boolean", "id"})
+_NS = "{http://www.xes-standard.org/}"
+_ATTRIBUTES = frozenset(
+    name for kind in ("string", "date", "int", "float", "boolean", "id") for name in (kind, _NS + kind)
+)
+_TRACE = frozenset({"trace", _NS + "trace"})
+_EVENT = frozenset({"event", _NS + "event"})
 _PROLOG = 65_536
 """How far to look for a document type declaration before the log starts: XES has none."""
 
@@ -53,7 +58,7 @@ def read_xes(path: str | PathLike[str]) -> EventLog:
                     if _tag(root) != "log":
                         raise LogError(source, f"is not an XES log: its root element is <{_tag(root)}>, not <log>")
                     continue
-                if kind == "end" and _tag(element) == "trace":
+                if kind == "end" and element.tag in _TRACE:
                     trace = _trace(element, len(traces) + 1, source)
                     if trace.case_id in seen:
                         raise LogError(
@@ -91,7 +96,7 @@ def _no_doctype(raw: io.BufferedReader[Any], source: str) -> None:
 def _attributes(element: ET.Element) -> dict[str, str]:
     values = {}
     for child in element:
-        if _tag(child) in _ATTRIBUTES:
+        if child.tag in _ATTRIBUTES:
             key = child.get("key")
             if key is not None:
                 values[key] = child.get("value", "")
@@ -104,7 +109,7 @@ def _trace(element: ET.Element, number: int, source: str) -> Trace:
     case_id = checked_id(facts.get("concept:name", ""), "case id (concept:name)", source, where)
     events: list[LogEvent] = []
     for child in element:
-        if _tag(child) != "event":
+        if child.tag not in _EVENT:
             continue
         values = _attributes(child)
         at_where = f"trace {number} ({case_id}), event {len(events) + 1}"
