@@ -11,6 +11,7 @@ attribute named like a qualifier (``party``, ``item``, ...).
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from os import PathLike
 from typing import Any, cast
@@ -28,13 +29,11 @@ _ATTRIBUTES = frozenset(
     name for kind in ("string", "date", "int", "float", "boolean", "id") for name in (kind, _NS + kind)
 )
 _TRACE = frozenset({"trace", _NS + "trace"})
+_ROOT = re.compile(rb"<([A-Za-z_][-\w.:]*)")
+"""The first element's name (declarations and comments start with ``<?`` or ``<!``)."""
 _EVENT = frozenset({"event", _NS + "event"})
 _PROLOG = 65_536
 """How far to look for a document type declaration before the log starts: XES has none."""
-
-
-def _tag(element: ET.Element) -> str:
-    return element.tag.rpartition("}")[2]
 
 
 def read_xes(path: str | PathLike[str]) -> EventLog:
@@ -51,14 +50,8 @@ def read_xes(path: str | PathLike[str]) -> EventLog:
         raw = io.BufferedReader(cast(Any, unbuffered), _PROLOG)  # a gzip file reads into buffers too
         _no_doctype(raw, source)
         try:
-            root: ET.Element | None = None
-            for kind, element in ET.iterparse(raw, events=("start", "end")):
-                if root is None:
-                    root = element
-                    if _tag(root) != "log":
-                        raise LogError(source, f"is not an XES log: its root element is <{_tag(root)}>, not <log>")
-                    continue
-                if kind == "end" and element.tag in _TRACE:
+            for _, element in ET.iterparse(raw, events=("end",)):
+                if element.tag in _TRACE:
                     trace = _trace(element, len(traces) + 1, source)
                     if trace.case_id in seen:
                         raise LogError(
@@ -67,7 +60,7 @@ def read_xes(path: str | PathLike[str]) -> EventLog:
                     seen.add(trace.case_id)
                     if trace.events:
                         traces.append(trace)
-                    root.clear()  # the trace is read: free it (and what came before it)
+                    element.clear()  # the trace is read: free its events (an empty element stays in the tree)
         except ET.ParseError as error:
             line, column = error.position
             raise LogError(
@@ -85,12 +78,17 @@ def _reason(error: ET.ParseError) -> str:
 
 
 def _no_doctype(raw: io.BufferedReader[Any], source: str) -> None:
-    """Refuse a document type declaration (entities could expand without bound); XES has none."""
-    head = raw.peek(_PROLOG)[:_PROLOG]
-    start = head.find(b"<log")
-    prolog = head if start < 0 else head[:start]
+    """Refuse a document type declaration (entities could expand without bound), and a root that is not <log>."""
+    head = raw.peek(_PROLOG)[:_PROLOG].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        return  # not XML at all: the parser says so
+    root = _ROOT.search(head)
+    prolog = head if root is None else head[: root.start()]
     if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
         raise LogError(source, "declares a document type or entities; an XES log has neither, so it is not read")
+    if root is not None and root.group(1).rpartition(b":")[2] != b"log":
+        name = root.group(1).decode("utf-8", "replace")
+        raise LogError(source, f"is not an XES log: its root element is <{shown(name)[1:-1]}>, not <log>")
 
 
 def _attributes(element: ET.Element) -> dict[str, str]:
