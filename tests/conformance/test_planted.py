@@ -216,3 +216,17 @@ def test_unknown_roles_of_a_criminal_case_are_read_the_way_the_log_fits(
 
     monkeypatch.setattr(setup, "MAX_READINGS", 1)  # the first reading alone takes h2 for responsible
     assert ["R13"] == [v.rule for v in conform(path).violations]
+
+
+def test_a_binding_before_every_signature_breaks_r10(tmp_path: Path) -> None:
+    def plant(rows: list[Row]) -> None:
+        rows.pop(index(rows, "AgreementSigned", 1))  # resp never signs, yet the agreement binds
+
+    case = _check(Flow(kind=r.CaseKind.CIVIL).to_follow_up(), plant, tmp_path)
+    first = case.first
+    assert first is not None and ("AgreementBound", "R10", r.Stage.AGREEMENT) == (
+        first.activity,
+        first.rule,
+        first.stage,
+    )
+    assert "bjorn must sign first" in first.hint

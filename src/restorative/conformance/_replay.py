@@ -30,7 +30,9 @@ from os import PathLike
 from typing import TYPE_CHECKING
 
 from .. import events as e
+from .._lifecycle import Stage
 from .._policy import Policy
+from .._rules import missing_signatures
 from .._values import Case
 from ..errors import InvalidInput, NotPermitted, Refused, RestorativeError, StageError
 from ..events import Event
@@ -237,6 +239,11 @@ class _Replay:
         return self._match(i, ev, late, decided)
 
     def _refused(self, ev: LogEvent, error: RestorativeError) -> None:
+        case = self.case
+        if ev.event is e.AgreementBound and case is not None and case.stage is Stage.AGREEMENT and case.agreement:
+            missing = missing_signatures(case, case.agreement)  # it binds only when everyone has signed (R10)
+            self._violate(ev, "R10", f"the agreement does not bind yet: {', '.join(missing)} must sign first")
+            return
         if isinstance(error, StageError):
             stage = error.stage
             rule = error.rule or (f"stage:{stage.value}" if stage is not None else "stage")
