@@ -130,7 +130,8 @@ class _Scan:
         self._guardians_by_order()
         self.kind = known.kind or self._kind()
         self.source = known.source or self._source()
-        self.subjects: list[dict[str, str]] = [dict(_own_subjects(ev)) for ev in events]
+        self.subjects: list[dict[str, str]] = [dict(reversed(ev.objects)) if ev.objects else {} for ev in events]
+        # (reversed: the first object of each qualifier is the one that counts)
         self.dispensed: set[str] = set()
         self._fill_subjects()
         self.withdrawals = {
@@ -489,14 +490,6 @@ def _stages(events: Sequence[LogEvent]) -> list[Stage]:
         if trigger is not None:
             stage = moves.get((trigger, stage), stage)
     return before
-
-
-def _own_subjects(ev: LogEvent) -> Iterator[tuple[str, str]]:
-    seen = set()
-    for q, oid in ev.objects:
-        if q not in seen:
-            seen.add(q)
-            yield q, oid
 
 
 def _index_after(events: Sequence[LogEvent], position: int, seen: list[str]) -> int:
