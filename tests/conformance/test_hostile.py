@@ -140,3 +140,37 @@ def test_the_console_script_prints_one_line_for_a_hostile_log(tmp_path: Path) ->
     )
     assert (1, "") == (done.returncode, done.stdout)
     assert "Traceback" not in done.stderr and 1 == len(done.stderr.splitlines())
+
+
+def test_a_log_that_makes_no_sense_is_judged_never_raised(simulated: Path) -> None:
+    """Rows dropped, swapped, repeated, renamed or given another's actor: violations, and no exception."""
+    from restorative.conformance import ACTIVITIES, Trace, conform_trace
+
+    rng = random.Random(16)
+    names = sorted(ACTIVITIES.items(), key=lambda item: item[0])
+    judged = broken = 0
+    for trace in read_log(simulated / "events.csv").traces[:120]:
+        for _ in range(3):
+            events = list(trace.events)
+            for _ in range(rng.randint(1, 4)):
+                k = rng.randrange(len(events))
+                move = rng.randrange(5)
+                if move == 0 and len(events) > 1:
+                    del events[k]
+                elif move == 1:
+                    other = rng.randrange(len(events))
+                    events[k], events[other] = events[other], events[k]
+                elif move == 2:
+                    name, (kind, report) = rng.choice(names)
+                    events[k] = events[k]._replace(activity=name, event=kind, report=report)
+                elif move == 3:
+                    events.insert(rng.randrange(len(events) + 1), events[k])
+                else:
+                    donor = rng.choice(events)
+                    events[k] = events[k]._replace(actor=donor.actor, role=donor.role, objects=donor.objects)
+            numbered = tuple(e._replace(position=n) for n, e in enumerate(events, start=1))
+            result = conform_trace(Trace(case_id=trace.case_id, events=numbered, known=trace.known))
+            judged += 1
+            broken += not result.conforms
+            assert 0 <= result.fitting <= result.events == len(numbered)
+    assert judged == 360 and broken > 300
