@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from attrs import field, frozen
 
-from .._checks import cut, id_problem, shown
+from .._checks import id_problem, shown
 from .._values import ActorKind, CaseKind, ItemKind, ParticipantRole, ReferralSource, ReportKind, Role
 from ..errors import LogError
 from ..events import EVENT_TYPES, Event, ReportSent
@@ -144,13 +144,6 @@ class EventLog:
 # --- helpers the readers share ---------------------------------------------------------
 
 
-def activity_of(
-    name: str, table: Mapping[str, tuple[type[Event], ReportKind | None]]
-) -> tuple[type[Event], ReportKind | None] | None:
-    """The event and report kind an activity name records, or ``None``."""
-    return table.get(name)
-
-
 def checked_id(value: str, what: str, source: str, where: str) -> str:
     """`value` if it is an id the library accepts, else `LogError` naming the file and place."""
     if value in _CHECKED:
@@ -217,8 +210,3 @@ def unknown_activity(name: str, source: str, where: str, *, mapped: bool) -> Log
     else:
         hint = "this is not an activity of the library's logs; read another system's log with a mapping file"
     return LogError(source, f"unknown activity {shown(name)}: {hint}", where=where)
-
-
-def too_long(text: str) -> str:
-    """A cell's text for a message, cut short."""
-    return cut(text, 80)

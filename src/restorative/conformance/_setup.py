@@ -198,25 +198,10 @@ class _Scan:
                 s.setdefault("party", last_consent or self.parties[-1])
                 self.dispensed.add(s["party"])
             elif kind is e.MediatorAssigned:
-                if "mediator" not in s:
-                    s["mediator"] = next(
-                        (
-                            m
-                            for m in mediators_seen[_index_after(events, ev.position, mediators_seen) :]
-                            if m not in assigned_mediators
-                        ),
-                        next(
-                            (m for m in mediators_seen if m not in assigned_mediators),
-                            placeholder("mediator", len(assigned_mediators) + 1),
-                        ),
-                    )
+                s.setdefault("mediator", self._next_acting(ActorKind.MEDIATOR, ev.position, assigned_mediators))
                 assigned_mediators.add(s["mediator"])
             elif kind is e.StaffAssigned:
-                if "staff" not in s:
-                    s["staff"] = next(
-                        (x for x in staff_seen if x not in assigned_staff),
-                        placeholder("staff", len(assigned_staff) + 1),
-                    )
+                s.setdefault("staff", self._next_acting(ActorKind.STAFF, ev.position, assigned_staff))
                 assigned_staff.add(s["staff"])
             elif kind is e.ParticipantProposed and "participant" not in s:
                 proposals += 1
@@ -229,6 +214,13 @@ class _Scan:
         self.mediators_seen = list(
             dict.fromkeys([*mediators_seen, *(s["mediator"] for s in subjects if "mediator" in s)])
         )
+
+    def _next_acting(self, capacity: ActorKind, position: int, taken: set[str]) -> str:
+        """Whom an assignment that does not say assigned: the next to act in that capacity who is not yet assigned."""
+        acting = [ev.actor for ev in self.events if ev.role is capacity and ev.actor]
+        later = [ev.actor for ev in self.events[position:] if ev.role is capacity and ev.actor]
+        found = next((p for p in later if p not in taken), None) or next((p for p in acting if p not in taken), None)
+        return found or placeholder(capacity.value, len(taken) + 1)
 
     def _informs(self) -> None:
         """Whom each inform that does not say informed: everyone who consents before they consent, nobody
@@ -490,11 +482,6 @@ def _stages(events: Sequence[LogEvent]) -> list[Stage]:
         if trigger is not None:
             stage = moves.get((trigger, stage), stage)
     return before
-
-
-def _index_after(events: Sequence[LogEvent], position: int, seen: list[str]) -> int:
-    """How many mediator acts come before `position`: the list of acts from there on is what follows."""
-    return sum(1 for ev in events[: position - 1] if ev.role is ActorKind.MEDIATOR and ev.actor)
 
 
 def _birthday(day: date, years: int) -> date:
