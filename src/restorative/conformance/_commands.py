@@ -282,7 +282,7 @@ def _hold(x: Context) -> Command:
     present += [p for p in listed if p in case.confidential and p not in present and attendee_problem(case, p) is None]
     if x.actor.id not in present:
         present.append(x.actor.id)
-    return c.HoldMeeting(actor=x.actor, at=x.at, present=present)
+    return c.HoldMeeting(actor=x.actor, at=x.at, present=tuple(present))
 
 
 def _adjourn(x: Context) -> Command:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from .. import events as e
 from .._lifecycle import Stage
 from .._policy import Policy
-from .._rules import missing_signatures
+from .._rules import signatures_due
 from .._values import Case
 from ..errors import InvalidInput, NotPermitted, Refused, RestorativeError, StageError
 from ..events import Event
@@ -241,7 +241,7 @@ class _Replay:
     def _refused(self, ev: LogEvent, error: RestorativeError) -> None:
         case = self.case
         if ev.event is e.AgreementBound and case is not None and case.stage is Stage.AGREEMENT and case.agreement:
-            missing = missing_signatures(case, case.agreement)  # it binds only when everyone has signed (R10)
+            missing = [due.label for due in signatures_due(case)]  # it binds once everyone has signed (R10)
             self._violate(ev, "R10", f"the agreement does not bind yet: {', '.join(missing)} must sign first")
             return
         if isinstance(error, StageError):
