@@ -36,6 +36,7 @@ NAV_PAGES = (
     "persistence.md",
     "testing.md",
     "simulation.md",
+    "conformance.md",
     "privacy.md",
     "architecture.md",
     "diagram.md",
@@ -52,6 +53,7 @@ NAV_PAGES = (
     "reference/testing.md",
     "reference/verify.md",
     "reference/simulation.md",
+    "reference/conformance.md",
     "reference/process.md",
 )
 """Pages that mkdocs.yml lists; the build needs each of them."""

@@ -76,7 +76,18 @@ def test_errors_module_exports_its_tree() -> None:
 
 
 def test_private_modules_start_with_underscore() -> None:
-    public_modules = {"commands", "errors", "events", "privacy", "process", "simulation", "store", "testing", "verify"}
+    public_modules = {
+        "commands",
+        "conformance",
+        "errors",
+        "events",
+        "privacy",
+        "process",
+        "simulation",
+        "store",
+        "testing",
+        "verify",
+    }
     for info in pkgutil.iter_modules(restorative.__path__):
         assert info.name.startswith("_") or info.name in public_modules, info.name
         if info.name != "__main__":
@@ -114,7 +125,7 @@ def test_simulation_all_lists_exactly_its_public_names_and_each_is_documented() 
             assert _docstring(value), f"simulation.{name} has no docstring"
 
 
-@pytest.mark.parametrize("name", ["commands", "events", "process", "verify"])
+@pytest.mark.parametrize("name", ["commands", "conformance", "events", "process", "verify"])
 def test_namespace_all_lists_exactly_its_public_names_and_each_is_documented(name: str) -> None:
     module = importlib.import_module(f"restorative.{name}")
     modules = {info.name for info in pkgutil.iter_modules(getattr(module, "__path__", []))}
@@ -153,6 +164,7 @@ def test_every_error_pickles_with_its_attributes() -> None:
         errors.WrongKey("kari"),
         errors.DefinitionError("mediation", ["AcceptCase is decided twice"]),
         errors.MissingExtra("Parquet export", "pyarrow", "sim"),
+        errors.LogError("events.csv", "has 3 cells where the header has 9", where="line 12"),
     ]
     for error in samples:
         again = pickle.loads(pickle.dumps(error))

@@ -6,7 +6,8 @@ The tree:
     ├── InvalidInput                 malformed input: empty id, naive datetime,
     │   │                            wrong type, unknown party or person
     │   ├── DecodeError              JSON or data the codec cannot turn into a value
-    │   └── ScenarioError            a simulation scenario with an impossible or unknown key
+    │   ├── ScenarioError            a simulation scenario with an impossible or unknown key
+    │   └── LogError                 a log of cases (or its mapping) that cannot be read
     ├── Refused                      a well-formed command the case will not take;
     │   ├── StageError               the command is not possible in this stage
     │   ├── RuleViolation            a rule (R1-R19) refuses it now
@@ -87,6 +88,22 @@ class ScenarioError(InvalidInput):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"scenario key {key}: {message}", field=key)
         self.key = key
+
+
+class LogError(InvalidInput):
+    """A log of cases, or the mapping that reads it, cannot be read for conformance checking.
+
+    The message names the file and the place in it, what is wrong, and what to do.
+
+    Attributes:
+        source: the file (or mapping) at fault.
+        where: the place in it, such as ``line 12`` or ``event 40`` (empty for the whole file).
+    """
+
+    def __init__(self, source: str, message: str, *, where: str = "") -> None:
+        super().__init__(f"{source}, {where}: {message}" if where else f"{source}: {message}")
+        self.source = source
+        self.where = where
 
 
 class Refused(RestorativeError):
@@ -341,6 +358,7 @@ __all__ = [
     "ErasurePending",
     "IntegrityError",
     "InvalidInput",
+    "LogError",
     "MissingExtra",
     "NotPermitted",
     "Refused",

@@ -13,7 +13,7 @@ from .._lifecycle import Stage, mermaid
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
 from ..store._open import scrub
-from . import _research, _stores
+from . import _conform, _research, _stores
 from ._catalogue import run_rules
 from ._output import fail
 from ._stores import DEFAULT_DB
@@ -95,6 +95,11 @@ DESCRIPTIONS = {
     "common random numbers: replication r has the same seed for every value, so the differences between values "
     "are the key's doing. Prints each outcome's share and the median days per value with 95 % intervals over "
     "the replications; --out also writes sweep.json, sweep.csv and a plot.",
+    "conform": "Check a log of real cases against the rules: each case is rebuilt event by event through the "
+    "decider, and the first event that breaks a rule is reported with its rule, stage and hint, with a summary "
+    "per rule and the share of events replayed without a violation (fitness). Reads the library's CSV, XES and "
+    "OCEL 2.0 logs (gzipped too) or another system's CSV through --mapping. Exits with 0 when every case follows "
+    "the rules, 2 when one does not, and 1 when the log cannot be read.",
     "compare": "Compare the KPIs of two simulation runs, B against A: each outcome's share in both, the "
     "difference and its z score, and the median times. --out also writes comparison.json and a plot.",
     "tick": "Send the timed commands that are due: EndCoolingOff once a case's cooling-off period has run out, "
@@ -196,6 +201,16 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     study.add_argument("--no-plots", action="store_true", help="skip the sweep plot")
     study.add_argument("--json", action="store_true", help="print the sweep's table as one JSON document")
     study.set_defaults(run=_research.run_sweep)
+    checking = command(
+        "conform", "check a log of real cases against the rules (exit 2: a case breaks one)", usage_status=1
+    )
+    checking.add_argument("log", help="the log: the library's CSV, XES or OCEL 2.0 JSON, or another CSV (.gz too)")
+    checking.add_argument(
+        "--format", choices=("csv", "xes", "ocel"), help="the log's format (default: from its file name)"
+    )
+    checking.add_argument("--mapping", metavar="FILE", help="a TOML mapping of another system's CSV columns and names")
+    checking.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    checking.set_defaults(run=_conform.run_conform)
     cmp = command("compare", "compare the KPIs of two simulation runs (B against A)")
     cmp.add_argument("a", help="the first run's output folder")
     cmp.add_argument("b", help="the second run's output folder")
