@@ -16,11 +16,12 @@ from typing import NamedTuple
 from attrs import field, frozen
 
 from .._checks import id_problem, shown
+from .._eventlog.log import REPORT_ACTIVITIES as LOGGED_REPORTS
 from .._values import ActorKind, CaseKind, ItemKind, ParticipantRole, ReferralSource, ReportKind, Role
 from ..errors import LogError
 from ..events import EVENT_TYPES, Event, ReportSent
 
-REPORT_ACTIVITIES: Mapping[str, ReportKind] = MappingProxyType({f"Report {kind.value}": kind for kind in ReportKind})
+REPORT_ACTIVITIES: Mapping[str, ReportKind] = MappingProxyType({name: kind for kind, name in LOGGED_REPORTS.items()})
 """The activities that log a report by its kind: ``Report agreement``, ``Report fulfilment``, ``Report return``."""
 
 ACTIVITIES: Mapping[str, tuple[type[Event], ReportKind | None]] = MappingProxyType(
