@@ -65,3 +65,12 @@ def test_naming_someone_else_is_still_not_permitted() -> None:
 def test_an_actor_that_is_not_an_actor_is_named_before_the_default() -> None:
     with pytest.raises(InvalidInput, match="actor"):
         r.GiveConsent(actor="harmed", at=T0)  # type: ignore[arg-type]
+
+
+def test_values_take_any_collection_where_they_keep_a_tuple_too() -> None:
+    guarded = r.Party(id="emil", role=r.Role.RESPONSIBLE, minor=True, guardians=["mum", "dad"])
+    assert guarded.guardians == ("mum", "dad")
+    meeting = r.Meeting(kind=r.MeetingKind.MEDIATION, starts_at=T0, attendees=iter(["harmed", "resp"]))
+    assert meeting.attendees == ("harmed", "resp")
+    with pytest.raises(InvalidInput, match="guardians"):
+        r.Party(id="emil", role=r.Role.RESPONSIBLE, guardians="mum")  # one text is not a collection

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 from attrs import field, frozen
 
 from ._checks import (
+    as_tuple,
     check_aware,
     check_days,
     check_id,
@@ -207,8 +208,8 @@ class Party:
     role: Role = field(validator=check_type(Role))
     minor: bool = field(default=False, validator=check_type(bool))
     birth_date: date | None = field(default=None, validator=check_optional_day)
-    guardians: tuple[PersonId, ...] = field(default=(), validator=check_ids)
-    guardian_consents: tuple[PersonId, ...] = field(default=(), validator=check_ids)
+    guardians: tuple[PersonId, ...] = field(default=(), converter=as_tuple, validator=check_ids)
+    guardian_consents: tuple[PersonId, ...] = field(default=(), converter=as_tuple, validator=check_ids)
     progress: Progress = field(default=_NONE, validator=check_type(Progress))
 
     @property
@@ -265,7 +266,7 @@ class Participant:
     role: ParticipantRole = field(validator=check_type(ParticipantRole))
     accompanies: PartyId | None = field(default=None, validator=check_optional_id)
     disclosed: bool = field(default=False, validator=check_type(bool))
-    approved_by: tuple[PartyId, ...] = field(default=(), validator=check_ids)
+    approved_by: tuple[PartyId, ...] = field(default=(), converter=as_tuple, validator=check_ids)
 
 
 def _no_empty_link(value: Any) -> Any:
@@ -329,10 +330,10 @@ class Agreement:
         bound_at: when it became binding.
     """
 
-    items: tuple[Item, ...] = field(validator=check_tuple_of(Item, ids=True))
+    items: tuple[Item, ...] = field(converter=as_tuple, validator=check_tuple_of(Item, ids=True))
     made_at: datetime = field(validator=check_aware)
     cooling_off_days: int = field(default=0, validator=check_days)
-    signatures: tuple[str, ...] = field(default=(), validator=check_ids)
+    signatures: tuple[str, ...] = field(default=(), converter=as_tuple, validator=check_ids)
     cooling_off_ends: datetime | None = field(default=None, validator=check_optional_aware)
     bound_at: datetime | None = field(default=None, validator=check_optional_aware)
 
@@ -351,8 +352,8 @@ class Meeting:
 
     kind: MeetingKind = field(validator=check_type(MeetingKind))
     starts_at: datetime = field(validator=check_aware)
-    attendees: tuple[str, ...] = field(validator=check_ids)
-    remote: tuple[PartyId, ...] = field(default=(), validator=check_ids)
+    attendees: tuple[str, ...] = field(converter=as_tuple, validator=check_ids)
+    remote: tuple[PartyId, ...] = field(default=(), converter=as_tuple, validator=check_ids)
     held_at: datetime | None = field(default=None, validator=check_optional_aware)
 
 
