@@ -14,6 +14,17 @@ MEDIATOR = r.Actor(id="med-1", kind=r.ActorKind.MEDIATOR)
 MEDIATOR_2 = r.Actor(id="med-2", kind=r.ActorKind.MEDIATOR)
 
 
+def handled(commands: Sequence[r.Command]) -> tuple[list[r.Event], r.Case]:
+    """Every command through `restorative.handle` from no case: the events and the case they make."""
+    case: r.Case | None = None
+    events: list[r.Event] = []
+    for command in commands:
+        case, new = r.handle(case, command)
+        events.extend(new)
+    assert case is not None
+    return events, case
+
+
 def party_actor(party_id: str) -> r.Actor:
     return r.Actor(id=party_id, kind=r.ActorKind.PARTY)
 

@@ -12,7 +12,7 @@ import restorative as r
 from restorative._cli import main
 from restorative._timeline import describe_command
 from restorative.store import SQLiteStore
-from tests.flows import MEDIATOR, STAFF, Flow
+from tests.flows import MEDIATOR, STAFF, Flow, handled
 
 OSLO_SUMMER = timezone(timedelta(hours=2))
 REFERRED = datetime(2026, 6, 1, 9, 0, tzinfo=OSLO_SUMMER)  # 07:00 UTC
@@ -29,13 +29,7 @@ def _opened() -> tuple[list[r.Event], r.Case]:
         r.ReferCase(actor=STAFF, at=REFERRED, case_id="oslo-1", referral=referral, parties=parties),
         r.AcceptCase(actor=STAFF, at=ACCEPTED),
     ]
-    case: r.Case | None = None
-    events: list[r.Event] = []
-    for command in commands:
-        case, new = r.handle(case, command)
-        events.extend(new)
-    assert case is not None
-    return events, case
+    return handled(commands)
 
 
 def test_a_timeline_shows_every_time_in_utc_and_in_order() -> None:

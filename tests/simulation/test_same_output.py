@@ -14,6 +14,7 @@ import restorative as r
 from restorative._eventlog.formats import formats
 from restorative._eventlog.log import case_csv, csv_text
 from restorative.simulation import Distribution, Scenario, case_log, run_chunk, simulate_case
+from tests.flows import handled
 
 T = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 
@@ -29,13 +30,7 @@ def _quoted_case() -> tuple[list[r.Event], r.Case]:
         r.AssignMediator(actor=staff, at=T + timedelta(hours=2), mediator_id='m,"2"'),
         r.InformParty(actor=r.Actor(id='m,"2"', kind=r.ActorKind.MEDIATOR), at=T + timedelta(hours=3), party_id="a,b"),
     ]
-    case: r.Case | None = None
-    events: list[r.Event] = []
-    for command in commands:
-        case, new = r.handle(case, command)
-        events.extend(new)
-    assert case is not None
-    return events, case
+    return handled(commands)
 
 
 def test_the_direct_csv_of_a_case_is_the_csv_of_its_rows() -> None:

@@ -160,27 +160,35 @@ class Sealer(Protocol):
         ...
 
 
-def _sealed(event: Event, data: dict[str, Any], sealer: Sealer | None) -> dict[str, Any]:
-    """The JSON data of an event as stored: birth dates sealed when there is a sealer."""
-    if sealer is None or type(event) is not e.CaseReferred:
-        return data
-    for party in data["parties"]:
+def seal_birth_dates(case_id: str, parties: Any, sealer: Sealer) -> None:
+    """Seal, in place, the birth date of each party in `parties` (JSON dicts) with its person's key."""
+    for party in parties:
         born = party.get("birth_date")
         if born is not None:
-            party["birth_date"] = {"sealed": sealer.seal(event.case_id, party["id"], "birth_date", born)}
-    return data
+            party["birth_date"] = {"sealed": sealer.seal(case_id, party["id"], "birth_date", born)}
 
 
-def _opened(parsed: dict[str, Any], sealer: Sealer | None) -> None:
-    """Put sealed birth dates back in a parsed CaseReferred (``None`` without a sealer, or once erased)."""
-    case_id = str(parsed.get("case_id"))
-    for party in parsed.get("parties") or ():
+def open_birth_dates(case_id: str, parties: Any, sealer: Sealer | None) -> None:
+    """Put sealed birth dates back in `parties` (``None`` without a sealer, or once the person is erased)."""
+    for party in parties:
         born = party.get("birth_date") if isinstance(party, dict) else None
         if isinstance(born, dict):
             token = born.get("sealed")
             person = str(party.get("id"))
             opened = sealer.unseal(case_id, person, "birth_date", token) if sealer and isinstance(token, str) else None
             party["birth_date"] = opened
+
+
+def _sealed(event: Event, data: dict[str, Any], sealer: Sealer | None) -> dict[str, Any]:
+    """The JSON data of an event as stored: birth dates sealed when there is a sealer."""
+    if sealer is not None and type(event) is e.CaseReferred:
+        seal_birth_dates(event.case_id, data["parties"], sealer)
+    return data
+
+
+def _opened(parsed: dict[str, Any], sealer: Sealer | None) -> None:
+    """Put sealed birth dates back in a parsed CaseReferred."""
+    open_birth_dates(str(parsed.get("case_id")), parsed.get("parties") or (), sealer)
 
 
 def plaintext_birth_dates(event: Event) -> bool:

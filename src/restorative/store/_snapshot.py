@@ -20,7 +20,7 @@ from .. import __version__
 from .._codec import SCHEMA_VERSION, dumps_compact, from_data, to_data
 from .._values import Case
 from ..process._mediation import MEDIATION
-from ._chain import Chain, Sealer
+from ._chain import Chain, Sealer, open_birth_dates, seal_birth_dates
 
 
 def _fingerprint() -> str:
@@ -50,10 +50,7 @@ def write(case: Case, head: str, chain: Chain, sealer: Sealer | None) -> tuple[s
     """The snapshot text of `case` at `head`, and its seal (``format:hash``)."""
     data: dict[str, Any] = to_data(case)
     if sealer is not None:
-        for party in data["parties"]:
-            born = party.get("birth_date")
-            if born is not None:
-                party["birth_date"] = {"sealed": sealer.seal(case.id, party["id"], "birth_date", born)}
+        seal_birth_dates(case.id, data["parties"], sealer)
     text = dumps_compact(data)
     form = _format(sealer)
     return text, f"{form}:{_binding(chain, case.id, head, form, text)}"
@@ -82,10 +79,7 @@ def read(
     try:
         data = json.loads(text)
         if sealer is not None:
-            for party in data["parties"]:
-                born = party.get("birth_date")
-                if isinstance(born, dict):
-                    party["birth_date"] = sealer.unseal(case_id, str(party["id"]), "birth_date", born["sealed"])
+            open_birth_dates(case_id, data["parties"], sealer)
         case = from_data(data, Case)
     except (ValueError, KeyError, TypeError, RecursionError):  # a VaultError (a key lost) is raised as it is
         return None, "the case's snapshot cannot be read"
