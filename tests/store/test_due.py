@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -146,3 +146,27 @@ def test_two_ticks_at_once_send_each_due_command_exactly_once(tmp_path: Path) ->
     assert first.due(before=at) == []
     first.close()
     second.close()
+
+
+def test_a_tick_that_another_finishes_first_sends_nothing_and_is_refused_nothing() -> None:
+    """The race behind two ticks at once, made certain: another tick sends the command between this
+    tick's read of the case and its write."""
+    from restorative.store import MemoryStore
+
+    class Interleaved(MemoryStore):
+        at: datetime | None = None
+
+        def load(self, case_id: str) -> r.Case:
+            case = super().load(case_id)
+            if self.at is not None:
+                at, self.at = self.at, None
+                assert [type(s.command) for s in tick(self, at=at)] == [r.EndCoolingOff]  # the other tick
+            return case
+
+    store = Interleaved()
+    flow = _cooling_off()
+    store.append("case-1", flow.events, 0)
+    [waiting] = r.due(flow.case)
+    store.at = waiting.at
+    assert tick(store, at=waiting.at) == []  # it lost the race, read again, and found nothing due
+    assert [type(stored.event) for stored in store.history("case-1")].count(r.AgreementBound) == 1

@@ -13,6 +13,7 @@ from .._values import Actor, ActorKind, Case
 from ..commands import Command
 from ..errors import InvalidInput
 from ..events import Event
+from ..process._mediation import decide
 from . import _fold
 from ._protocol import EventStore
 from ._retry import retry
@@ -75,5 +76,9 @@ def _send_due(store: EventStore, case_id: str, at: datetime, actor: Actor | None
         return None
     sender = actor if actor is not None else Actor(id=case.staff[0], kind=ActorKind.STAFF)
     command = ready[0].send(sender, max(ready[0].at, case.updated_at))  # when it fell due, not when cron ran
-    _, events = store.handle(case_id, command)
+    # decided on the case just read and appended at its version: a tick that came first in between is a
+    # ConcurrencyError, and the retry reads the case again and finds nothing left to send (a second
+    # read here, as `handle` makes, could meet the case already moved on and be refused instead)
+    events = decide(case, command)
+    store.append(case_id, events, case.version)
     return Sent(case_id=case_id, command=command, events=events)
