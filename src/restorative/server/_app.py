@@ -14,7 +14,7 @@ from .._values import Actor
 from ..privacy import Reader
 from ..store import EventStore
 from . import _api, _ui
-from ._auth import COOKIE, Authenticate
+from ._auth import COOKIE, Authenticate, Users
 
 
 @attrs.frozen
@@ -52,8 +52,6 @@ def create_app(
     debug: bool = False,
 ) -> Litestar:
     """The ASGI application serving `store` to the callers `authenticate` knows."""
-    from ._auth import Users
-
     reader = Reader(store, clock=clock)  # type: ignore[arg-type]
     users = authenticate if isinstance(authenticate, Users) else None
     state = State({"service": Service(store, reader, authenticate, clock, users)})
