@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import NamedTuple
 
 from attrs import frozen
 
 from ._lifecycle import Stage
-from ._policy import Continuation, Policy
+from ._policy import Continuation, Policy, zone
 from ._values import (
     Agreement,
     Case,
@@ -241,6 +241,26 @@ def minor_at(case: Case, party: Party, at: datetime) -> bool:
     policy = case.policy
     age = party.age_on(policy.day_of(at))
     return age is not None and age < policy.age_of_majority
+
+
+def of_age_at(case: Case, party: Party) -> datetime | None:
+    """R3, R10, R14: the moment (UTC) a party referred as a minor comes of age, or ``None``.
+
+    ``None`` for a party of age at referral and for a minor without a birth date (a minor
+    for the whole case). The moment is the start of the birthday on which the party turns
+    the policy's age of majority, in the policy's time zone, as `minor_at` judges it (one
+    born on 29 February comes of age on 1 March in a common year).
+    """
+    born = party.birth_date
+    if not party.minor or born is None:
+        return None
+    policy = case.policy
+    year = born.year + policy.age_of_majority
+    try:
+        day = born.replace(year=year)
+    except ValueError:
+        day = date(year, 3, 1)
+    return datetime.combine(day, time(), zone(policy.time_zone)).astimezone(UTC)
 
 
 def guardian_consent_settled(case: Case, party: Party, at: datetime) -> bool:

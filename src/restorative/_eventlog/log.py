@@ -20,6 +20,7 @@ import attrs
 
 from .. import _arguments as arguments
 from .._lifecycle import Stage, walk
+from .._rules import of_age_at
 from .._values import Actor, ActorKind, Case, ReportKind
 from ..events import (
     EVENT_TYPES,
@@ -324,7 +325,9 @@ def _case_objects(case: Case, events: Sequence[Event], rows: Sequence[LogRow]) -
     case, its parties and their guardians; the proposal of a participant; the recording of
     the agreement and its items), and each later change is dated by the event that makes
     it: the case's stage and outcome, a party's withdrawal, the agreement's binding and an
-    item's status. Nothing a reader could not have known at that moment is dated earlier.
+    item's status. A minor's ``minor`` turns false at the first event from their 18th
+    birthday on (the birth date itself stays out of the log). Nothing a reader could not
+    have known at that moment is dated earlier.
 
     The rows are the events' own (`case_log`), which give each event's time and the stage after it.
     """
@@ -359,6 +362,12 @@ def _case_objects(case: Case, events: Sequence[Event], rows: Sequence[LogRow]) -
         elif isinstance(event, ItemFulfilled | ItemBreached):
             status = "fulfilled" if isinstance(event, ItemFulfilled) else "breached"
             changes.setdefault(f"{cid}/item:{event.item_id}", []).append(("status", status, at))
+
+    for p in case.parties:  # a minor who comes of age during the case (R3, R10, R14)
+        of_age = of_age_at(case, p)
+        first = None if of_age is None else next((n for n, ev in enumerate(events) if ev.at >= of_age), None)
+        if first is not None:
+            changes.setdefault(f"{cid}/{p.id}", []).append(("minor", False, rows[first].timestamp))
 
     def made(
         oid: str, at: str, attributes: Iterable[tuple[str, AttributeValue]], key: str | None = None

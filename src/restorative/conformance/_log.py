@@ -86,6 +86,7 @@ class Known:
         parties: how many parties the case has.
         roles: ``(party, role)`` of each party whose role is known.
         minors: ``(party, minor)`` for each party the log says is or is not a minor.
+        of_age: ``(party, moment)`` for each minor the log says came of age during the case.
         wards: ``(guardian, party)``: whose guardian each known guardian is.
         participants: ``(participant, role)`` of each participant whose role is known.
         responsible: ``(item, party)``: who owes each item.
@@ -97,6 +98,7 @@ class Known:
     parties: int | None = None
     roles: tuple[tuple[str, Role], ...] = ()
     minors: tuple[tuple[str, bool], ...] = ()
+    of_age: tuple[tuple[str, datetime], ...] = ()
     wards: tuple[tuple[str, str], ...] = ()
     participants: tuple[tuple[str, ParticipantRole], ...] = ()
     responsible: tuple[tuple[str, str], ...] = ()

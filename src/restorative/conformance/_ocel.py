@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from os import PathLike
 from typing import Any
 
@@ -28,12 +29,17 @@ _FALSE = frozenset({"no", "false", "0"})
 
 
 class _Object:
-    __slots__ = ("attributes", "relations", "type")
+    __slots__ = ("attributes", "of_age", "relations", "type")
 
-    def __init__(self, kind: str, attributes: dict[str, Any], relations: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, kind: str, attributes: dict[str, Any], relations: list[tuple[str, str]], of_age: str = ""
+    ) -> None:
         self.type = kind
         self.attributes = attributes
+        """Each attribute's first value."""
         self.relations = relations
+        self.of_age = of_age
+        """When a party's ``minor`` first turns false, if it does (the party came of age)."""
 
 
 def read_ocel(path: str | PathLike[str]) -> EventLog:
@@ -107,6 +113,7 @@ def _objects(raw: Any, source: str) -> dict[str, _Object]:
         oid = _text(item.get("id"), "an object's id", source, where)
         kind = _text(item.get("type"), "an object's type", source, where)
         attributes: dict[str, tuple[str, Any]] = {}
+        minor: list[tuple[str, Any]] = []
         for a in _list(item.get("attributes", []), "attributes", source, where):
             if not isinstance(a, dict) or not isinstance(a.get("name"), str):
                 raise LogError(source, f"an attribute must have a name, not {shown(a)}", where=where)
@@ -114,8 +121,16 @@ def _objects(raw: Any, source: str) -> dict[str, _Object]:
             earlier = attributes.get(a["name"])
             if earlier is None or time < earlier[0]:  # a value that changes: its first value counts
                 attributes[a["name"]] = (time, a.get("value"))
+            if a["name"] == "minor":
+                minor.append((time, a.get("value")))
+        of_age = ""
+        if kind == "party" and len(minor) > 1:
+            values = sorted(minor, key=lambda pair: pair[0])
+            first = _flag(values[0][1], "a party's minor", source, where)
+            later = [t for t, v in values[1:] if not _flag(v, "a party's minor", source, where)]
+            of_age = later[0] if first and later else ""
         relations = _relations(item.get("relationships"), source, where)
-        found[oid] = _Object(kind, {name: value for name, (_, value) in attributes.items()}, relations)
+        found[oid] = _Object(kind, {name: value for name, (_, value) in attributes.items()}, relations, of_age)
     return found
 
 
@@ -215,6 +230,7 @@ def _known(
             source_ = _value(ReferralSource, case.attributes["source"], "the case's source", source, where)
     roles: list[tuple[str, Role]] = []
     minors: list[tuple[str, bool]] = []
+    of_age: list[tuple[str, datetime]] = []
     wards: list[tuple[str, str]] = []
     participants: list[tuple[str, ParticipantRole]] = []
     responsible: list[tuple[str, str]] = []
@@ -230,6 +246,8 @@ def _known(
                 roles.append((own, _value(Role, o.attributes["role"], "a party's role", source, where)))
             if o.attributes.get("minor") is not None:
                 minors.append((own, _flag(o.attributes["minor"], "a party's minor", source, where)))
+            if o.of_age:
+                of_age.append((own, timestamp(o.of_age, source, where)))
         elif o.type == "participant":
             if o.attributes.get("role") is not None:
                 role = _value(ParticipantRole, o.attributes["role"], "a participant's role", source, where)
@@ -245,6 +263,7 @@ def _known(
         parties=parties or None,
         roles=tuple(roles),
         minors=tuple(minors),
+        of_age=tuple(of_age),
         wards=tuple(wards),
         participants=tuple(participants),
         responsible=tuple(responsible),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from os import PathLike
 from typing import TYPE_CHECKING
 
@@ -33,14 +33,14 @@ from .. import events as e
 from .._lifecycle import Stage
 from .._policy import Policy
 from .._rules import signatures_due
-from .._values import Case
+from .._values import ActorKind, Case
 from ..errors import InvalidInput, NotPermitted, Refused, RestorativeError, StageError
 from ..events import Event
 from ..process._mediation import MEDIATION
 from ._commands import CONSEQUENCES, FOLLOWERS, Context, command, forced
 from ._log import EventLog, LogEvent, Trace
 from ._result import CaseConformance, Conformance, Violation
-from ._setup import Reading, readings
+from ._setup import Reading, coming_of_age, readings
 
 if TYPE_CHECKING:
     from ._mapping import LogMapping
@@ -91,18 +91,45 @@ def conform_trace(trace: Trace, *, policy: Policy | None = None) -> CaseConforma
     The trace is replayed under the likeliest reading of what the log leaves out; if an
     event breaks a rule, the other readings the log allows are tried too (the roles of a
     criminal case's parties, when the log does not give them), and the one under which
-    the most events replay is kept.
+    the most events replay is kept. When a minor's act breaks a rule about guardians and
+    the log does not date the minor's birthday, the reading in which they came of age on
+    that event's day is tried too (`coming_of_age`).
     """
     chosen = Policy.norway() if policy is None else policy
     best: CaseConformance | None = None
     for reading in readings(trace, chosen):
         result = _Replay(trace, reading).run()
-        if best is None or (result.fitting, -len(result.violations)) > (best.fitting, -len(best.violations)):
-            best = result
+        if best is None or _better(result, best):
+            best, kept = result, reading
         if not result.violations:
             break
     assert best is not None  # readings yields at least one
+    guardians = next((v for v in best.violations if v.rule in _GUARDIAN_RULES), None)
+    if guardians is not None:
+        older = coming_of_age(kept, _came_of_age(trace, guardians.position, chosen), chosen)
+        if older is not None:
+            result = _Replay(trace, older).run()
+            best = result if _better(result, best) else best
     return best
+
+
+_GUARDIAN_RULES = frozenset({"R3", "R10"})
+"""The rules a minor's own act can break that it no longer breaks once they come of age."""
+
+
+def _came_of_age(trace: Trace, position: int, policy: Policy) -> date:
+    """The earliest day a minor may have come of age, for the event at `position` to need no guardian.
+
+    The day after the last act of a guardian before that event (a guardian acts for a
+    minor only), and never later than the event's own day.
+    """
+    events = trace.events
+    last = max((ev.at for ev in events[: position - 1] if ev.role is ActorKind.GUARDIAN), default=events[0].at)
+    return min(policy.day_of(last) + timedelta(days=1), policy.day_of(events[position - 1].at))
+
+
+def _better(result: CaseConformance, best: CaseConformance) -> bool:
+    return (result.fitting, -len(result.violations)) > (best.fitting, -len(best.violations))
 
 
 class _Replay:

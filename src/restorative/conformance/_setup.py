@@ -21,15 +21,18 @@ need and the log leaves out, in the most permissive way the log allows:
 
 Where the log leaves a choice open that the rules care about (the roles of a criminal
 case's parties), `readings` yields the alternatives after the first, and the checker
-keeps the reading under which the most events replay.
+keeps the reading under which the most events replay. A minor the log does not date may
+have come of age during the case; `coming_of_age` gives that reading, which the checker
+tries when a minor's act breaks a rule about guardians.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 from attrs import frozen
 
 from .. import commands as c
@@ -82,6 +85,8 @@ class Reading:
     items: tuple[Item, ...]
     cooling_off: bool | None
     """For a civil agreement: whether it has a cooling-off period, as the log shows."""
+    undated: tuple[str, ...] = ()
+    """The minors the log neither dates nor states to be minors throughout (see `coming_of_age`)."""
 
 
 class _Scan:
@@ -140,6 +145,10 @@ class _Scan:
         self.minors = {p for p in self.wards.values() if p} | self.dispensed
         self.minors |= {p for p, minor in known.minors if minor}
         self.minors -= {p for p, minor in known.minors if not minor and p not in self.wards.values()}
+        self.of_age = {p: policy.day_of(at) for p, at in known.of_age if p in self.minors}
+        self.stated = {p for p, _ in known.minors}
+        """The parties whose minority the log states (OCEL's ``minor``): a change in it dates a coming of age."""
+        """The day each minor comes of age, where the log says (R3, R10 and R14 then judge by it)."""
         self._items()
 
     # --- the case as a whole -----------------------------------------------------------
@@ -376,8 +385,13 @@ class _Scan:
         """How many parties the log may not name: none when it says how many there are."""
         return (0,) if self.counted else (0, 1, 2)
 
-    def reading(self, roles: dict[str, Role], extra: int = 0) -> Reading:
-        """The reading of the trace under these roles, with `extra` parties who never act."""
+    def reading(self, roles: dict[str, Role], extra: int = 0, of_age: Mapping[str, date] | None = None) -> Reading:
+        """The reading of the trace under these roles, with `extra` parties who never act.
+
+        `of_age` gives the day each minor comes of age, where the log says or the checker
+        supposes it (see `coming_of_age`); without, a minor stays one for the whole case.
+        """
+        of_age = self.of_age if of_age is None else {**self.of_age, **of_age}
         opened = self.opened or self.first
         at = opened.at
         staff = opened.actor if opened.actor and opened.role in (None, ActorKind.STAFF) else ""
@@ -392,7 +406,9 @@ class _Scan:
         for p in everyone:
             minor = p in self.minors
             born: date | None = None
-            if minor and (p in self.dispensed or (self.kind is CaseKind.CIVIL and p not in guardians)):
+            if minor and p in of_age:
+                born = _birthday(of_age[p], self.policy.age_of_majority)
+            elif minor and (p in self.dispensed or (self.kind is CaseKind.CIVIL and p not in guardians)):
                 born = _birthday(at.date(), self.policy.civil_dispensation_age)
             wards_guardians = tuple(guardians.get(p, ()))
             if minor and not wards_guardians and born is None:
@@ -426,6 +442,7 @@ class _Scan:
             participants=tuple(self.trace.known.participants),
             items=tuple(self._plan(roles)),
             cooling_off=self.cooling_off,
+            undated=tuple(p.id for p in parties if p.minor and p.birth_date is None and p.id not in self.stated),
         )
 
     def _plan(self, roles: dict[str, Role]) -> list[Item]:
@@ -490,6 +507,26 @@ def _birthday(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
+
+
+def coming_of_age(reading: Reading, day: date, policy: Policy) -> Reading | None:
+    """`reading` with each minor the log does not date coming of age on `day`, if that is a new reading.
+
+    A log that shows a guardian acting for a party, but neither gives a birth date nor
+    states the party's minority over time (CSV and XES do not; OCEL's ``minor`` attribute
+    does, and a change of it dates the birthday), allows the party to come of age on any
+    later day of the case; from then on they act without a guardian (R3, R10) and the
+    guardian no longer for them (R14). The checker tries this reading, with the day of the
+    first event that breaks one of those rules. ``None`` when no minor is undated or `day`
+    is the day of the referral (a minor then was one).
+    """
+    opening = reading.opening
+    if not reading.undated or day <= policy.day_of(opening.referral.received_at):
+        return None
+    born = _birthday(day, policy.age_of_majority)
+    undated = set(reading.undated)
+    parties = tuple(attrs.evolve(p, birth_date=born) if p.id in undated else p for p in opening.parties)
+    return attrs.evolve(reading, opening=attrs.evolve(opening, parties=parties))
 
 
 def readings(trace: Trace, policy: Policy) -> Iterator[Reading]:
