@@ -3,7 +3,7 @@
 Runs examples/scenarios/norway.toml with ``behaviour.weekly_withdrawal`` at 1 % and 5 %,
 five replications each, with common random numbers (replication r has the same seed for
 both values), and prints the table and saves its plot. `docs/simulation.md` shows the
-output of ``python examples/sweep.py --cases 5600 --out docs/img/sweep``.
+output of ``python examples/sweep.py --cases 7000 --out docs/img/sweep``.
 
 Run: ``python examples/sweep.py`` (300 cases a run into a temporary folder, seconds).
 """

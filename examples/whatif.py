@@ -2,7 +2,7 @@
 
 Runs the three scenarios in examples/scenarios/ through the real rules, prints each run's
 KPI table and the comparisons, and saves the plots. `docs/simulation.md` shows the output
-of ``python examples/whatif.py --cases 5600 --out docs/img/simulation`` (one simulated year).
+of ``python examples/whatif.py --cases 7000 --out docs/img/simulation`` (one simulated year).
 
 Run: ``python examples/whatif.py`` (1,000 cases each into a temporary folder, seconds).
 """

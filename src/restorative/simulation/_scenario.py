@@ -190,7 +190,7 @@ class Mix:
         guardian_attends: share of minors whose guardian attends the meeting.
     """
 
-    criminal: float = 0.6
+    criminal: float = 0.5
     criminal_sources: tuple[tuple[str, float], ...] = (("prosecution", 0.95), ("court", 0.05))
     civil_sources: tuple[tuple[str, float], ...] = (("parties", 0.4), ("public_agency", 0.2), ("police", 0.4))
     parties: tuple[tuple[int, float], ...] = ((2, 0.85), (3, 0.1), (4, 0.05))
@@ -238,9 +238,9 @@ class Behaviour:
     conflict: float = 0.02
     adjourn: float = 0.05
     max_adjournments: int = 2
-    agreement: float = 0.85
+    agreement: float = 0.9
     items: tuple[tuple[int, float], ...] = ((1, 0.5), (2, 0.35), (3, 0.15))
-    fulfil_item: float = 0.9
+    fulfil_item: float = 0.87
     report_breach: float = 0.6
     withdrawal: tuple[tuple[str, float], ...] = field(
         converter=_full_withdrawal,
@@ -254,7 +254,7 @@ class Behaviour:
             ("follow_up", 0.01),
         ),
     )
-    weekly_withdrawal: float = 0.0
+    weekly_withdrawal: float = 0.03
     optional_talks: float = 0.5
     channels: tuple[tuple[str, float], ...] = (("in_person", 0.6), ("phone", 0.25), ("video", 0.15))
 
@@ -303,7 +303,9 @@ class Scenario:
     """A simulation study: the case mix, behaviour, durations and policy, with size and seed.
 
     Build one in code (every part has a documented default), or read one from TOML with
-    `Scenario.from_toml`; `restorative simulate` takes the TOML file.
+    `Scenario.from_toml`; `restorative simulate` takes the TOML file. The defaults are the
+    values of ``examples/scenarios/norway.toml``, where they are sourced, but for the run
+    settings (`name`, `description`, `cases`, `seed`); docs/simulation.md lists them.
 
     Args:
         name: a label for outputs and comparisons.
@@ -325,8 +327,8 @@ class Scenario:
     cases: int = 10_000
     seed: int = 0
     start: datetime = field(default=datetime(2026, 1, 5, 8, 0, tzinfo=UTC), converter=_utc)
-    referrals_per_year: float = 5_600.0
-    mediators: int = 100
+    referrals_per_year: float = 7_000.0
+    mediators: int = 550
     staff: int = 20
     policy: Policy = field(factory=Policy.norway)
     mix: Mix = field(factory=Mix)
