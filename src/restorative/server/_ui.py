@@ -170,8 +170,9 @@ async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/static/{name:str}", include_in_schema=False)
-async def static(name: str) -> Response[bytes]:
+async def static(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The stylesheet and the little script."""
+    name = str(request.path_params["name"])
     body = _STATIC.get(name)
     if body is None:
         raise HTTPException(status_code=404, detail="no such file")
@@ -309,8 +310,9 @@ def _case_page(
 
 
 @get("/cases/{case_id:str}", include_in_schema=False)
-async def case_page(request: Request[Any, Any, Any], case_id: str) -> Response[Any]:
+async def case_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """One case as the logged-in person may see it, with their buttons and its timeline."""
+    case_id = str(request.path_params["case_id"])
     actor = _app.actor_of(request)
     if actor is None:
         return _to_login()
@@ -318,8 +320,9 @@ async def case_page(request: Request[Any, Any, Any], case_id: str) -> Response[A
 
 
 @post("/cases/{case_id:str}/commands/{name:str}", include_in_schema=False)
-async def send(request: Request[Any, Any, Any], case_id: str, name: str) -> Response[Any]:
+async def send(request: Request[Any, Any, Any]) -> Response[Any]:
     """Send one command from the case page; a refusal comes back beside its action."""
+    case_id, name = str(request.path_params["case_id"]), str(request.path_params["name"])
     actor = _app.actor_of(request)
     if actor is None:
         return _to_login()
