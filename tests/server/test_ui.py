@@ -252,3 +252,24 @@ def test_an_unexpected_failure_shows_no_stack_trace(store: SQLiteStore) -> None:
         response = client.get("/ui/cases")
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_a_refused_form_comes_back_as_it_was_filled_in(client: TestClient[Litestar], store: SQLiteStore) -> None:
+    now = T0 + timedelta(days=1)
+    for party in ("nora", "aksel"):
+        store.handle("case-1", r.InformParty(actor=MEDIATOR, at=now, party_id=party))
+        store.handle("case-1", r.GiveConsent(actor=r.Actor(id=party, kind=r.ActorKind.PARTY), at=now))
+    store.handle("case-1", r.StartPreparation(actor=MEDIATOR, at=now))
+    csrf = login(client, "token-aksel")
+    before = store.load("case-1")
+    response = client.post(
+        "/ui/cases/case-1/commands/ProposeParticipant",
+        data={"_csrf": csrf, "_key": "ProposeParticipant", "participant_id": "advokat-berg", "role": "lawyer"},
+    )
+    assert response.status_code == 409
+    form = re.search(r'data-command="ProposeParticipant".*?</form>', response.text, re.S)
+    assert form is not None
+    assert 'data-rule="R7"' in form.group(0)
+    assert 'value="advokat-berg"' in form.group(0)
+    assert '<option value="lawyer" selected>' in form.group(0)
+    assert store.load("case-1") == before

@@ -34,7 +34,7 @@ from ..events import Event
 from ..store import retry
 from . import _app  # the module, not its names: _app imports this module while it loads
 from ._auth import COOKIE, Users
-from ._ui_forms import Action, actions, command_from_form, local_input, referral_from_form, words
+from ._ui_forms import Action, actions, command_from_form, local_input, referral_from_form, refill, words
 
 PREFIX = "/ui"
 _log = logging.getLogger("restorative.server.ui")
@@ -269,7 +269,13 @@ def _timeline(events: list[Event]) -> list[dict[str, str]]:
 
 
 def _case_page(
-    request: Request[Any, Any, Any], actor: Actor, case_id: str, *, refusal: Refusal | None = None, status: int = 200
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    case_id: str,
+    *,
+    refusal: Refusal | None = None,
+    posted: Any = None,
+    status: int = 200,
 ) -> Response[str]:
     svc = _app.service(request)
     try:
@@ -288,6 +294,8 @@ def _case_page(
         staff=[u.actor.id for u in known if u.actor.kind is ActorKind.STAFF],
         mediators=[u.actor.id for u in known if u.actor.kind is ActorKind.MEDIATOR],
     )
+    if refusal is not None and posted is not None:
+        offered = [refill(a, posted) if a.key == refusal.key else a for a in offered]
     stray = refusal is not None and all(a.key != refusal.key for a in offered)
     agreement = seen.agreement
     return _page(
@@ -341,10 +349,10 @@ async def send(request: Request[Any, Any, Any]) -> Response[Any]:
     except Refused as error:
         stage = None if error.stage is None else error.stage.value
         refusal = Refusal(key, name, error.rule, stage, error.hint)
-        return _case_page(request, actor, case_id, refusal=refusal, status=409)
+        return _case_page(request, actor, case_id, refusal=refusal, posted=form, status=409)
     except InvalidInput as error:
         refusal = Refusal(key, name, None, None, str(error))
-        return _case_page(request, actor, case_id, refusal=refusal, status=422)
+        return _case_page(request, actor, case_id, refusal=refusal, posted=form, status=422)
     return Redirect(path=f"{PREFIX}/cases/{quote(case_id, safe='')}", status_code=303)
 
 

@@ -203,7 +203,7 @@ def _form(
     for f in attrs.fields(kind):
         if f.name in ("actor", "at"):
             continue
-        own_default = isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+        own_default = isinstance(f.default, attrs.Factory) and f.default.takes_self  # type: ignore[arg-type]
         if own_default and actor.kind is ActorKind.PARTY:
             continue  # a party acts for themself: the command takes their id
         widget = _widget(name, f.name, case, actor, now, staff=staff, mediators=mediators)
@@ -315,6 +315,28 @@ def _widget(
     if field == "fulfilled":
         return Widget(field, "Fulfilled", "select", "true", (Choice("true", "yes"), Choice("false", "no")))
     return Widget(field, field.replace("_", " ").capitalize(), "text")
+
+
+def refill(action: Action, form: Form) -> Action:
+    """`action` with the values a refused form posted, so that the person can correct them and send again."""
+    return attrs.evolve(action, widgets=tuple(_refilled(widget, form) for widget in action.widgets))
+
+
+def _refilled(widget: Widget, form: Form) -> Widget:
+    if widget.kind in ("text", "select", "datetime") and widget.name in form:
+        return attrs.evolve(widget, value=str(form.getall(widget.name)[-1]))
+    if widget.kind == "checkboxes":
+        posted = form.getall(widget.name) if widget.name in form else []
+        return attrs.evolve(widget, checked=frozenset(str(v) for v in posted))
+    if widget.kind == "items" and "item.id" in form:
+        keys = ("id", "kind", "description", "responsible", "deadline")
+        columns = {key: [str(v) for v in form.getall(f"item.{key}")] if f"item.{key}" in form else [] for key in keys}
+        count = max(len(values) for values in columns.values())
+        rows = tuple(
+            {key: (values[n] if n < len(values) else "") for key, values in columns.items()} for n in range(count)
+        )
+        return attrs.evolve(widget, rows=rows)
+    return widget
 
 
 # ---------------------------------------------------------------- reading a posted form
