@@ -29,13 +29,14 @@ from ..conformance import EventLog, LogMapping, read_log
 from ..errors import InvalidInput, LogError, ScenarioError
 from ..events import MeetingHeld
 from ._agent import simulate_case
-from ._fit import SHAPES, Candidate, Parameter, distance, fit, proportion, standard_errors, weekly_rate
+from ._fit import SHAPES, Candidate, Parameter, distance, fit, minor_share, proportion, standard_errors, weekly_rate
 from ._kpis import OUTCOMES, wilson
 from ._observe import CaseSummary, Observed
 from ._scenario import STAGES_WITH_WITHDRAWAL, Distribution, Durations, Scenario
 from ._toml import scenario_toml
 
 _DAY = 86_400.0
+_Z95 = 1.959963984540054
 _YEAR = 365.25
 
 
@@ -346,7 +347,8 @@ class _Estimation:
         found = self.shares("mix.parties", seen.parties)
         if found is not None:
             mix_changes["parties"] = found
-        for key in ("minors", "admission_at_referral", "support", "interpreter", "guardian_attends"):
+        self.minors(mix_changes)
+        for key in ("admission_at_referral", "support", "interpreter", "guardian_attends"):
             value = self.share(f"mix.{key}")
             if value is not None:
                 mix_changes[key] = value
@@ -405,6 +407,32 @@ class _Estimation:
             observed=tuple(seen.summaries),
         )
 
+    def minors(self, mix: dict[str, Any]) -> None:
+        key = "mix.minors"
+        if key in self.seen.choices:  # the log says who is a minor (OCEL): a plain share
+            value = self.share(key)
+            if value is not None:
+                mix["minors"] = value
+            return
+        found = minor_share(self.seen.minors)
+        if found is None:
+            self.kept.append((key, "no case in the log shows whether it has a minor"))
+            return
+        m, se = found
+        value = float(f"{m:.6g}")
+        self.parameters.append(
+            Parameter(
+                key=key,
+                value=value,
+                se=se,
+                low=max(0.0, m - _Z95 * se),
+                high=min(1.0, m + _Z95 * se),
+                n=len(self.seen.minors),
+                method="maximum likelihood over the parties whose consent shows whether they are minors",
+            )
+        )
+        mix["minors"] = value
+
     def weekly(self, behaviour: dict[str, Any]) -> None:
         key = "behaviour.weekly_withdrawal"
         found = weekly_rate(self.seen.weekly)
@@ -419,8 +447,8 @@ class _Estimation:
                 key=key,
                 value=value,
                 se=se,
-                low=max(0.0, w - 1.959963984540054 * se),
-                high=min(1.0, w + 1.959963984540054 * se),
+                low=max(0.0, w - _Z95 * se),
+                high=min(1.0, w + _Z95 * se),
                 n=n,
                 method="maximum likelihood of a constant weekly hazard over the steps of the waiting stages",
             )

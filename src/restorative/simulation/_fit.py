@@ -307,6 +307,40 @@ def weekly_rate(exposures: Sequence[tuple[float, bool]]) -> tuple[float, float] 
     return w, math.exp(-h) * se_h  # dw/dh = exp(-h)
 
 
+def minor_share(seen: Sequence[tuple[bool, float]]) -> tuple[float, float] | None:
+    """The share of cases with a minor, by maximum likelihood, and its standard error, from cases
+    whose log does not say who is a minor.
+
+    A minor shows only when their own consent comes (their guardian's follows it), and a
+    case may end before every party has consented. Each case is ``(found, r)``: a minor
+    was found (likelihood ``m`` up to a constant), or none was among the places a minor
+    could take that the log shows, a share ``r`` of them (likelihood ``1 - m r``). The
+    score ``F / m - sum(r / (1 - m r))`` falls in ``m``: solved by bisection.
+    """
+    found = sum(1 for f, _ in seen if f)
+    free = [r for f, r in seen if not f and r > 0]
+    if found == 0 and not free:
+        return None
+    if found == 0:
+        return 0.0, 0.0
+
+    def score(m: float) -> float:
+        return found / m - sum(r / (1 - m * r) for r in free)
+
+    low, high = 1e-12, 1.0 - 1e-12
+    if score(high) > 0:
+        return 1.0, 0.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if score(mid) > 0:
+            low = mid
+        else:
+            high = mid
+    m = (low + high) / 2
+    information = found / (m * m) + sum(r * r / (1 - m * r) ** 2 for r in free)
+    return m, 1 / math.sqrt(information)
+
+
 def distance(observed: Sequence[float], simulated: Sequence[float]) -> float | None:
     """The earth mover's (Wasserstein-1) distance between two samples, in their unit (SciPy)."""
     if not observed or not simulated:

@@ -123,6 +123,9 @@ class Observed:
         self.choices: dict[str, list[int]] = {}
         """``key -> [successes, trials]``, keyed by the scenario's dotted key."""
         self.weekly: list[tuple[float, bool]] = []
+        self.minors: list[tuple[bool, float]] = []
+        """Cases whose log does not say who is a minor: ``(minor found, share of the places a minor
+        could take that the log shows free of one)`` (see `_fit.minor_share`)."""
         self.kinds: Counter[str] = Counter()
         self.sources: dict[str, Counter[str]] = {"criminal": Counter(), "civil": Counter()}
         self.parties: Counter[int] = Counter()
@@ -184,8 +187,11 @@ class _Walk:
         met: float | None = None
         ended: float | None = None
         assigned = conflict_trial = conflict = False
-        minor_seen = prepared = admission = talks = scheduled = False
+        minor_seen = admission = informed = talks = scheduled = awaiting_guardian = False
+        clear = 0  # parties who consented with no guardian step after: not minors
+        consents = 0
         withdrawn = disclosed = proposed_by_party = interpreter = 0
+        signing_cut = False
         for index in range(1, len(events)):
             ev = events[index]
             cls = ev.event
@@ -214,8 +220,11 @@ class _Walk:
                 else:
                     seen.choice(f"behaviour.withdrawal.{pending.value}", False)
                 pending = None
+            if cls is PartyWithdrew:
+                withdrawn += 1  # every withdrawal, a refusal too, leaves one party fewer
+                if before is Stage.AGREEMENT:
+                    signing_cut = True  # the signatures after it keep the timetable drawn before: not `sign` samples
             if cls is PartyWithdrew and not (refusal or guardian_refusal):
-                withdrawn += 1
                 step = _PENDING.get(last.event)
                 if step is not None and _ends_withdrawn(events, index):
                     seen.interrupted[step] += 1
@@ -235,34 +244,49 @@ class _Walk:
                 seen.duration("wait", days)
             elif cls in (AgreementRecorded, NoAgreementRecorded, MeetingAdjourned) and last.event is MeetingHeld:
                 seen.duration("agree", days)
-            elif cls is AgreementSigned and last.event in (AgreementRecorded, AgreementSigned):
+            elif cls is AgreementSigned and last.event in (AgreementRecorded, AgreementSigned) and not signing_cut:
                 seen.duration("sign", days)
             elif cls is AgreementBound and last.event is CoolingOffStarted and kind is not None:
                 seen.duration("end_cooling_off", days - _cooling_off(seen.policy, kind))
             by_withdrawal = raw_last.event is PartyWithdrew and raw_last.at == ev.at
-            if cls is ItemFulfilled or (cls is ItemBreached and ev.role is ActorKind.PARTY and not by_withdrawal):
+            reported = cls is ItemFulfilled or (
+                cls is ItemBreached and ev.role is ActorKind.PARTY and not by_withdrawal
+            )
+            if reported and days > 0:  # at 0 the report met its deadline's cap (an hour before it) and says nothing
                 seen.duration("report", days)
+            # a minor shows when their consent is followed by their guardian's (or its dispensation)
+            guardian_step = cls in (GuardianConsentGiven, GuardianConsentDispensed) or guardian_refusal
+            if awaiting_guardian and not (companion or weekly):
+                awaiting_guardian = False
+                if guardian_step:
+                    minor_seen = True
+                else:
+                    clear += 1
             # choices
             if cls in (CaseAccepted, CaseDeclined) and kind is CaseKind.CIVIL:
                 seen.choice("behaviour.decline", cls is CaseDeclined)
             elif cls is ConsentGiven:
                 seen.choice("behaviour.consent", True)
+                consents += 1
+                awaiting_guardian = not minor_seen
             elif refusal:
                 seen.choice("behaviour.consent", False)
             elif cls is GuardianConsentGiven:
                 seen.choice("behaviour.guardian_consent", True)
-                minor_seen = True
             elif guardian_refusal:
                 seen.choice("behaviour.guardian_consent", False)
-                minor_seen = True
-            elif cls is GuardianConsentDispensed:
-                minor_seen = True
             elif cls is MediatorAssigned:
                 assigned = True
             elif cls is ConflictDeclared:
                 conflict = True
             elif cls is AdmissionRecorded:
+                if kind is CaseKind.CRIMINAL and not admission and not informed:
+                    seen.choice("mix.admission_at_referral", False)
                 admission = True
+            elif cls is PartyInformed:
+                if kind is CaseKind.CRIMINAL and not admission and not informed:
+                    seen.choice("mix.admission_at_referral", True)
+                informed = True
             elif cls is PreparatoryTalkHeld:
                 talks = True
             elif cls is ParticipantDisclosed:
@@ -293,8 +317,6 @@ class _Walk:
                     seen.choice("behaviour.agreement", cls is AgreementRecorded)
                 if cls is MeetingAdjourned:
                     adjournments += 1
-            if cls is PreparationStarted:
-                prepared = True
             if cls is MeetingScheduled and before is Stage.PREPARATION and not scheduled:
                 scheduled = True
                 self.at_meeting(
@@ -321,13 +343,14 @@ class _Walk:
                 last = ev
         if conflict_trial:
             seen.choice("behaviour.conflict", conflict)
-        if prepared:
-            minor = minor_known if minor_known is not None else minor_seen
-            seen.choice("mix.minors", minor)
-            if kind is CaseKind.CRIMINAL:
-                seen.choice("mix.admission_at_referral", not admission)
-        elif minor_known is not None:
+        if minor_known is not None:
             seen.choice("mix.minors", minor_known)
+        elif minor_seen:
+            seen.minors.append((True, 1.0))
+        elif kind is CaseKind.CRIMINAL and clear >= 2:  # the simulator's criminal minor is the second party
+            seen.minors.append((False, 1.0))
+        elif kind is CaseKind.CIVIL and clear and parties:  # a civil minor is any one party, each as likely
+            seen.minors.append((False, min(clear / parties, 1.0)))
         seen.adjournments_seen = max(seen.adjournments_seen, adjournments)
         seen.summaries.append(CaseSummary(stage.value if stage.is_final else "open", met, ended))
 
