@@ -24,6 +24,7 @@ import attrs
 from attrs import field, frozen
 
 from .. import _arguments as arguments
+from .._checks import shown
 from .._lifecycle import FINAL_STAGES, walk
 from ..conformance import EventLog, LogMapping, read_log
 from ..errors import InvalidInput, LogError, ScenarioError
@@ -260,18 +261,22 @@ def calibrate(
         InvalidInput: an argument of the wrong type, or an unknown distribution.
         MissingExtra: SciPy is not installed (``pip install 'restorative[calibrate]'``).
     """
+    arguments.instance("calibrate", "log", log, (EventLog, str, PathLike), "a log's file or an EventLog")
+    base = arguments.optional("calibrate", "base", base, Scenario, "a Scenario or None")
     if base is None:
         base = Scenario()
-    arguments.instance("calibrate", "base", base, Scenario, "a Scenario")
-    if isinstance(distributions, str) or not isinstance(distributions, Sequence) or not distributions:
+    if isinstance(distributions, str | bytes) or not isinstance(distributions, Sequence) or not distributions:
         arguments.refuse(
             "calibrate", "distributions", f"a list of distribution names ({', '.join(SHAPES)})", distributions
         )
     for name in distributions:
         if name not in SHAPES:
             raise InvalidInput(
-                f"calibrate: unknown distribution {name!r}; choose from {', '.join(SHAPES)}", field="distributions"
+                f"calibrate: unknown distribution {shown(name)}; choose from {', '.join(SHAPES)}",
+                field="distributions",
             )
+    arguments.optional("calibrate", "format", format, str, "csv, xes, ocel or None")
+    arguments.optional("calibrate", "mapping", mapping, (LogMapping, str, PathLike), "a LogMapping, its file, or None")
     sha256 = ""
     if isinstance(log, EventLog):
         events_log = log

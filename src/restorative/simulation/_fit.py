@@ -173,12 +173,16 @@ def _uniform(np: Any, x: Any) -> tuple[tuple[tuple[str, float], ...], float] | N
 def _triangular_loglik(np: Any, xs: Any, a: float, b: float) -> tuple[float, float]:
     """The log-likelihood of sorted `xs` under triangular(a, c, b) at the best mode c among the
     observations, and that mode: O(n) by cumulative sums of log(x - a) and log(b - x)."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # an end on an observation: -inf, never chosen
+        return _triangular_loglik_of(np, xs, a, b)
+
+
+def _triangular_loglik_of(np: Any, xs: Any, a: float, b: float) -> tuple[float, float]:
     n = len(xs)
     left = np.concatenate(([0.0], np.cumsum(np.log(xs - a))))  # sum over the first k points
     right = np.concatenate((np.cumsum(np.log(b - xs)[::-1])[::-1], [0.0]))  # sum over the points from k on
     k = np.arange(n)  # c = xs[k]: points 0..k-1 lie below c; k..n-1 at or above (xs[k] itself in either formula)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ll = left[k] - k * np.log(xs - a) + right[k] - (n - k) * np.log(b - xs)
+    ll = left[k] - k * np.log(xs - a) + right[k] - (n - k) * np.log(b - xs)
     ll = np.where(np.isfinite(ll), ll, -np.inf)
     best = int(np.argmax(ll))
     return float(ll[best]) + n * math.log(2.0 / (b - a)), float(xs[best])
