@@ -36,6 +36,7 @@ NAV_PAGES = (
     "persistence.md",
     "testing.md",
     "simulation.md",
+    "calibration.md",
     "conformance.md",
     "privacy.md",
     "architecture.md",

@@ -77,6 +77,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "retry": store.retry,
     "tick": store.tick,
     # restorative.simulation
+    "calibrate": simulation.calibrate,
     "compare": simulation.compare,
     "compare_table": simulation.compare_table,
     "plot_comparison": simulation.plot_comparison,
@@ -200,6 +201,7 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[tuple[Any
     scenario = simulation.Scenario(cases=2)
     kpis = simulation.simulate(scenario, None, workers=1).kpis
     swept = simulation.sweep(scenario, "behaviour.agreement", [0.5, 0.9], replications=2, cases=2, workers=1)
+    simulation.simulate(simulation.Scenario(cases=30), folder / "log", workers=1)
     history = testing.History(case=case, commands=(), events=tuple(events))
     opened = testing.History.open(referral)
     one = [verify.Configuration()]
@@ -222,6 +224,10 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[tuple[Any
         "open_store": ((str(folder / "open.db"),), {"read_only": False}),
         "retry": ((lambda: 1,), {"attempts": 2, "backoff": 0.0}),
         "tick": ((store.MemoryStore(),), {"at": later, "actor": None}),
+        "calibrate": (
+            (folder / "log" / "events.csv",),
+            {"base": None, "distributions": ("lognormal",), "format": None, "mapping": None},
+        ),
         "compare": ((kpis, kpis), {}),
         "compare_table": ((simulation.compare(kpis, kpis),), {}),
         "plot_comparison": ((kpis, kpis, folder / "compared"), {}),

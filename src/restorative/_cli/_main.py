@@ -13,7 +13,7 @@ from .._lifecycle import Stage, mermaid
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
 from ..store._open import scrub
-from . import _conform, _research, _stores
+from . import _calibrate, _conform, _research, _stores
 from ._catalogue import run_rules
 from ._output import fail
 from ._stores import DEFAULT_DB
@@ -38,6 +38,17 @@ def _at_least_one(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """A seed from the command line: a whole number of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, not {text!r}")
     return value
 
 
@@ -100,6 +111,13 @@ DESCRIPTIONS = {
     "per rule and the share of events replayed without a violation (fitness). Reads the library's CSV, XES and "
     "OCEL 2.0 logs (gzipped too) or another system's CSV through --mapping. Exits with 0 when every case follows "
     "the rules, 2 when one does not, and 1 when the log cannot be read.",
+    "calibrate": "Fit a scenario to a log of cases (the library's CSV, XES or OCEL 2.0, or another system's CSV "
+    "through --mapping): the case mix and each behaviour probability as shares of the cases that had the chance, "
+    "and each step's duration by maximum likelihood for every distribution a scenario takes, keeping the one with "
+    "the lowest AIC. Writes the scenario to --out as TOML that simulate reads, each value with its interval in a "
+    "comment, then simulates it and prints the fit: observed and simulated outcome shares with their 95 % "
+    "intervals, times to meeting and to outcome, and the earth mover's distance between them. What the log does "
+    "not show (the policy, ages, deadlines) is kept from the default scenario and listed.",
     "compare": "Compare the KPIs of two simulation runs, B against A: each outcome's share in both, the "
     "difference and its z score, and the median times. --out also writes comparison.json and a plot.",
     "tick": "Send the timed commands that are due: EndCoolingOff once a case's cooling-off period has run out, "
@@ -211,6 +229,20 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     checking.add_argument("--mapping", metavar="FILE", help="a TOML mapping of another system's CSV columns and names")
     checking.add_argument("--json", action="store_true", help="print the result as one JSON document")
     checking.set_defaults(run=_conform.run_conform)
+    fitting = command("calibrate", "fit a scenario to a log of cases, write it as TOML and report the fit")
+    fitting.add_argument("log", help="the log: the library's CSV, XES or OCEL 2.0 JSON, or another CSV (.gz too)")
+    fitting.add_argument("--out", required=True, help="the scenario TOML file to write")
+    fitting.add_argument(
+        "--format", choices=("csv", "xes", "ocel"), help="the log's format (default: from its file name)"
+    )
+    fitting.add_argument("--mapping", metavar="FILE", help="a TOML mapping of another system's CSV columns and names")
+    fitting.add_argument(
+        "--check", type=_at_least_one, metavar="N", help="cases to simulate for the fit report (default: the log's)"
+    )
+    fitting.add_argument("--seed", type=_count, help="the seed of the simulation for the fit report (default 0)")
+    fitting.add_argument("--json", action="store_true", help="print the estimates and the fit as one JSON document")
+    fitting.add_argument("--force", action="store_true", help="replace --out if it exists")
+    fitting.set_defaults(run=_calibrate.run_calibrate)
     cmp = command("compare", "compare the KPIs of two simulation runs (B against A)")
     cmp.add_argument("a", help="the first run's output folder")
     cmp.add_argument("b", help="the second run's output folder")

@@ -1,9 +1,12 @@
-"""Simulation for researchers: scenarios in, event logs, KPIs and plots out, through the real rules."""
+"""Simulation for researchers: scenarios in, event logs, KPIs and plots out, through the real rules;
+and calibration: a scenario fitted to a log of cases."""
 
 from __future__ import annotations
 
 from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
+from ._calibrate import Calibration, FitReport, StepFit, calibrate
+from ._fit import Candidate, Parameter
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
 from ._runner import Result, run_chunk, simulate
@@ -16,6 +19,7 @@ __all__ = [
     "OUTCOMES",
     "Result",
     "Tally",
+    "calibrate",
     "compare",
     "compare_table",
     "estimate",
@@ -28,15 +32,20 @@ __all__ = [
     "table",
     "wilson",
     "Behaviour",
+    "Calibration",
+    "Candidate",
     "CaseFacts",
     "CaseLog",
     "Distribution",
     "Durations",
     "Estimate",
+    "FitReport",
     "LogObject",
     "LogRow",
     "Mix",
+    "Parameter",
     "Scenario",
+    "StepFit",
     "Sweep",
     "case_id",
     "case_log",
