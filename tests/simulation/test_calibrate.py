@@ -315,3 +315,16 @@ def test_a_missing_log_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_distribution_of_the_fitted_step_is_a_distribution(fitted: Calibration) -> None:
     assert isinstance(fitted.scenario.durations.wait, Distribution)
+
+
+def test_the_fit_report_simulates_at_least_check_cases_by_default(
+    small_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log of 400 cases is checked against more simulated cases, so that their own noise is small."""
+    import restorative.simulation._calibrate as module
+
+    fitted = calibrate(small_log)
+    monkeypatch.setattr(module, "CHECK_CASES", 450)
+    assert 450 == fitted.fit_report(seed=1).simulated_cases
+    monkeypatch.setattr(module, "CHECK_CASES", 10)
+    assert fitted.cases == fitted.fit_report(seed=1).simulated_cases

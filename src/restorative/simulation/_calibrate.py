@@ -143,7 +143,9 @@ class Calibration:
         """Simulate the fitted scenario and set its KPIs beside the log's.
 
         Args:
-            cases: how many cases to simulate (default: as many as the log holds).
+            cases: how many cases to simulate (default: as many as the log holds, and at
+                least `CHECK_CASES`, so that the simulated shares carry little noise of
+                their own and the observed intervals are what the comparison reads).
             seed: the seed (default: the scenario's).
 
         Returns:
@@ -155,11 +157,15 @@ class Calibration:
         if seed is not None:
             arguments.count("fit_report", "seed", seed)
         scenario = self.scenario.replace(
-            cases=cases if cases is not None else max(self.cases, 1),
+            cases=cases if cases is not None else max(self.cases, CHECK_CASES),
             seed=seed if seed is not None else self.scenario.seed,
         )
         simulated = [_summary(*simulate_case(scenario, index)) for index in range(scenario.cases)]
         return report(self.observed, simulated, scenario.seed)
+
+
+CHECK_CASES = 10_000
+"""The fewest cases the fit report simulates by default."""
 
 
 @frozen(kw_only=True)
