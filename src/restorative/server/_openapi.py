@@ -138,6 +138,11 @@ def _path(path: str) -> str:
 
 def _fill(operation: dict[str, Any], opt: dict[str, Any], status: int) -> None:
     request, response = opt.get("request"), opt.get("response")
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("400", {"description": "A query parameter or header is malformed."})
+    for code, answer in responses.items():
+        if int(code) >= 400:  # every error is a problem document, the framework's own too
+            answer["content"] = {"application/problem+json": {"schema": ref("Problem")}}
     if request is not None:
         operation["requestBody"] = {
             "required": True,
