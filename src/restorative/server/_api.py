@@ -388,12 +388,17 @@ def send_command(request: Request[Any, Any, Any], case_id: FromPath[str], body: 
     command = _command(data, actor, found.clock)
     expected = _expected(request.headers.get("if-match"))
 
+    dated = data.get("at") is not None
+
     def attempt() -> tuple[Case, tuple[Event, ...], frozenset[str] | None]:
         case, own = _readable(found, case_id, actor)
         if expected is not None and case.version not in expected:
             raise _stale(case.version)
+        # dated by the clock after the case is read, so that a writer who came first (and was
+        # dated before its append) is never later than this command (R15)
+        now = command if dated else attrs.evolve(command, at=found.clock())
         try:
-            new, events = handle(case, command)
+            new, events = handle(case, now)
         except errors.Refused as refused:
             raise refusal(refused, case.version) from None
         except errors.InvalidInput as error:
