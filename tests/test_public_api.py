@@ -83,6 +83,7 @@ def test_private_modules_start_with_underscore() -> None:
         "events",
         "privacy",
         "process",
+        "server",
         "simulation",
         "store",
         "testing",

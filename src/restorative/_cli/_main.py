@@ -13,7 +13,7 @@ from .._lifecycle import Stage, mermaid
 from .._values import Actor, ActorKind
 from ..errors import InvalidInput, RestorativeError
 from ..store._open import scrub
-from . import _calibrate, _conform, _research, _stores
+from . import _calibrate, _conform, _research, _serve, _stores
 from ._catalogue import run_rules
 from ._output import fail
 from ._stores import DEFAULT_DB
@@ -123,6 +123,10 @@ DESCRIPTIONS = {
     "tick": "Send the timed commands that are due: EndCoolingOff once a case's cooling-off period has run out, "
     "and CheckDeadlines once an item's deadline has passed. It is idempotent and safe to run from cron, even "
     "twice at once; when nothing is due it sends nothing and nothing is refused.",
+    "serve": "Serve a database of cases over HTTP: the JSON API (under /api, described by /openapi.json) and the "
+    "browser UI, on --host and --port (127.0.0.1:8000 by default), until interrupted. Callers authenticate with "
+    "a bearer token from the --users file, a TOML table of [[user]] entries each with a name, a token and an "
+    "actor = { id, kind }; it refuses to start without one. Every read is as that actor may see it (R14).",
     "purge": "Erase the personal data of closed cases whose policy's retention period is over, through the "
     "privacy vault; people who still take part in a kept case are spared. --dry-run reports what would be "
     "erased and changes nothing.",
@@ -276,6 +280,18 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     erase.add_argument("--dry-run", action="store_true", help="report what would be erased, change nothing")
     erase.set_defaults(run=_stores.run_purge)
+    serving = command("serve", "serve the JSON API and UI over a database (needs restorative[server])")
+    serving.add_argument("--db", default=DEFAULT_DB, help=DB_HELP)
+    serving.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serving.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serving.add_argument("--users", metavar="FILE", help="the TOML token table of who may call it (required)")
+    serving.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="uvicorn's log level (default info: one access line per request)",
+    )
+    serving.set_defaults(run=_serve.run_serve)
     return parser, commands.choices
 
 
