@@ -164,8 +164,8 @@ class _Agent:
 
     # The resource model's hooks: here, as if everyone were always free, they change nothing.
 
-    def staffed(self, at: datetime) -> datetime:
-        """When a staff step that is ready at `at` is done; `self.staff` is who does it."""
+    def staffed(self, at: datetime, step: str) -> datetime:
+        """When the staff step `step`, ready at `at`, is done; `self.staff` is who does it."""
         return at
 
     def slot(self, at: datetime, earliest: datetime) -> datetime:
@@ -324,7 +324,7 @@ class _Agent:
         elif stage is Stage.COOLING_OFF:
             ends = case.agreement.cooling_off_ends if case.agreement is not None else None
             assert ends is not None
-            self.now = self.staffed(max(self.now, ends) + timedelta(days=self.cooling_delay))
+            self.now = self.staffed(max(self.now, ends) + timedelta(days=self.cooling_delay), "end_cooling_off")
             self.send(c.EndCoolingOff(actor=self.staff, at=self.now))
         else:
             self.follow_up(case)
@@ -342,7 +342,7 @@ class _Agent:
         self.send(c.Withdraw(actor=self.party_actor(party.id), at=self.now, party_id=party.id))
 
     def assess(self, case: Case) -> None:
-        at = self.staffed(self.later(self.d.accept))
+        at = self.staffed(self.later(self.d.accept), "accept")
         choice = self.offers(self.staff, c.DeclineCase)  # accepting is the fallback: `handle` judges it
         if c.DeclineCase in choice and self.chance(self.b.decline):
             self.send(c.DeclineCase(actor=self.staff, at=at, reason="not suitable for mediation"))
@@ -365,7 +365,7 @@ class _Agent:
             self.reassign(mediator)
             return
         if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
-            at = self.staffed(self.later(d.inform))
+            at = self.staffed(self.later(d.inform), "admission")
             self.send(c.RecordAdmission(actor=self.staff, at=at))
             return
         for party in case.active_parties:
@@ -406,7 +406,7 @@ class _Agent:
             and c.DispenseGuardianConsent in self.offers(self.staff, c.DispenseGuardianConsent)
             and may_dispense(case, party, at) is None
         ):
-            at = self.staffed(at)
+            at = self.staffed(at, "dispense")
             if minor_at(case, party, at) and may_dispense(case, party, at) is None:
                 self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
@@ -569,7 +569,7 @@ class _Agent:
             self.send(c.ReportItem(actor=reporter, at=self.now, item_id=item.id, fulfilled=False))
         else:
             overdue = max(self.now, item.deadline + _SECOND)  # R11: overdue means strictly after the deadline
-            self.now = self.staffed(overdue + timedelta(days=self.d.overdue_check.sample(self.rng)))
+            self.now = self.staffed(overdue + timedelta(days=self.d.overdue_check.sample(self.rng)), "check_deadlines")
             self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
 
     def reporter(self, case: Case, item: Item) -> Actor:
