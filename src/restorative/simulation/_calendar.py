@@ -56,7 +56,8 @@ class Week:
 
     def to_data(self) -> dict[str, list[str]]:
         """The TOML form: each open day's windows as ``"HH:MM-HH:MM"`` text."""
-        return {name: [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in windows] for name, windows in zip(DAYS, self.days) if windows}
+        days = zip(DAYS, self.days, strict=True)
+        return {name: [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in windows] for name, windows in days if windows}
 
 
 def _hhmm(minutes: int) -> str:
@@ -128,8 +129,8 @@ class Opening:
         """
         began: float | None = None
         left = seconds
-        for start, end in self.windows(t):
-            start = max(start, t)
+        for opens, end in self.windows(t):
+            start = max(opens, t)
             if began is None:
                 began = start
             if start + left <= end:
@@ -143,8 +144,8 @@ class Opening:
         Raises:
             ValueError: no window within ten years is long enough (the reader refuses this).
         """
-        for start, end in self.windows(t):
-            start = max(start, t)
+        for opens, end in self.windows(t):
+            start = max(opens, t)
             if start + seconds <= end:
                 return start
         raise AssertionError("unreachable: windows() raises first")  # pragma: no cover
@@ -164,7 +165,8 @@ class Opening:
 
 
 def interval_free(bookings: list[tuple[float, float]], start: float, end: float) -> float | None:
-    """``None`` if ``[start, end)`` overlaps none of the sorted, disjoint `bookings`; else the end of the first it overlaps."""
+    """``None`` if ``[start, end)`` overlaps none of the sorted, disjoint `bookings`; else the end of the first
+    it overlaps."""
     at = bisect.bisect_right(bookings, (start, math.inf))
     if at and bookings[at - 1][1] > start:
         return bookings[at - 1][1]

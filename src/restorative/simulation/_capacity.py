@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 PUBLISHED_DAYS = (25.0, 35.0)
 """Days from receipt to mediation in Konfliktrådet's regional figures for 2022 ([K2023] in norway.toml)."""
-PUBLISHED_SOURCE = "[K2023] Konfliktrådet's regional press releases for 2022: 25, 34 and 35 days from receipt to mediation"
+PUBLISHED_SOURCE = (
+    "[K2023] Konfliktrådet's regional press releases for 2022: 25, 34 and 35 days from receipt to mediation"
+)
 POOLS = ("staff", "mediators", "rooms")
 """The pools, in the order tables and plots show them."""
 STEPS = ("accept", "assign", "mediator", "admission", "dispense", "meeting", "end_cooling_off", "check_deadlines")
@@ -84,8 +87,8 @@ class CapacityTally:
         self.councils = 0
         self.waits: dict[str, Waits] = {step: Waits() for step in STEPS}
         self.queues: dict[str, Counter[int]] = {pool: Counter() for pool in POOLS}
-        self.busy: Counter[str] = Counter()
-        self.capacity: Counter[str] = Counter()
+        self.busy: dict[str, float] = dict.fromkeys(POOLS, 0.0)
+        self.capacity: dict[str, float] = dict.fromkeys(POOLS, 0.0)
         self.days = 0  # days sampled (the longest council's span of arrivals)
 
     def wait(self, step: str, ready: float, start: float, origin: float) -> None:
@@ -105,12 +108,13 @@ class CapacityTally:
             self.waits[step].merge(waits)
         for pool, queue in other.queues.items():
             self.queues[pool].update(queue)
-        self.busy.update(other.busy)
-        self.capacity.update(other.capacity)
+        for pool in POOLS:
+            self.busy[pool] += other.busy[pool]
+            self.capacity[pool] += other.capacity[pool]
         self.days = max(self.days, other.days)
 
 
-def capacity_kpis(tally: CapacityTally, meeting: dict[str, Any]) -> dict[str, Any]:
+def capacity_kpis(tally: CapacityTally, meeting: Mapping[str, Any]) -> dict[str, Any]:
     """The ``resources`` part of ``kpis.json``; `meeting` is the run's ``time_to_meeting_days``."""
     days = tally.days
     queues = {}

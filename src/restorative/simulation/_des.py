@@ -46,7 +46,7 @@ _YEAR = 365.25 * _DAY
 _RELEASE, _ARRIVAL, _AGENT = range(3)
 
 
-class _Wait(Exception):  # noqa: N818 - a signal, not an error
+class _Wait(Exception):
     """The case waits: it is on the heap, or in a queue, until its resource is free."""
 
 
@@ -58,7 +58,7 @@ class _Tape(random.Random):
     """
 
     def __init__(self, seed: int) -> None:
-        self.tape: list[float | int] = []
+        self.tape: list[float] = []  # getrandbits's ints among them: the same calls come back in the same order
         self.at = 0
         super().__init__(seed)
 
@@ -66,7 +66,7 @@ class _Tape(random.Random):
         at = self.at
         self.at = at + 1
         if at < len(self.tape):
-            return self.tape[at]  # type: ignore[return-value]
+            return self.tape[at]
         value = super().random()
         self.tape.append(value)
         return value
@@ -75,7 +75,7 @@ class _Tape(random.Random):
         at = self.at
         self.at = at + 1
         if at < len(self.tape):
-            return self.tape[at]  # type: ignore[return-value]
+            return int(self.tape[at])
         value = super().getrandbits(k)
         self.tape.append(value)
         return value

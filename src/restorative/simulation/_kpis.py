@@ -17,7 +17,6 @@ from .._checks import cut, shown
 from .._lifecycle import ACTIVE_STAGES, FINAL_STAGES, Stage, walk
 from .._values import ActorKind, Case
 from ..errors import InvalidInput
-from ._capacity import CapacityTally, capacity_kpis
 from ..events import (
     CaseWithdrawn,
     ConsentGiven,
@@ -30,6 +29,7 @@ from ..events import (
     PartyWithdrew,
     ReportSent,
 )
+from ._capacity import CapacityTally, capacity_kpis
 
 OUTCOMES = ("fulfilled", "breached", "withdrawn", "no_agreement", "declined")
 """The final stages, in the order tables and plots show them."""
@@ -267,7 +267,7 @@ def kpis(tally: Tally, scenario: Mapping[str, Any]) -> dict[str, Any]:
         },
     }
     if tally.capacity is not None:  # a run with resources; a plain run's KPIs are as they were
-        figures["resources"] = capacity_kpis(tally.capacity, figures["time_to_meeting_days"])
+        figures["resources"] = capacity_kpis(tally.capacity, tally.time_to_meeting.summary())
     return figures
 
 

@@ -137,7 +137,7 @@ def _unspool(path: str) -> Iterator[Chunk]:
     with open(path, "rb") as file:
         while True:
             try:
-                yield pickle.load(file)  # noqa: S301 - our own worker wrote it a moment ago
+                yield pickle.load(file)
             except EOFError:
                 break
     os.unlink(path)
@@ -160,8 +160,10 @@ def council_results(scenario: Scenario, names: Sequence[str], workers: int, clie
         for k in councils:
             yield from council_chunks(scenario, k, names, size)
         return
-    with tempfile.TemporaryDirectory(prefix="restorative-councils-") as folder:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_spool, scenario, k, names, size, folder) for k in councils]
-            for future in futures:
-                yield from _unspool(future.result())
+    with (
+        tempfile.TemporaryDirectory(prefix="restorative-councils-") as folder,
+        ProcessPoolExecutor(max_workers=workers) as pool,
+    ):
+        futures = [pool.submit(_spool, scenario, k, names, size, folder) for k in councils]
+        for future in futures:
+            yield from _unspool(future.result())

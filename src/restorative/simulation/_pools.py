@@ -193,4 +193,3 @@ class Meetings:
             past(self.by_mediator[m])
             if not self.by_mediator[m]:
                 del self.by_mediator[m]
-

@@ -7,6 +7,7 @@ scenario, and a bad value raises `ScenarioError` naming the dotted key.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -31,8 +32,8 @@ def _days(**given: tuple[Window, ...]) -> tuple[tuple[Window, ...], ...]:
     return tuple(given.get(name, ()) for name in DAYS)
 
 
-_OFFICE = Week(days=_days(**{d: ((480, 960),) for d in ("mon", "tue", "wed", "thu", "fri")}))
-_EVENINGS = Week(days=_days(**{d: ((1020, 1200),) for d in ("mon", "tue", "wed", "thu")}))
+_OFFICE = Week(days=_days(**dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), ((480, 960),))))
+_EVENINGS = Week(days=_days(**dict.fromkeys(("mon", "tue", "wed", "thu"), ((1020, 1200),))))
 
 
 def _lognormal(median: float, sigma: float) -> Distribution:
@@ -222,7 +223,7 @@ def week(value: Any, key: str) -> Week:
                 raise ScenarioError(dotted, f"{text!r} must end after it begins (a window stays within its day)")
             windows.append((a, b))
         windows.sort()
-        for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(windows):
             if start < end:
                 raise ScenarioError(dotted, "windows must not overlap")
         days.append(tuple(windows))
