@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
+from ._calendar import Week
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
+from ._resources import Arrivals, Calendar, Pool, Resources
 from ._runner import Result, run_chunk, simulate
 from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario
 from ._sweep import METRICS, Estimate, Sweep, estimate, sweep
@@ -27,7 +29,9 @@ __all__ = [
     "sweep",
     "table",
     "wilson",
+    "Arrivals",
     "Behaviour",
+    "Calendar",
     "CaseFacts",
     "CaseLog",
     "Distribution",
@@ -36,8 +40,11 @@ __all__ = [
     "LogObject",
     "LogRow",
     "Mix",
+    "Pool",
+    "Resources",
     "Scenario",
     "Sweep",
+    "Week",
     "case_id",
     "case_log",
     "simulate_case",
