@@ -27,7 +27,7 @@ def _small(cases: int = 600, councils: int = 3) -> Scenario:
 
 
 def _evolve(value: Resources, **changes: object) -> Resources:
-    import attrs  # noqa: PLC0415
+    import attrs
 
     return attrs.evolve(value, **changes)
 
@@ -85,8 +85,8 @@ def test_nothing_is_scheduled_outside_its_calendar_or_on_a_holiday() -> None:
     scenario = _small(700, 1)
     assert scenario.resources is not None
     holidays = set(scenario.resources.calendar.holidays)
-    hours = {d: (480, 930) for d in range(5)}
-    evenings = {d: (1020, 1200) for d in range(4)}
+    hours = dict.fromkeys(range(5), (480, 930))
+    evenings = dict.fromkeys(range(4), (1020, 1200))
     checked = {"staff": 0, "meeting": 0}
     for events, _, starts in Council(scenario, 0).run():
         for index, begun, resource, _ in starts:
@@ -129,10 +129,8 @@ def test_no_mediator_holds_more_cases_than_max_cases() -> None:
 
 def _leaves(event: object) -> bool:
     name = type(event).__name__
-    return (
-        name in ("AgreementBound", "CaseWithdrawn", "NoAgreementRecorded", "CaseDeclined")
-        or name.startswith("Case")
-        and name.endswith(("Fulfilled", "Breached", "Withdrawn"))
+    return name in ("AgreementBound", "CaseWithdrawn", "NoAgreementRecorded", "CaseDeclined") or (
+        name.startswith("Case") and name.endswith(("Fulfilled", "Breached", "Withdrawn"))
     )
 
 
@@ -183,7 +181,7 @@ def test_a_campaign_doubles_the_referrals_while_it_lasts() -> None:
         "[resources.arrivals]\nchanges = [{ from = 2026-07-06T08:00:00Z, per_year = 4000 },"
         " { from = 2027-01-04T08:00:00Z, per_year = 2000 }]\n"
     )
-    from restorative.simulation._des import arrival_times  # noqa: PLC0415
+    from restorative.simulation._des import arrival_times
 
     times = [datetime.fromtimestamp(t, UTC) for t in arrival_times(scenario, 0, 3000)]
     assert times == sorted(times) and times[0] >= start
@@ -196,3 +194,17 @@ def test_a_resources_scenario_reads_back_from_its_data() -> None:
     scenario = Scenario.from_toml(CAPACITY)
     assert Scenario.from_data(scenario.to_data()) == scenario
     assert scenario.resources is not None and scenario.resources.councils == 19
+
+
+def test_the_capacity_what_if_in_the_docs_reproduces() -> None:
+    """docs/simulation.md quotes a run of examples/capacity.py; the same seed must still give it."""
+    import json  # noqa: PLC0415
+
+    committed = json.loads((ROOT / "docs" / "img" / "capacity" / "kpis.json").read_text(encoding="utf-8"))
+    again = simulate(Scenario.from_toml(CAPACITY), None, cases=committed["cases"], workers=2).kpis
+    again["restorative_version"] = committed["restorative_version"]
+    assert again == committed, "rerun: python examples/capacity.py --cases 7000 --out docs/img/capacity"
+    page = (ROOT / "docs" / "simulation.md").read_text(encoding="utf-8")
+    resources = committed["resources"]
+    assert f"median of {resources['receipt_to_meeting']['median_days']:.1f} days" in page
+    assert f"{100 * resources['utilisation']['mediators']:.0f} % of their case slots" in page

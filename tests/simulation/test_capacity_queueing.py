@@ -119,7 +119,7 @@ def test_unlimited_resources_reproduce_the_plain_simulation() -> None:
         assert other_low <= high and low <= other_high, (name, outcome["ci95"], (low, high))
     days = {"plain": ([], []), "unlimited": ([], [])}
     for index in range(plain.cases):
-        events, case = simulate_case(plain, index)
+        events, _ = simulate_case(plain, index)
         _durations(events, days["plain"])
     for events, _, _ in Council(unlimited, 0).run():
         _durations(events, days["unlimited"])

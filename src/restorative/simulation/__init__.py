@@ -5,6 +5,7 @@ from __future__ import annotations
 from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
 from ._calendar import Week
+from ._capacity_plots import plot_capacity
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
 from ._resources import Arrivals, Calendar, Pool, Resources
@@ -21,6 +22,7 @@ __all__ = [
     "compare",
     "compare_table",
     "estimate",
+    "plot_capacity",
     "plot_comparison",
     "plot_run",
     "plot_sweep",
