@@ -49,7 +49,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--replications", type=int, default=5)
-    parser.add_argument("--out", type=Path, help="where to write the KPIs, table and plots (default: a temporary folder)")
+    parser.add_argument(
+        "--out", type=Path, help="where to write the KPIs, table and plots (default: a temporary folder)"
+    )
     args = parser.parse_args()
     if args.out is not None:
         study(args.cases, args.replications, args.out)
