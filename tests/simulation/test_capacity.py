@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,8 +199,6 @@ def test_a_resources_scenario_reads_back_from_its_data() -> None:
 
 def test_the_capacity_what_if_in_the_docs_reproduces() -> None:
     """docs/simulation.md quotes a run of examples/capacity.py; the same seed must still give it."""
-    import json  # noqa: PLC0415
-
     committed = json.loads((ROOT / "docs" / "img" / "capacity" / "kpis.json").read_text(encoding="utf-8"))
     again = simulate(Scenario.from_toml(CAPACITY), None, cases=committed["cases"], workers=2).kpis
     again["restorative_version"] = committed["restorative_version"]
