@@ -16,6 +16,12 @@ export, however fast, without a faster decider. ``trigger_us`` is one bare `tran
 trigger with a condition (the yardstick of `benchmarks/core.py`), and ``case_over_trigger``
 the whole one-core cost of a case with its CSV log in such triggers, round by round: the
 figure that holds on a noisy machine.
+
+``resources_over_plain`` is the cost of a case with the resource model (the capacity
+scenario: 19 councils' event loops, pools and calendars) over a plain case of the same
+baseline, both with the CSV log on one core, measured side by side in alternating rounds;
+``peak_rss_mb_resources_large`` and ``_small`` are the peak memory of resource runs at two
+case counts (``rss_resources_large_over_small`` about 1: flat).
 """
 
 from __future__ import annotations
@@ -36,14 +42,15 @@ from _timing import accelerated, interleaved
 from _trigger import trigger_sample
 
 SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "norway.toml"
+CAPACITY = SCENARIO.with_name("capacity.toml")
 TARGET_CASES_PER_S = 20_000
 
 
-def child(cases: int, workers: int) -> None:
-    """Run one simulation and print its figures as JSON (in a fresh process)."""
+def child(cases: int, workers: int, capacity: int = 0) -> None:
+    """Run one simulation and print its figures as JSON (in a fresh process); `capacity`: of capacity.toml."""
     from restorative.simulation import Scenario, simulate
 
-    scenario = Scenario.from_toml(SCENARIO)
+    scenario = Scenario.from_toml(CAPACITY if capacity else SCENARIO)
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
         result = simulate(scenario, folder, cases=cases, workers=workers, formats=("csv",))
@@ -118,9 +125,30 @@ def floor(cases: int, rounds: int) -> dict[str, float]:
     }
 
 
-def run(cases: int, workers: int) -> dict[str, Any]:
+def resources_cost(cases: int, rounds: int) -> dict[str, float]:
+    """Per case on one core, with the CSV log: the capacity scenario against the plain baseline, round by round."""
+    from restorative.simulation import Scenario, simulate
+
+    plain = Scenario.from_toml(SCENARIO).replace(cases=cases)
+    capacity = Scenario.from_toml(CAPACITY).replace(cases=cases)
+
+    def timed(scenario: Any) -> float:
+        with tempfile.TemporaryDirectory() as folder:
+            began = time.perf_counter()
+            simulate(scenario, folder, workers=1, formats=("csv",))
+            return (time.perf_counter() - began) / cases * 1e6
+
+    with_resources, without, ratio = interleaved(lambda: timed(capacity), lambda: timed(plain), rounds)
+    return {
+        "resources_us_per_case": round(with_resources, 1),
+        "plain_us_per_case": round(without, 1),
+        "resources_over_plain": round(ratio, 3),
+    }
+
+
+def run(cases: int, workers: int, capacity: int = 0) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(cases), str(workers)],
+        [sys.executable, __file__, "--child", str(cases), str(workers), str(capacity)],
         capture_output=True,
         text=True,
         check=True,
@@ -134,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="20,000 cases instead of 1,000,000")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -144,6 +172,10 @@ def main() -> None:
     little = run(small, args.workers)
     one = run(single, 1)
     parts = floor(500 if args.quick else 2_000, 15 if args.quick else 25)
+    costs = resources_cost(1_000 if args.quick else 5_000, 5 if args.quick else 7)
+    print(json.dumps(costs), flush=True)
+    resources_large = run(big if args.quick else 200_000, args.workers, 1)
+    resources_small = run(small, args.workers, 1)
     budget = args.workers * 1e6 / TARGET_CASES_PER_S
     print(json.dumps(parts), flush=True)
     print(
@@ -164,6 +196,13 @@ def main() -> None:
                 "budget_us_per_case_per_core": round(budget, 1),
                 **parts,
                 "decider_only_over_budget": round(parts["decider_only_us_per_case"] / budget, 2),
+                **costs,
+                "peak_rss_mb_resources_large": resources_large["peak_rss_mb"],
+                "peak_rss_mb_resources_small": resources_small["peak_rss_mb"],
+                "resources_large_cases": resources_large["cases"],
+                "rss_resources_large_over_small": round(
+                    resources_large["peak_rss_mb"] / resources_small["peak_rss_mb"], 3
+                ),
                 "accelerated": accelerated(),
             }
         )

@@ -82,6 +82,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "compare_table": simulation.compare_table,
     "plot_comparison": simulation.plot_comparison,
     "plot_run": simulation.plot_run,
+    "plot_capacity": simulation.plot_capacity,
     "plot_sweep": simulation.plot_sweep,
     "estimate": simulation.estimate,
     "sweep": simulation.sweep,
@@ -202,6 +203,8 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[tuple[Any
     kpis = simulation.simulate(scenario, None, workers=1).kpis
     swept = simulation.sweep(scenario, "behaviour.agreement", [0.5, 0.9], replications=2, cases=2, workers=1)
     simulation.simulate(simulation.Scenario(cases=30), folder / "log", workers=1)
+    with_resources = scenario.replace(resources=simulation.Resources(councils=1))
+    capacity = simulation.simulate(with_resources, None, workers=1).kpis
     history = testing.History(case=case, commands=(), events=tuple(events))
     opened = testing.History.open(referral)
     one = [verify.Configuration()]
@@ -232,6 +235,7 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[tuple[Any
         "compare_table": ((simulation.compare(kpis, kpis),), {}),
         "plot_comparison": ((kpis, kpis, folder / "compared"), {}),
         "plot_run": ((kpis, folder / "run"), {}),
+        "plot_capacity": ((capacity, folder / "capacity"), {}),
         "plot_sweep": ((swept, folder / "sweep"), {}),
         "estimate": (([0.1, 0.2],), {}),
         "sweep": (

@@ -328,3 +328,12 @@ def test_the_fit_report_simulates_at_least_check_cases_by_default(
     assert 450 == fitted.fit_report(seed=1).simulated_cases
     monkeypatch.setattr(module, "CHECK_CASES", 10)
     assert fitted.cases == fitted.fit_report(seed=1).simulated_cases
+
+
+def test_a_base_with_resources_gives_a_plain_scenario(small_log: Path) -> None:
+    """The durations a log shows include the waits; a capacity model on top would count them twice."""
+    from restorative.simulation import Resources
+
+    fitted = calibrate(small_log, base=Scenario(resources=Resources(councils=1)))
+    assert fitted.scenario.resources is None
+    assert "[resources" not in fitted.to_toml()

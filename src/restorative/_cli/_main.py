@@ -241,7 +241,10 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     fitting.add_argument("--mapping", metavar="FILE", help="a TOML mapping of another system's CSV columns and names")
     fitting.add_argument(
-        "--check", type=_at_least_one, metavar="N", help="cases to simulate for the fit report (default: the log's, at least 10,000)"
+        "--check",
+        type=_at_least_one,
+        metavar="N",
+        help="cases to simulate for the fit report (default: the log's, at least 10,000)",
     )
     fitting.add_argument("--seed", type=_count, help="the seed of the simulation for the fit report (default 0)")
     fitting.add_argument("--json", action="store_true", help="print the estimates and the fit as one JSON document")

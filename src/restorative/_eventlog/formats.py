@@ -127,7 +127,13 @@ class ParquetFormat(Format):
     def __init__(self, path: Path, name: str, meta: Mapping[str, str] | None = None) -> None:
         super().__init__(path, name, meta)
         pa, pq = _arrow()
-        self.schema = pa.schema(
+        self.schema = self._schema(pa, self.meta)
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+
+    @staticmethod
+    def _schema(pa: Any, meta: Mapping[str, str]) -> Any:
+        """The columns of `COLUMNS` with their Arrow types, and `meta` as the file's metadata."""
+        return pa.schema(
             [
                 ("case_id", pa.string()),
                 ("seq", pa.int32()),
@@ -140,9 +146,8 @@ class ParquetFormat(Format):
                 ("report_kind", pa.string()),
                 ("objects", pa.string()),
             ],
-            metadata={key.encode(): value.encode() for key, value in self.meta.items()},
+            metadata={key.encode(): value.encode() for key, value in meta.items()},
         )
-        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
 
     @staticmethod
     def encode(logs: Sequence[CaseLog]) -> Any:

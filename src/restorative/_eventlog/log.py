@@ -97,6 +97,10 @@ class CaseLog(NamedTuple):
     rows: tuple[LogRow, ...]
     objects: tuple[LogObject, ...]
     facts: CaseFacts
+    starts: tuple[tuple[int, str, str, str], ...] = ()
+    """``(seq, start, resource, pool)`` for each row whose step took time (the resource model):
+    when work on it began (ISO 8601), and the staff member or room that did it; XES writes a
+    ``start`` event for it, OCEL two attributes. Empty in a plain simulation."""
 
 
 def case_facts(case: Case) -> CaseFacts:

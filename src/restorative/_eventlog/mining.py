@@ -61,8 +61,9 @@ _XES_HEADER = """\
 """
 """The head of an XES log: its extensions, the attributes every trace and event has, its classifiers.
 
-Every event is instantaneous, so each is the ``complete`` transition of the standard
-lifecycle model of IEEE 1849 (no ``start``, ``schedule`` or ``suspend``).
+Every event is the ``complete`` transition of the standard lifecycle model of IEEE 1849;
+in a run with resources, a step whose work took time also has a ``start`` event, at the
+moment work began, whose ``org:resource`` is the staff member or room that did it.
 """
 
 
@@ -82,7 +83,21 @@ def xes_text(logs: Sequence[CaseLog]) -> str:
             f'\t\t<int key="parties" value="{int(facts.parties)}"/>\n'
             f'\t\t<string key="outcome" value={_q(facts.outcome)}/>\n'
         )
+        starts = {seq: (at, resource, pool) for seq, at, resource, pool in log.starts}
         for row in log.rows:
+            if starts and row.seq in starts:  # the step's work began earlier: its start event (IEEE 1849)
+                at, resource, pool = starts[row.seq]
+                add(
+                    f"\t\t<event>\n"
+                    f'\t\t\t<string key="concept:name" value={_q(row.activity)}/>\n'
+                    f'\t\t\t<date key="time:timestamp" value={_q(at)}/>\n'
+                    f'\t\t\t<string key="lifecycle:transition" value="start"/>\n'
+                    f'\t\t\t<string key="org:resource" value={_q(resource)}/>\n'
+                    f'\t\t\t<string key="org:role" value={_q(pool)}/>\n'
+                    f'\t\t\t<string key="stage" value={_q(row.stage)}/>\n'
+                    f'\t\t\t<int key="seq" value="{int(row.seq)}"/>\n'
+                    "\t\t</event>\n"
+                )
             add(
                 f"\t\t<event>\n"
                 f'\t\t\t<string key="concept:name" value={_q(row.activity)}/>\n'
@@ -189,6 +204,7 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
     for log in logs:
         declared = {o.id for o in log.objects}
         bare: dict[str, tuple[str, str]] = {}  # id -> (type, case id), in order of first mention
+        starts = {seq: (at, resource) for seq, at, resource, _ in log.starts}
         for row in log.rows:
             attributes = [
                 {"name": "role", "value": row.role},
@@ -197,6 +213,10 @@ def ocel_chunk(logs: Sequence[CaseLog]) -> OcelChunk:
             ]
             if row.report_kind:
                 attributes.append({"name": "report_kind", "value": row.report_kind})
+            if starts and row.seq in starts:  # the resource model: when work began, and who or what did it
+                at, resource = starts[row.seq]
+                attributes.append({"name": "start_timestamp", "value": at})
+                attributes.append({"name": "resource", "value": resource})
             event_types.setdefault(row.activity, set()).update(a["name"] for a in attributes)
             relationships: list[dict[str, str]] = []
             seen: set[tuple[str, str]] = set()

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
+from ._calendar import Week
 from ._calibrate import Calibration, FitReport, StepFit, calibrate
+from ._capacity_plots import plot_capacity
 from ._fit import Candidate, Parameter
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
+from ._resources import Arrivals, Calendar, Pool, Resources
 from ._runner import Result, run_chunk, simulate
 from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario
 from ._sweep import METRICS, Estimate, Sweep, estimate, sweep
@@ -23,6 +26,7 @@ __all__ = [
     "compare",
     "compare_table",
     "estimate",
+    "plot_capacity",
     "plot_comparison",
     "plot_run",
     "plot_sweep",
@@ -31,9 +35,11 @@ __all__ = [
     "sweep",
     "table",
     "wilson",
+    "Arrivals",
     "Behaviour",
     "Calibration",
     "Candidate",
+    "Calendar",
     "CaseFacts",
     "CaseLog",
     "Distribution",
@@ -44,9 +50,12 @@ __all__ = [
     "LogRow",
     "Mix",
     "Parameter",
+    "Pool",
+    "Resources",
     "Scenario",
     "StepFit",
     "Sweep",
+    "Week",
     "case_id",
     "case_log",
     "simulate_case",

@@ -138,7 +138,7 @@ class _Agent:
         self.b = scenario.behaviour
         self.d = scenario.durations
         self.index = index
-        self.rng = case_rng(scenario, index)
+        self.rng = self.stream(scenario, index)
         self.case: Case | None = None
         self.events: list[Event] = []
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
@@ -154,8 +154,27 @@ class _Agent:
         self.sign_times: list[datetime] = []  # drawn when the agreement is recorded, used as it is signed
         self.cooling_delay = 0.0  # from the end of the cooling-off period to the step that ends it
         self.the_mediator: Actor | None = None  # the actor of the case's first mediator, once looked up
+        self.visited: set[Stage] = set()  # stages whose chance of a withdrawal was drawn
 
     # --- plumbing -----------------------------------------------------------------
+
+    def stream(self, scenario: Scenario, index: int) -> random.Random:
+        """The case's random stream (the resource model's agent records its draws)."""
+        return case_rng(scenario, index)
+
+    # The resource model's hooks: here, as if everyone were always free, they change nothing.
+
+    def staffed(self, at: datetime, step: str) -> datetime:
+        """When the staff step `step`, ready at `at`, is done; `self.staff` is who does it."""
+        return at
+
+    def slot(self, at: datetime, earliest: datetime) -> datetime:
+        """When the meeting scheduled at `at`, to be held no sooner than `earliest`, begins."""
+        return earliest
+
+    def concluded(self, at: datetime) -> datetime:
+        """When a held meeting's outcome (agreement, none, adjourned) is recorded, drawn as `at`."""
+        return at
 
     def later(self, duration: Distribution) -> datetime:
         self.now += timedelta(duration.sample(self.rng))  # days, the first argument
@@ -202,26 +221,42 @@ class _Agent:
 
     def run(self) -> tuple[list[Event], Case]:
         self.refer()
-        visited: set[Stage] = set()
-        while True:
+        while not self.ended():
+            if self.withdrawing():
+                continue
             case = self.case
             assert case is not None
-            stage = case.stage
-            if stage in FINAL_STAGES:
-                return self.events, case
-            if stage not in visited:  # the stage's chance is drawn once, not again after an adjournment
-                visited.add(stage)
-                if self.chance(self.withdrawal[stage]):
-                    self.withdrawal_at.append(self.during(case))
-            if self.withdrawal_at:
-                self.withdraw_someone()
-                continue
-            began = self.now
+            began, stage = self.now, case.stage
             self.step(case)
-            if self.weekly and stage in _WAITING and self.case is not None and self.case.stage in _WAITING:
-                weeks = (self.now - began) / _WEEK
-                if weeks > 0 and self.chance(1.0 - (1.0 - self.weekly) ** weeks):
-                    self.withdrawal_at.append(self.now)
+            self.waited(stage, began)
+        assert self.case is not None
+        return self.events, self.case
+
+    def ended(self) -> bool:
+        """Whether the case is in a final stage."""
+        assert self.case is not None
+        return self.case.stage in FINAL_STAGES
+
+    def withdrawing(self) -> bool:
+        """Draw the stage's chance of a withdrawal on entering it; withdraw someone if one is due."""
+        case = self.case
+        assert case is not None
+        stage = case.stage
+        if stage not in self.visited:  # the stage's chance is drawn once, not again after an adjournment
+            self.visited.add(stage)
+            if self.chance(self.withdrawal[stage]):
+                self.withdrawal_at.append(self.during(case))
+        if self.withdrawal_at:
+            self.withdraw_someone()
+            return True
+        return False
+
+    def waited(self, stage: Stage, began: datetime) -> None:
+        """After a step taken from `stage` at `began`: the weekly chance that waiting costs a party."""
+        if self.weekly and stage in _WAITING and self.case is not None and self.case.stage in _WAITING:
+            weeks = (self.now - began) / _WEEK
+            if weeks > 0 and self.chance(1.0 - (1.0 - self.weekly) ** weeks):
+                self.withdrawal_at.append(self.now)
 
     def during(self, case: Case) -> datetime:
         """When a withdrawal drawn on entering the case's stage happens: within the stage's
@@ -289,7 +324,7 @@ class _Agent:
         elif stage is Stage.COOLING_OFF:
             ends = case.agreement.cooling_off_ends if case.agreement is not None else None
             assert ends is not None
-            self.now = max(self.now, ends) + timedelta(days=self.cooling_delay)
+            self.now = self.staffed(max(self.now, ends) + timedelta(days=self.cooling_delay), "end_cooling_off")
             self.send(c.EndCoolingOff(actor=self.staff, at=self.now))
         else:
             self.follow_up(case)
@@ -307,7 +342,7 @@ class _Agent:
         self.send(c.Withdraw(actor=self.party_actor(party.id), at=self.now, party_id=party.id))
 
     def assess(self, case: Case) -> None:
-        at = self.later(self.d.accept)
+        at = self.staffed(self.later(self.d.accept), "accept")
         choice = self.offers(self.staff, c.DeclineCase)  # accepting is the fallback: `handle` judges it
         if c.DeclineCase in choice and self.chance(self.b.decline):
             self.send(c.DeclineCase(actor=self.staff, at=at, reason="not suitable for mediation"))
@@ -317,8 +352,7 @@ class _Agent:
     def consent(self, case: Case) -> None:
         d = self.d
         if not case.mediators:
-            first = self.rng.randrange(self.mediator_pool)
-            self.send(c.AssignMediator(actor=self.staff, at=self.later(d.assign), mediator_id=_mediator_id(first)))
+            self.assign(case)
             return
         mediator = self.mediator()
         if self.once("conflict", self.b.conflict):
@@ -328,12 +362,11 @@ class _Agent:
                 c.DeclareConflict(actor=mediator, at=self.later(_QUICK), mediator_id=mediator.id, towards=towards)
             )
             self.send(c.ReleaseMediator(actor=self.staff, at=self.later(_QUICK), mediator_id=mediator.id))
-            taken = int(mediator.id.rsplit("-", 1)[1])
-            other = (taken + 1 + self.rng.randrange(self.mediator_pool - 1)) % self.mediator_pool
-            self.send(c.AssignMediator(actor=self.staff, at=self.later(d.assign), mediator_id=_mediator_id(other)))
+            self.reassign(mediator)
             return
         if case.kind is CaseKind.CRIMINAL and not case.referral.admission_of_facts:
-            self.send(c.RecordAdmission(actor=self.staff, at=self.later(d.inform)))
+            at = self.staffed(self.later(d.inform), "admission")
+            self.send(c.RecordAdmission(actor=self.staff, at=at))
             return
         for party in case.active_parties:
             if not party.informed:
@@ -352,6 +385,17 @@ class _Agent:
                 return
         self.send(c.StartPreparation(actor=mediator, at=self.later(_QUICK)))
 
+    def assign(self, case: Case) -> None:
+        """Staff assign the case's first mediator, drawn from the pool."""
+        first = self.rng.randrange(self.mediator_pool)
+        self.send(c.AssignMediator(actor=self.staff, at=self.later(self.d.assign), mediator_id=_mediator_id(first)))
+
+    def reassign(self, released: Actor) -> None:
+        """Staff assign another mediator after `released` declared a conflict and was released."""
+        taken = int(released.id.rsplit("-", 1)[1])
+        other = (taken + 1 + self.rng.randrange(self.mediator_pool - 1)) % self.mediator_pool
+        self.send(c.AssignMediator(actor=self.staff, at=self.later(self.d.assign), mediator_id=_mediator_id(other)))
+
     def guardian(self, case: Case, party: Party) -> None:
         at = self.later(self.d.consent)
         if not minor_at(case, party, at):
@@ -362,7 +406,9 @@ class _Agent:
             and c.DispenseGuardianConsent in self.offers(self.staff, c.DispenseGuardianConsent)
             and may_dispense(case, party, at) is None
         ):
-            self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
+            at = self.staffed(at, "dispense")
+            if minor_at(case, party, at) and may_dispense(case, party, at) is None:
+                self.send(c.DispenseGuardianConsent(actor=self.staff, at=at, party_id=party.id))
             return
         guardian = _actor(party.guardians[0], ActorKind.GUARDIAN)
         if self.once(f"guardian:{party.id}", self.b.guardian_consent):
@@ -399,7 +445,7 @@ class _Agent:
         invited = [*(p.id for p in active), *(p.id for p in case.participants), mediator.id]
         attendees = [person for person in invited if attendee_problem(case, person) is None]
         at = self.later(d.schedule)
-        starts = at + timedelta(days=d.wait.sample(self.rng))
+        starts = self.slot(at, at + timedelta(days=d.wait.sample(self.rng)))
         kind = MeetingKind.LARGE_GROUP if len(active) >= 4 else MeetingKind.MEDIATION
         self.send(c.ScheduleMeeting(actor=mediator, at=at, kind=kind, starts_at=starts, attendees=tuple(attendees)))
 
@@ -447,7 +493,7 @@ class _Agent:
             present = tuple(a for a in meeting.attendees if attendee_problem(case, a) is None)
             self.send(c.HoldMeeting(actor=mediator, at=self.now, present=present))
             return
-        at = self.later(self.d.agree)
+        at = self.concluded(self.later(self.d.agree))
         choice = self.offers(mediator, c.AdjournMeeting, c.RecordAgreement)  # no agreement is the fallback
         if c.AdjournMeeting in choice and case.adjournments < self.b.max_adjournments and self.chance(self.b.adjourn):
             self.send(c.AdjournMeeting(actor=mediator, at=at))
@@ -523,7 +569,7 @@ class _Agent:
             self.send(c.ReportItem(actor=reporter, at=self.now, item_id=item.id, fulfilled=False))
         else:
             overdue = max(self.now, item.deadline + _SECOND)  # R11: overdue means strictly after the deadline
-            self.now = overdue + timedelta(days=self.d.overdue_check.sample(self.rng))
+            self.now = self.staffed(overdue + timedelta(days=self.d.overdue_check.sample(self.rng)), "check_deadlines")
             self.send(c.CheckDeadlines(actor=self.staff, at=self.now))
 
     def reporter(self, case: Case, item: Item) -> Actor:

@@ -252,7 +252,10 @@ def calibrate(
         log: an `EventLog` (from `restorative.conformance.read_log`) or the log's file:
             the library's CSV, XES or OCEL 2.0 JSON, or another system's CSV with `mapping`.
         base: the scenario whose values are kept where the log does not show them (its
-            policy, the minors' ages, items' deadlines, ...); default `Scenario()`.
+            policy, the minors' ages, items' deadlines, ...); default `Scenario()`. Its
+            `resources` are not kept: the durations a log shows include the waiting, so
+            the fitted scenario has none (add a capacity model to it by hand, with
+            durations that leave the waits out).
         distributions: the shapes each step's durations are fitted with (any of
             ``fixed``, ``uniform``, ``triangular``, ``exponential``, ``lognormal``); each
             step takes the one with the lowest AIC.
@@ -401,6 +404,7 @@ class _Estimation:
                 mix=attrs.evolve(base.mix, **mix_changes),
                 behaviour=attrs.evolve(base.behaviour, **behaviour),
                 durations=durations,
+                resources=None,  # the fitted durations hold the waits already: a pool would count them twice
                 **top,
             )
         except (ScenarioError, InvalidInput) as error:  # a fit the reader would refuse: a bug to report

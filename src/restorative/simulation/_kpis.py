@@ -29,6 +29,7 @@ from ..events import (
     PartyWithdrew,
     ReportSent,
 )
+from ._capacity import CapacityTally, capacity_kpis
 
 OUTCOMES = ("fulfilled", "breached", "withdrawn", "no_agreement", "declined")
 """The final stages, in the order tables and plots show them."""
@@ -125,6 +126,7 @@ class Tally:
         self.adjournments = 0
         self.cases_adjourned = 0
         self.reports: Counter[str] = Counter()
+        self.capacity: CapacityTally | None = None  # the resource model's, on a council's last chunk
 
     def add(self, events: Sequence[Event], case: Case) -> None:
         """Count one finished case."""
@@ -199,6 +201,10 @@ class Tally:
         self.adjournments += other.adjournments
         self.cases_adjourned += other.cases_adjourned
         self.reports.update(other.reports)
+        if other.capacity is not None:
+            if self.capacity is None:
+                self.capacity = CapacityTally()
+            self.capacity.merge(other.capacity)
 
 
 def wilson(count: int, n: int) -> tuple[float, float]:
@@ -238,7 +244,7 @@ def kpis(tally: Tally, scenario: Mapping[str, Any]) -> dict[str, Any]:
     for key, count in sorted(tally.outcomes_by_kind.items()):
         kind, outcome = key.split(":")
         by_kind.setdefault(kind, {})[outcome] = count
-    return {
+    figures = {
         "scenario": dict(scenario),
         "cases": n,
         "events": tally.events,
@@ -260,6 +266,9 @@ def kpis(tally: Tally, scenario: Mapping[str, Any]) -> dict[str, Any]:
             **{f"stage:{name}": h.days() for name, h in tally.stage_time.items()},
         },
     }
+    if tally.capacity is not None:  # a run with resources; a plain run's KPIs are as they were
+        figures["resources"] = capacity_kpis(tally.capacity, tally.time_to_meeting.summary())
+    return figures
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

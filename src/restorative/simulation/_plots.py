@@ -377,13 +377,14 @@ def comparison_figure(a: Mapping[str, Any], b: Mapping[str, Any]) -> Figure:
 
 
 PLOT_FILES = tuple(
-    f"{stem}.{ext}" for stem in ("funnel", "stage_durations", "time_to_outcome") for ext in ("png", "svg")
+    f"{stem}.{ext}" for stem in ("funnel", "stage_durations", "time_to_outcome", "capacity") for ext in ("png", "svg")
 )
-"""The files `plot_run` writes."""
+"""The files `plot_run` writes (``capacity`` only for a run with resources)."""
 
 
 def plot_run(kpis: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Write ``funnel``, ``stage_durations`` and ``time_to_outcome`` as PNG and SVG into ``folder``.
+    """Write ``funnel``, ``stage_durations`` and ``time_to_outcome`` as PNG and SVG into ``folder``,
+    and ``capacity`` (`plot_capacity`) for a run with resources.
 
     Raises:
         InvalidInput: `kpis` is not a run's KPIs, or `folder` is not a path.
@@ -395,6 +396,10 @@ def plot_run(kpis: Mapping[str, Any], folder: Path) -> list[Path]:
         paths += _save(funnel_figure(kpis), where, "funnel")
         paths += _save(stage_durations_figure(kpis), where, "stage_durations")
         paths += _save(time_to_outcome_figure(kpis), where, "time_to_outcome")
+        if isinstance(kpis.get("resources"), Mapping):  # a run with resources: its waits, use and queues
+            from ._capacity_plots import capacity_figure  # noqa: PLC0415
+
+            paths += _save(capacity_figure(kpis), where, "capacity")
     return paths
 
 

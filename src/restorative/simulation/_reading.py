@@ -287,6 +287,10 @@ def parse(data: Mapping[str, Any]) -> dict[str, Any]:
             changes[key] = _mix(raw)
         elif key == "behaviour":
             changes[key] = _behaviour(raw)
+        elif key == "resources":
+            from ._resources import read as resources  # noqa: PLC0415 - it imports this module
+
+            changes[key] = resources(raw)
         else:
             changes[key] = _durations(raw)
     _consistent(changes)

@@ -27,6 +27,7 @@ from .._eventlog.log import case_log
 from ..errors import InvalidInput, MissingExtra
 from ._agent import simulate_case
 from ._kpis import Tally, kpis
+from ._partition import council_results, formats_with_resources
 from ._scenario import Scenario
 
 CHUNK = 500
@@ -149,6 +150,8 @@ def simulate(
     if changes:
         scenario = scenario.replace(**changes)
     outputs = _outputs(formats) if out is not None else {}
+    if scenario.resources is not None:
+        outputs = formats_with_resources(outputs)
     for fmt, _ in outputs.values():
         fmt.require()
     if dask is not None:
@@ -268,6 +271,9 @@ def _workers(workers: int | None) -> int:
 def _results(
     scenario: Scenario, names: Sequence[str], workers: int | None, dask: Any, size: int
 ) -> Iterator[tuple[dict[str, Any], Tally]]:
+    if scenario.resources is not None:  # one event loop per council: see _partition
+        yield from _councils(scenario, names, workers, dask, size)
+        return
     spans = _chunks(scenario.cases, size)
     if dask is not None:
         yield from _on_dask(scenario, names, dask, spans)
@@ -310,6 +316,22 @@ def _on_dask(
     try:
         width = max(2, 2 * sum(client.nthreads().values()))
         yield from _windowed(lambda s: client.submit(run_chunk, scenario, s[0], s[1], names, pure=False), spans, width)
+    finally:
+        if client is not dask:
+            client.close()
+
+
+def _councils(
+    scenario: Scenario, names: Sequence[str], workers: int | None, dask: Any, size: int
+) -> Iterator[tuple[dict[str, Any], Tally]]:
+    if dask is None:
+        yield from council_results(scenario, names, _workers(workers), None, size)
+        return
+    Client = _distributed()  # noqa: N806 - a class
+    connect: Any = Client
+    client: Any = dask if isinstance(dask, Client) else connect(dask)
+    try:
+        yield from council_results(scenario, names, 0, client, size)
     finally:
         if client is not dask:
             client.close()

@@ -11,13 +11,16 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from attrs import field, frozen
 
 from .._policy import Continuation, Policy
 from ..errors import InvalidInput, ScenarioError
+
+if TYPE_CHECKING:
+    from ._resources import Resources
 
 STAGES_WITH_WITHDRAWAL = ("referred", "consent", "preparation", "meeting", "agreement", "cooling_off", "follow_up")
 """The active stages, in order; `Behaviour.withdrawal` has one probability for each."""
@@ -320,6 +323,9 @@ class Scenario:
         mix: the case mix.
         behaviour: the probabilities of each choice.
         durations: the time each step takes.
+        resources: capacity (`Resources`): with it, cases wait for mediators, staff and
+            meeting rooms in an event loop per council; ``None`` (the default) runs every
+            case on its own, as if everyone were always free.
     """
 
     name: str = "scenario"
@@ -334,14 +340,18 @@ class Scenario:
     mix: Mix = field(factory=Mix)
     behaviour: Behaviour = field(factory=Behaviour)
     durations: Durations = field(factory=Durations)
+    resources: Resources | None = None
 
     def __attrs_post_init__(self) -> None:
         from ._reading import check  # noqa: PLC0415 - the reader builds these values, so it imports this module
+        from ._resources import Resources  # noqa: PLC0415 - it imports this module
 
         for name, kind in _PARTS:
             value = getattr(self, name)
             if not isinstance(value, kind):
                 raise ScenarioError(name, f"must be a {kind.__name__}, not {type(value).__name__}")
+        if self.resources is not None and not isinstance(self.resources, Resources):
+            raise ScenarioError("resources", f"must be a Resources or None, not {type(self.resources).__name__}")
         check(self)
 
     @staticmethod
@@ -375,6 +385,12 @@ class Scenario:
 
     def to_data(self) -> dict[str, Any]:
         """The plain-data form, which `from_data` reads back (and TOML or JSON can hold)."""
+        data = self._plain_data()
+        if self.resources is not None:  # left out otherwise: a plain scenario's scenario.json is as before
+            data["resources"] = self.resources.to_data()
+        return data
+
+    def _plain_data(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "description": self.description,

@@ -33,6 +33,14 @@ METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """The KPIs a sweep tabulates: each outcome's share and the times to meeting and to outcome, in days."""
 
+CAPACITY_METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wait_mediator_days_mean", ("resources", "wait_days", "mediator", "mean")),
+    ("wait_meeting_days_mean", ("resources", "wait_days", "meeting", "mean")),
+    ("wait_accept_days_mean", ("resources", "wait_days", "accept", "mean")),
+    *((f"utilisation_{pool}", ("resources", "utilisation", pool)) for pool in ("staff", "mediators", "rooms")),
+)
+"""What a sweep of a scenario with resources tabulates as well: mean waits and each pool's utilisation."""
+
 _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)
 """Two-sided 95 % Student-t quantiles for 1 to 10 degrees of freedom; beyond, the table below."""
 _T95_MORE = ((15, 2.131), (20, 2.086), (30, 2.042), (60, 2.000), (120, 1.980))
@@ -279,7 +287,8 @@ def sweep(
 
 def _tabulate(runs: Sequence[Mapping[str, Any]]) -> dict[str, Estimate]:
     row = {}
-    for name, path in METRICS:
+    metrics = METRICS + (CAPACITY_METRICS if runs and "resources" in runs[0] else ())
+    for name, path in metrics:
         samples = []
         for kpis in runs:
             value: Any = kpis
