@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
+from restorative import events as e
 from restorative.conformance import conform
 from restorative.errors import ScenarioError
-from restorative.simulation import COLUMNS, Resources, Scenario, simulate
+from restorative.simulation import COLUMNS, Pool, Resources, Scenario, simulate
 from restorative.simulation._des import Council
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +30,10 @@ def _small(cases: int = 600, councils: int = 3) -> Scenario:
     return base.replace(cases=cases, resources=_evolve(base.resources, councils=councils))
 
 
-def _evolve(value: Resources, **changes: object) -> Resources:
-    import attrs
+T = TypeVar("T", Resources, Pool)
 
+
+def _evolve(value: T, **changes: Any) -> T:
     return attrs.evolve(value, **changes)
 
 
@@ -73,7 +77,7 @@ def test_a_plain_scenario_keeps_its_log_and_kpis(tmp_path: Path) -> None:
     assert "resources" not in result.kpis and "resources" not in result.kpis["scenario"]
 
 
-def _open_at(moment: datetime, windows: dict[int, tuple[int, int]], holidays: set[object]) -> bool:
+def _open_at(moment: datetime, windows: dict[int, tuple[int, int]], holidays: set[date]) -> bool:
     local = moment.astimezone(OSLO)
     if local.date() in holidays or local.weekday() not in windows:
         return False
@@ -113,7 +117,7 @@ def test_no_mediator_holds_more_cases_than_max_cases() -> None:
         held = None
         for event in events:
             kind = type(event).__name__
-            if kind == "MediatorAssigned":
+            if isinstance(event, e.MediatorAssigned):
                 held = event.mediator_id
                 changes[held].append((event.at, 1))
             elif held is not None and (kind == "MediatorReleased" or _leaves(event)):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
 
+from restorative import Event
 from restorative.simulation import Scenario, simulate, simulate_case
 from restorative.simulation._des import Council
 
@@ -117,7 +119,7 @@ def test_unlimited_resources_reproduce_the_plain_simulation() -> None:
         low, high = plain_kpis["outcomes"][name]["ci95"]
         other_low, other_high = outcome["ci95"]
         assert other_low <= high and low <= other_high, (name, outcome["ci95"], (low, high))
-    days = {"plain": ([], []), "unlimited": ([], [])}
+    days: dict[str, tuple[list[float], list[float]]] = {"plain": ([], []), "unlimited": ([], [])}
     for index in range(plain.cases):
         events, _ = simulate_case(plain, index)
         _durations(events, days["plain"])
@@ -127,7 +129,7 @@ def test_unlimited_resources_reproduce_the_plain_simulation() -> None:
         assert abs(_welch(days["plain"][which], days["unlimited"][which])) < 1.96 * math.sqrt(2)
 
 
-def _durations(events: list, into: tuple[list[float], list[float]]) -> None:
+def _durations(events: Sequence[Event], into: tuple[list[float], list[float]]) -> None:
     received = events[0].at
     met = next((e.at for e in events if type(e).__name__ == "MeetingHeld"), None)
     if met is not None:
