@@ -211,3 +211,16 @@ def test_the_capacity_what_if_in_the_docs_reproduces() -> None:
     resources = committed["resources"]
     assert f"median of {resources['receipt_to_meeting']['median_days']:.1f} days" in page
     assert f"{100 * resources['utilisation']['mediators']:.0f} % of their case slots" in page
+
+
+def test_a_case_of_a_scenario_with_resources_is_not_simulated_alone() -> None:
+    """Its cases wait for each other: simulate_case and run_chunk would silently ignore the pools."""
+    from restorative.errors import InvalidInput
+    from restorative.simulation import run_chunk, simulate_case
+
+    scenario = _small(10, 1)
+    for call in (lambda: simulate_case(scenario, 0), lambda: run_chunk(scenario, 0, 2, ("csv",))):
+        with pytest.raises(InvalidInput, match="simulate\\(\\)") as refused:
+            call()
+        assert "scenario" == refused.value.field
+    simulate_case(scenario.replace(resources=None), 0)

@@ -595,11 +595,25 @@ def simulate_case(scenario: Scenario, index: int, observe: Observer | None = Non
     case of a study can be replayed on its own. `observe`, if given, sees every command
     with the case before and after it and the events it produced.
 
+    A scenario with `Scenario.resources` is refused: its cases wait for each other, so
+    none can be simulated alone; `simulate` runs them, council by council.
+
     Raises:
-        InvalidInput: an argument of the wrong type.
+        InvalidInput: an argument of the wrong type, or a scenario with resources.
         SimulationError: the rules refused a command the simulator chose (a bug).
     """
     arguments.instance("simulate_case", "scenario", scenario, Scenario, "a Scenario")
     arguments.count("simulate_case", "index", index)
     arguments.call("simulate_case", "observe", observe)
+    alone(scenario, "simulate_case")
     return _Agent(scenario, index, observe).run()
+
+
+def alone(scenario: Scenario, function: str) -> None:
+    """Refuse a scenario with resources where cases are simulated one by one."""
+    if scenario.resources is not None:
+        raise InvalidInput(
+            f"{function} simulates cases one by one, and a scenario with resources has cases that wait "
+            "for each other: run it with simulate(), or drop its resources (scenario.replace(resources=None))",
+            field="scenario",
+        )

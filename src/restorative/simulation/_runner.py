@@ -25,7 +25,7 @@ from .._eventlog.formats import GZIP, METADATA, Format, metadata, metadata_json,
 from .._eventlog.formats import formats as format_table
 from .._eventlog.log import case_log
 from ..errors import InvalidInput, MissingExtra
-from ._agent import simulate_case
+from ._agent import alone, simulate_case
 from ._kpis import Tally, kpis
 from ._partition import council_results, formats_with_resources
 from ._scenario import Scenario
@@ -63,11 +63,13 @@ def run_chunk(scenario: Scenario, start: int, stop: int, names: Sequence[str]) -
     """Simulate cases ``start`` to ``stop - 1``: each format's encoded chunk and their tally.
 
     Raises:
-        InvalidInput: an argument of the wrong type, or a format name that is not known.
+        InvalidInput: an argument of the wrong type, a format name that is not known, or a
+            scenario with resources (its cases are run council by council, by `simulate`).
     """
     arguments.instance("run_chunk", "scenario", scenario, Scenario, "a Scenario")
     arguments.count("run_chunk", "start", start)
     arguments.count("run_chunk", "stop", stop)
+    alone(scenario, "run_chunk")
     table = format_table()
     _formats("run_chunk", "names", names, table)
     tally = Tally()
