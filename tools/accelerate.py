@@ -38,6 +38,7 @@ MODULES = (
     "process/_withdrawal.py",
     "process/_reports.py",
     "simulation/_agent.py",
+    "simulation/_des.py",  # its agent subclasses the compiled one, which an interpreted class may not
     "_eventlog/log.py",
     "simulation/_kpis.py",
 )

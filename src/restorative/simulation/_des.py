@@ -114,7 +114,9 @@ class _Queued(_Agent):
         self.saved: tuple[datetime, dict[str, bool]] = (arrival, {})
         self.began = arrival
         self.from_stage = Stage.REFERRED
-        self.rng: _Tape
+        tape = self.rng  # made by `stream`, below
+        assert isinstance(tape, _Tape)
+        self.tape = tape
 
     def stream(self, scenario: Scenario, index: int) -> random.Random:
         return _Tape(scenario.seed * 4_294_967_296 + index)
@@ -310,11 +312,11 @@ class Council:
                     continue
                 agent.began, agent.from_stage = agent.now, case.stage
                 agent.saved = (agent.now, dict(agent.decided))
-                agent.rng.begin()
+                agent.tape.begin()
             else:
                 agent.now, decided = agent.saved
                 agent.decided = dict(decided)
-                agent.rng.rewind()
+                agent.tape.rewind()
             sent = len(agent.events)
             try:
                 agent.step(case)
