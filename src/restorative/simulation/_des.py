@@ -5,7 +5,7 @@ agents (`_Agent`), each still sending every command through `handle`; what chang
 who acts and when. The agent's hooks (`staffed`, `assign`, `slot`, ...) ask the council's
 pools, and a case that needs a resource at a moment later than the council's clock goes
 back on the heap until then (`_Wait`): the step is taken again when the clock gets there,
-with the same random draws (its stream records them, `_Tape`), so every request reaches a
+with the same random draws (its stream records them, `Tape`), so every request reaches a
 pool in the order of the clock, and "first come, first served" means what it says.
 
 A case that finds no free mediator waits in the pool's queue and is put back on the heap
@@ -35,6 +35,7 @@ from ._capacity import CapacityTally
 from ._pools import Mediators, Meetings, Staff
 from ._resources import Resources
 from ._scenario import Scenario
+from ._tape import Tape
 
 Start = tuple[int, datetime, str, str]
 """Where a logged step waited: (the index of its first event, when work began, the resource, its pool)."""
@@ -48,46 +49,6 @@ _RELEASE, _ARRIVAL, _AGENT = range(3)
 
 class _Wait(Exception):
     """The case waits: it is on the heap, or in a queue, until its resource is free."""
-
-
-class _Tape(random.Random):
-    """A case's stream that records the draws of the step under way, to play them again.
-
-    A step that waits is taken again from its start later; the draws it had made are
-    played back, so it makes the same choices and asks for the same moment.
-    """
-
-    def __init__(self, seed: int) -> None:
-        self.tape: list[float] = []  # getrandbits's ints among them: the same calls come back in the same order
-        self.at = 0
-        super().__init__(seed)
-
-    def random(self) -> float:
-        at = self.at
-        self.at = at + 1
-        if at < len(self.tape):
-            return self.tape[at]
-        value = super().random()
-        self.tape.append(value)
-        return value
-
-    def getrandbits(self, k: int) -> int:
-        at = self.at
-        self.at = at + 1
-        if at < len(self.tape):
-            return int(self.tape[at])
-        value = super().getrandbits(k)
-        self.tape.append(value)
-        return value
-
-    def begin(self) -> None:
-        """A new step: forget the last one's draws."""
-        self.tape.clear()
-        self.at = 0
-
-    def rewind(self) -> None:
-        """The step is taken again: play its draws back from the first."""
-        self.at = 0
 
 
 def _moment(seconds: float) -> datetime:
@@ -115,11 +76,11 @@ class _Queued(_Agent):
         self.began = arrival
         self.from_stage = Stage.REFERRED
         tape = self.rng  # made by `stream`, below
-        assert isinstance(tape, _Tape)
+        assert isinstance(tape, Tape)
         self.tape = tape
 
     def stream(self, scenario: Scenario, index: int) -> random.Random:
-        return _Tape(scenario.seed * 4_294_967_296 + index)
+        return Tape(scenario.seed * 4_294_967_296 + index)
 
     def send(self, command: Command) -> None:
         first = len(self.events)
