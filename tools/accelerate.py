@@ -37,6 +37,7 @@ MODULES = (
     "process/_follow_up.py",
     "process/_withdrawal.py",
     "process/_reports.py",
+    "simulation/_draws.py",
     "simulation/_agent.py",
     "simulation/_des.py",  # its agent subclasses the compiled one, which an interpreted class may not
     "_eventlog/log.py",

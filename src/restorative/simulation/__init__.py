@@ -6,11 +6,12 @@ from __future__ import annotations
 from .._eventlog.log import COLUMNS, CaseFacts, CaseLog, LogObject, LogRow, case_log
 from ._agent import case_id, simulate_case
 from ._calendar import Week
-from ._calibrate import Calibration, FitReport, StepFit, calibrate
+from ._calibrate import Calibration, StepFit, calibrate
 from ._capacity_plots import plot_capacity
 from ._fit import Candidate, Parameter
 from ._kpis import OUTCOMES, Tally, compare, compare_table, table, wilson
 from ._plots import plot_comparison, plot_run, plot_sweep
+from ._report import FitReport
 from ._resources import Arrivals, Calendar, Pool, Resources
 from ._runner import Result, run_chunk, simulate
 from ._scenario import Behaviour, Distribution, Durations, Mix, Scenario

@@ -11,9 +11,8 @@ where it builds the command the stage is waiting for. Every command goes through
 
 from __future__ import annotations
 
-import functools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +43,7 @@ from ..commands import Command
 from ..errors import InvalidInput, Refused, SimulationError
 from ..events import Event
 from ..process._mediation import allowed, handle
+from ._draws import case_rng, pick, withdrawal_odds
 from ._scenario import Distribution, Scenario
 
 _ITEM_KINDS = tuple((kind, f"{kind.value.replace('_', ' ')} (simulated)") for kind in ItemKind)
@@ -103,30 +103,9 @@ def _adult(party_id: PartyId, role: Role) -> Party:
     return party
 
 
-@functools.cache
-def _withdrawal_odds(withdrawal: tuple[tuple[str, float], ...]) -> dict[Stage, float]:
-    """A scenario's chance of a withdrawal by stage, keyed by `Stage` (read only)."""
-    return {Stage(name): p for name, p in withdrawal}
-
-
 def case_id(index: int) -> CaseId:
     """The id of the simulated case with this index: ``sim-0000042``."""
     return CaseId(f"sim-{arguments.count('case_id', 'index', index):07d}")
-
-
-def case_rng(scenario: Scenario, index: int) -> random.Random:
-    """The random stream of one case: fixed by the seed and the index alone."""
-    return random.Random(scenario.seed * 4_294_967_296 + index)
-
-
-def _pick(rng: random.Random, shares: Sequence[tuple[Any, float]]) -> Any:
-    u = rng.random()
-    total = 0.0
-    for value, share in shares:
-        total += share
-        if u < total:
-            return value
-    return shares[-1][0]
 
 
 class _Agent:
@@ -144,7 +123,7 @@ class _Agent:
         # Decisions drawn once per person or case, so a retry of a step draws nothing new.
         self.decided: dict[str, bool] = {}
         self.withdrawal_at: list[datetime] = []
-        self.withdrawal = _withdrawal_odds(self.b.withdrawal)
+        self.withdrawal = withdrawal_odds(self.b.withdrawal)
         self.weekly = self.b.weekly_withdrawal
         year = timedelta(days=365.25)
         offset = (index + self.rng.random()) / scenario.referrals_per_year
@@ -273,8 +252,8 @@ class _Agent:
         s, mix, rng = self.s, self.s.mix, self.rng
         criminal = self.chance(mix.criminal)
         kind = CaseKind.CRIMINAL if criminal else CaseKind.CIVIL
-        source = _SOURCES[_pick(rng, mix.criminal_sources if criminal else mix.civil_sources)]
-        count = int(_pick(rng, mix.parties))
+        source = _SOURCES[pick(rng, mix.criminal_sources if criminal else mix.civil_sources)]
+        count = int(pick(rng, mix.parties))
         received = self.now
         roles: list[Role]
         if criminal:
@@ -423,7 +402,7 @@ class _Agent:
         if case.policy.preparatory_talks_required or self.once("talks", self.b.optional_talks):
             for party in active:
                 if not party.prepared:
-                    channel = _CHANNELS[_pick(self.rng, self.b.channels)]
+                    channel = _CHANNELS[pick(self.rng, self.b.channels)]
                     self.send(
                         c.HoldPreparatoryTalk(actor=mediator, at=self.later(d.talk), party_id=party.id, channel=channel)
                     )
@@ -503,7 +482,7 @@ class _Agent:
             self.send(c.RecordNoAgreement(actor=mediator, at=at))
 
     def items(self, case: Case, at: datetime) -> tuple[Item, ...]:
-        count = int(_pick(self.rng, self.b.items))
+        count = int(pick(self.rng, self.b.items))
         owing = [p for p in case.active_parties if p.role is Role.RESPONSIBLE] or list(case.active_parties)
         limit = case.policy.longest_item_deadline_days
         # Deadlines count from when the agreement will bind: the signatures, any cooling-off

@@ -32,6 +32,7 @@ from ..events import Event
 from ._agent import _actor, _Agent, case_id
 from ._calendar import Opening
 from ._capacity import CapacityTally
+from ._draws import case_seed
 from ._pools import Mediators, Meetings, Staff
 from ._resources import Resources
 from ._scenario import Scenario
@@ -80,7 +81,7 @@ class _Queued(_Agent):
         self.tape = tape
 
     def stream(self, scenario: Scenario, index: int) -> random.Random:
-        return Tape(scenario.seed * 4_294_967_296 + index)
+        return Tape(case_seed(scenario, index))
 
     def send(self, command: Command) -> None:
         first = len(self.events)
